@@ -1,0 +1,1 @@
+"""Advisories: OSV API client, offline OSV store, version-range matching."""

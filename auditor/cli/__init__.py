@@ -1,0 +1,1 @@
+"""The command line: parse, wire stages together, map errors to exit codes."""

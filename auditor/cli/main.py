@@ -1,0 +1,118 @@
+"""Entry point: parse arguments, run the command, map errors to exit codes (the only place)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from typing import TextIO
+
+from auditor import __version__
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3
+
+# Each command lives in auditor/cli/<name>.py with register(subparsers) and run(args, io).
+COMMANDS = ("scan", "graph", "why", "rules", "db", "fix", "report", "baseline", "licenses",
+            "replace")  # fmt: skip
+
+
+class Streams:
+    """The output streams a command writes to (stdout for reports, stderr for people)."""
+
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self.out = out
+        self.err = err
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]  # raise instead of exit
+        raise _UsageError(f"{self.prog}: error: {message}")
+
+
+class _UsageError(Exception):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every available command."""
+    parser = _Parser(
+        prog="auditor",
+        description="Audit a Python repository's dependencies: pins, vulnerabilities, "
+        "licenses, reputation and imports.",
+    )
+    parser.add_argument("--version", action="version", version=f"auditor {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more log output on stderr"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"auditor.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"auditor.cli.{name}":
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None, *, out: TextIO | None = None,
+         err: TextIO | None = None) -> int:  # fmt: skip
+    """Run the CLI and return its exit code (tests call this in-process)."""
+    from auditor.errors import AuditorError, ConfigError, RuleError
+
+    streams = Streams(out or sys.stdout, err or sys.stderr)
+    args_list = sys.argv[1:] if argv is None else argv
+    if args_list in (["--version"], ["-V"]):
+        streams.out.write(f"auditor {__version__}\n")
+        return EXIT_OK
+    try:
+        args = build_parser().parse_args(args_list)
+    except _UsageError as exc:
+        streams.err.write(f"{exc}\n")
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help and --version exit through argparse
+        return int(exc.code or 0)
+    default_level = "DEBUG" if args.verbose > 1 else "INFO" if args.verbose else "WARNING"
+    level = os.environ.get("AUDITOR_LOGLEVEL") or default_level
+    logging.basicConfig(
+        level=level.upper(), stream=streams.err, format="%(levelname)s %(name)s: %(message)s"
+    )
+    if not getattr(args, "command", None):
+        build_parser().print_help(streams.err)
+        return EXIT_USAGE
+    try:
+        code: int = args.run(args, streams)
+    except ConfigError as exc:
+        streams.err.write(f"auditor: configuration error: {exc}\n")
+        return EXIT_USAGE
+    except ExceptionGroup as group:
+        rule_errors, rest = group.split(RuleError)
+        if rest is not None or rule_errors is None:
+            raise
+        for problem in rule_errors.exceptions:
+            streams.err.write(f"auditor: rule error: {problem}\n")
+        return EXIT_USAGE
+    except RuleError as exc:
+        streams.err.write(f"auditor: rule error: {exc}\n")
+        return EXIT_USAGE
+    except AuditorError as exc:
+        streams.err.write(f"auditor: {exc}\n")
+        return EXIT_INCOMPLETE
+    except KeyboardInterrupt:
+        streams.err.write("auditor: interrupted\n")
+        return 130
+    return code
+
+
+def entry_point() -> None:
+    """Console-script entry: exit with `main`'s code."""
+    sys.exit(main())
+
+
+__all__ = ["EXIT_FINDINGS", "EXIT_INCOMPLETE", "EXIT_OK", "EXIT_USAGE", "Streams", "main"]

@@ -1,0 +1,190 @@
+"""Find the inputs in a repository: manifests, lockfiles and Python sources.
+
+Honours .gitignore files (with pathspec's gitignore semantics), skips virtual environments,
+node_modules, caches and build folders, and never follows a symlink out of the repository.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pathspec
+
+from auditor.model import InputKind
+
+SKIP_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "node_modules", "__pycache__",
+        "build", "dist", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+        "site-packages", ".eggs", ".ipynb_checkpoints", ".idea", ".vscode", "__pypackages__",
+    }
+)  # fmt: skip
+
+_REQUIREMENTS_NAME = re.compile(
+    r"^(.*[-_.])?(requirements|requires|constraints|reqs)([-_.].*)?\.(txt|in|pip)$", re.IGNORECASE
+)
+_REQUIREMENTS_DIRS = frozenset({"requirements", "requirements.d", "reqs", "requires"})
+_CONDA_NAME = re.compile(r"^(environment|conda|env)([-_.].*)?\.ya?ml$", re.IGNORECASE)
+_PYLOCK_NAME = re.compile(r"^pylock(\.[^./]+)?\.toml$")
+
+_FIXED_NAMES = {
+    "pyproject.toml": InputKind.PYPROJECT,
+    "setup.cfg": InputKind.SETUP_CFG,
+    "setup.py": InputKind.SETUP_PY,
+    "Pipfile": InputKind.PIPFILE,
+    "Pipfile.lock": InputKind.PIPFILE_LOCK,
+    "poetry.lock": InputKind.POETRY_LOCK,
+    "uv.lock": InputKind.UV_LOCK,
+    "pdm.lock": InputKind.PDM_LOCK,
+}
+
+
+def classify(relpath: str) -> InputKind | None:
+    """Return the input kind of a repo-relative path, or None when it is not an input."""
+    parts = relpath.split("/")
+    name = parts[-1]
+    if name in _FIXED_NAMES:
+        return _FIXED_NAMES[name]
+    if _PYLOCK_NAME.match(name):
+        return InputKind.PYLOCK
+    if _REQUIREMENTS_NAME.match(name):
+        return InputKind.REQUIREMENTS
+    if (
+        len(parts) > 1
+        and parts[-2].lower() in _REQUIREMENTS_DIRS
+        and name.endswith((".txt", ".in"))
+    ):
+        return InputKind.REQUIREMENTS
+    if _CONDA_NAME.match(name):
+        return InputKind.CONDA
+    return None
+
+
+@dataclass(slots=True)
+class Discovery:
+    """What `discover` found: inputs by kind, Python sources, notebooks and skipped files."""
+
+    root: Path
+    inputs: list[tuple[str, InputKind]] = field(default_factory=list)
+    python_files: list[str] = field(default_factory=list)
+    notebooks: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _is_venv(path: Path) -> bool:
+    return (path / "pyvenv.cfg").is_file() or (path / "conda-meta").is_dir()
+
+
+def _load_gitignore(directory: Path) -> pathspec.PathSpec[Any] | None:
+    ignore = directory / ".gitignore"
+    if not ignore.is_file():
+        return None
+    try:
+        lines = ignore.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+
+
+def _ignored(
+    specs: list[tuple[str, pathspec.PathSpec[Any]]], relpath: str, *, is_dir: bool
+) -> bool:
+    for base, spec in specs:
+        if base and not relpath.startswith(base + "/"):
+            continue
+        local = relpath[len(base) + 1 :] if base else relpath
+        if spec.match_file(local + "/" if is_dir else local):
+            return True
+    return False
+
+
+def discover(
+    root: Path, *, exclude: tuple[str, ...] = (), max_file_bytes: int = 5_000_000
+) -> Discovery:
+    """Walk `root` and return every input, Python file and notebook in it, sorted by path."""
+    root = root.resolve()
+    found = Discovery(root=root)
+    specs: list[tuple[str, pathspec.PathSpec[Any]]] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        current = Path(dirpath)
+        rel_dir = current.relative_to(root).as_posix()
+        rel_dir = "" if rel_dir == "." else rel_dir
+        if (spec := _load_gitignore(current)) is not None:
+            specs.append((rel_dir, spec))
+        kept = []
+        for name in sorted(dirnames):
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            child = current / name
+            if name in SKIP_DIRS or name.endswith(".egg-info") or child.is_symlink():
+                continue
+            if _is_venv(child) or _ignored(specs, rel, is_dir=True):
+                continue
+            if any(fnmatch.fnmatch(rel, pat) for pat in exclude):
+                continue
+            kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            _consider_file(found, root, current / name, rel, specs, exclude, max_file_bytes)
+    found.inputs.sort()
+    return found
+
+
+def _consider_file(
+    found: Discovery,
+    root: Path,
+    path: Path,
+    rel: str,
+    specs: list[tuple[str, pathspec.PathSpec[Any]]],
+    exclude: tuple[str, ...],
+    max_file_bytes: int,
+) -> None:
+    kind = classify(rel)
+    is_source = rel.endswith(".py")
+    is_notebook = rel.endswith(".ipynb")
+    if kind is None and not is_source and not is_notebook:
+        return
+    if any(fnmatch.fnmatch(rel, pat) for pat in exclude):
+        return
+    if _ignored(specs, rel, is_dir=False):
+        return
+    if path.is_symlink():
+        try:
+            path.resolve(strict=True).relative_to(root)
+        except (OSError, ValueError):
+            found.skipped.append((rel, "symlink pointing outside the repository"))
+            return
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        found.skipped.append((rel, f"cannot read: {exc.strerror}"))
+        return
+    if size > max_file_bytes:
+        found.skipped.append((rel, f"larger than {max_file_bytes} bytes ({size})"))
+        return
+    if kind is not None:
+        if _looks_binary(path):
+            found.skipped.append((rel, "binary file"))
+            return
+        found.inputs.append((rel, kind))
+    if is_source:
+        found.python_files.append(rel)
+    if is_notebook:
+        found.notebooks.append(rel)
+
+
+def _looks_binary(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8192)
+    except OSError:
+        return False
+    return b"\x00" in head
+
+
+__all__ = ["SKIP_DIRS", "Discovery", "classify", "discover"]

@@ -1,0 +1,1 @@
+"""Dependency graph: build (networkx) and query."""

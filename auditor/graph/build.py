@@ -1,0 +1,178 @@
+"""Build the dependency graph (a networkx DiGraph) from parsed inputs.
+
+Nodes are the project root (`ROOT`) and one node per PEP 503-normalized package name. Edges go
+from the root to each direct requirement and from each locked package to what its lockfile (or
+installed metadata) says it depends on. Every edge keeps the list of places that declared it
+(`origins`: specifier, marker, extras, group, path, line, source kind), so a question such as
+"why is X here?" can always be answered with a file and line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from auditor.model import (
+    MAIN_GROUP,
+    InputStatus,
+    Location,
+    LockedPackage,
+    ParsedInput,
+    Requirement,
+)
+
+ROOT = "<root>"
+
+
+@dataclass(slots=True)
+class DependencyGraph:
+    """The dependency graph of one scan; read it through `auditor.graph.query`."""
+
+    nx: nx.DiGraph[str]
+
+    @property
+    def package_count(self) -> int:
+        """Number of package nodes (the root excluded)."""
+        return self.nx.number_of_nodes() - 1
+
+    @property
+    def edge_count(self) -> int:
+        """Number of edges, root edges included."""
+        return self.nx.number_of_edges()
+
+
+def _location_dict(location: Location) -> dict[str, Any]:
+    return {"path": location.path, "line": location.line}
+
+
+def _ensure_node(graph: nx.DiGraph[str], name: str, display: str) -> dict[str, Any]:
+    if name not in graph:
+        graph.add_node(
+            name,
+            kind="package",
+            display_name=display,
+            versions=[],
+            direct=False,
+            groups=[],
+            locations=[],
+            locked=False,
+        )
+    attrs: dict[str, Any] = graph.nodes[name]
+    return attrs
+
+
+def _add_unique(items: list[Any], value: Any) -> None:
+    if value not in items:
+        items.append(value)
+
+
+def _add_origin(graph: nx.DiGraph[str], parent: str, child: str, origin: dict[str, Any]) -> None:
+    if graph.has_edge(parent, child):
+        _add_unique(graph.edges[parent, child]["origins"], origin)
+    else:
+        graph.add_edge(parent, child, origins=[origin])
+
+
+def _add_requirement(graph: nx.DiGraph[str], req: Requirement) -> None:
+    if req.constraint:
+        # Constraints limit versions but do not add packages: keep them as graph facts only.
+        constraints = graph.graph.setdefault("constraints", {}).setdefault(req.name, [])
+        _add_unique(constraints, {"specifier": req.specifier, **_location_dict(req.location)})
+        return
+    attrs = _ensure_node(graph, req.name, req.raw_name)
+    attrs["direct"] = True
+    _add_unique(attrs["groups"], req.group)
+    _add_unique(attrs["locations"], _location_dict(req.location))
+    _add_origin(
+        graph,
+        ROOT,
+        req.name,
+        {
+            "specifier": req.specifier,
+            "marker": req.marker,
+            "extras": list(req.extras),
+            "url": req.url,
+            "group": req.group,
+            "source": str(req.kind),
+            **_location_dict(req.location),
+        },
+    )
+
+
+def _add_locked(graph: nx.DiGraph[str], pkg: LockedPackage) -> None:
+    if pkg.is_root:
+        for dep in pkg.dependencies:
+            _ensure_node(graph, dep.name, dep.name)["direct"] = True
+            _add_origin(
+                graph,
+                ROOT,
+                dep.name,
+                {
+                    "specifier": dep.specifier,
+                    "marker": dep.marker,
+                    "extras": list(dep.extras),
+                    "url": None,
+                    "group": MAIN_GROUP,
+                    "source": str(pkg.kind),
+                    **_location_dict(pkg.location),
+                },
+            )
+        return
+    attrs = _ensure_node(graph, pkg.name, pkg.raw_name)
+    attrs["locked"] = True
+    if pkg.version is not None:
+        _add_unique(attrs["versions"], pkg.version)
+    for group in pkg.groups:
+        _add_unique(attrs["groups"], group)
+    _add_unique(attrs["locations"], _location_dict(pkg.location))
+    for dep in pkg.dependencies:
+        _ensure_node(graph, dep.name, dep.name)
+        _add_origin(
+            graph,
+            pkg.name,
+            dep.name,
+            {
+                "specifier": dep.specifier,
+                "marker": dep.marker,
+                "extras": list(dep.extras),
+                "url": None,
+                "group": None,
+                "source": str(pkg.kind),
+                **_location_dict(pkg.location),
+            },
+        )
+
+
+def build_graph(inputs: Iterable[ParsedInput]) -> DependencyGraph:
+    """Build the graph from every successfully parsed input."""
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    graph.add_node(ROOT, kind="root", display_name="(project)")
+    parsed = [i for i in inputs if i.status is InputStatus.OK]
+    for item in parsed:
+        for req in item.requirements:
+            _add_requirement(graph, req)
+    for item in parsed:
+        for pkg in item.packages:
+            _add_locked(graph, pkg)
+    # Locked packages nothing points at (lockfiles without edges, such as Pipfile.lock or
+    # pylock.toml) hang off the root so every package is reachable.
+    for name, attrs in graph.nodes(data=True):
+        if name == ROOT or graph.in_degree(name) > 0:
+            continue
+        location = attrs["locations"][0] if attrs["locations"] else {"path": "", "line": None}
+        graph.add_edge(
+            ROOT,
+            name,
+            origins=[{"specifier": "", "marker": None, "extras": [], "url": None,
+                      "group": None, "source": "inferred", **location}],
+        )  # fmt: skip
+    for _name, attrs in graph.nodes(data=True):
+        if "versions" in attrs:
+            attrs["versions"].sort()
+    return DependencyGraph(nx=graph)
+
+
+__all__ = ["ROOT", "DependencyGraph", "build_graph"]

@@ -1,0 +1,1 @@
+"""Import scanning and module -> distribution mapping."""

@@ -1,0 +1,1 @@
+"""Licenses: metadata to SPDX expressions and policy."""

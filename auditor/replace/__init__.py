@@ -1,0 +1,1 @@
+"""Replacement proposals for small risky dependencies."""
