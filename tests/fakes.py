@@ -1,0 +1,312 @@
+"""Loopback servers that speak the OSV API and the package index's JSON and simple APIs.
+
+Tests point Auditor at them through configuration (``--index-url``, ``--osv-url`` or the
+AUDITOR_* variables); nothing here reaches the internet. Faults can be injected per path prefix:
+a status code (with optional Retry-After), a delay, or a truncated body.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from auditor.model import normalize_name
+
+
+@dataclass
+class Fault:
+    """A fault to inject: answer `status` (with `retry_after`), sleep `delay`, or truncate."""
+
+    status: int | None = None
+    retry_after: str | None = None
+    delay: float = 0.0
+    truncate: bool = False
+    times: int | None = None  # None = always; otherwise only the first N requests
+
+
+@dataclass
+class Recorded:
+    """One request the server received."""
+
+    method: str
+    path: str
+    body: Any
+
+
+Handler = Callable[[str, str, Any], tuple[int, Any, dict[str, str]]]
+
+
+class LoopbackServer:
+    """A threaded HTTP server on 127.0.0.1 routing to a handler, recording every request."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.requests: list[Recorded] = []
+        self.faults: dict[str, Fault] = {}
+        self._lock = threading.Lock()
+        outer = self
+
+        class _RequestHandler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                return
+
+            def _serve(self, method: str) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    body = raw.decode("utf-8", "replace")
+                with outer._lock:
+                    outer.requests.append(Recorded(method, self.path, body))
+                    fault = outer._fault_for(self.path)
+                if fault is not None and fault.delay:
+                    time.sleep(fault.delay)
+                if fault is not None and fault.status is not None:
+                    self.send_response(fault.status)
+                    if fault.retry_after is not None:
+                        self.send_header("Retry-After", fault.retry_after)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                status, payload, headers = outer.handler(method, self.path, body)
+                if isinstance(payload, bytes):
+                    data = payload
+                elif isinstance(payload, str):
+                    data = payload.encode()
+                else:
+                    data = json.dumps(payload).encode()
+                if fault is not None and fault.truncate:
+                    data = data[: max(1, len(data) // 2)]
+                self.send_response(status)
+                headers.setdefault("Content-Type", "application/json")
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server API
+                self._serve("GET")
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server API
+                self._serve("POST")
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _RequestHandler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def _fault_for(self, path: str) -> Fault | None:
+        for prefix, fault in self.faults.items():
+            if path.startswith(prefix):
+                if fault.times is not None:
+                    if fault.times <= 0:
+                        continue
+                    fault.times -= 1
+                return fault
+        return None
+
+    @property
+    def url(self) -> str:
+        """Base URL, without a trailing slash."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> LoopbackServer:
+        """Start serving in a background thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@dataclass
+class FakeIndex:
+    """A package index: ``/pypi/<name>/json`` and ``/simple/<name>/`` (JSON or HTML).
+
+    `projects` maps a normalized name to the JSON API document; `statuses` holds PEP 792
+    project-status values. Unknown names answer 404, as the real index does.
+    """
+
+    projects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    statuses: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+
+    def add(
+        self,
+        name: str,
+        releases: dict[str, str | list[dict[str, Any]]],
+        *,
+        summary: str = "",
+        license: str | None = None,  # noqa: A002 - the index's field name
+        license_expression: str | None = None,
+        classifiers: list[str] | None = None,
+        requires_dist: list[str] | None = None,
+        yanked: dict[str, str | None] | None = None,
+        status: str | None = None,
+        status_reason: str | None = None,
+        info: dict[str, Any] | None = None,
+    ) -> None:
+        """Register a project; `releases` maps version -> ISO upload time (or file list)."""
+        yanked = yanked or {}
+        files: dict[str, list[dict[str, Any]]] = {}
+        for version, when in releases.items():
+            if isinstance(when, list):
+                files[version] = when
+                continue
+            files[version] = [
+                {
+                    "filename": f"{normalize_name(name)}-{version}.tar.gz",
+                    "upload_time_iso_8601": when,
+                    "upload_time": when.replace("Z", ""),
+                    "yanked": version in yanked,
+                    "yanked_reason": yanked.get(version),
+                    "packagetype": "sdist",
+                    "digests": {"sha256": "0" * 64},
+                    "url": f"http://127.0.0.1/files/{name}-{version}.tar.gz",
+                }
+            ]
+        latest = sorted(releases, key=_version_key)[-1] if releases else None
+        document = {
+            "info": {
+                "name": name,
+                "version": latest,
+                "summary": summary,
+                "license": license,
+                "license_expression": license_expression,
+                "classifiers": classifiers or [],
+                "requires_dist": requires_dist,
+                "project_urls": {"Homepage": f"http://127.0.0.1/{name}"},
+                "author": "Someone",
+                "maintainer": None,
+                "yanked": False,
+                **(info or {}),
+            },
+            "releases": files,
+            "urls": files.get(latest, []) if latest else [],
+        }
+        self.projects[normalize_name(name)] = document
+        if status is not None:
+            self.statuses[normalize_name(name)] = (status, status_reason)
+
+    def handle(self, method: str, path: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+        """Route one request."""
+        parts = [p for p in path.split("?")[0].split("/") if p]
+        if len(parts) >= 3 and parts[0] == "pypi" and parts[-1] == "json":
+            name = normalize_name(parts[1])
+            if name not in self.projects:
+                return 404, {"message": "Not Found"}, {}
+            if len(parts) == 4:  # per-version JSON
+                version = parts[2]
+                doc = self.projects[name]
+                if version not in doc["releases"]:
+                    return 404, {"message": "Not Found"}, {}
+                info = {**doc["info"], "version": version}
+                return 200, {"info": info, "urls": doc["releases"][version]}, {}
+            return 200, self.projects[name], {}
+        if len(parts) == 2 and parts[0] == "simple":
+            name = normalize_name(parts[1])
+            if name not in self.projects:
+                return 404, "Not Found", {"Content-Type": "text/plain"}
+            doc = self.projects[name]
+            status, reason = self.statuses.get(name, ("active", None))
+            simple = {
+                "meta": {"api-version": "1.4"},
+                "name": name,
+                "project-status": {"status": status, **({"reason": reason} if reason else {})},
+                "versions": list(doc["releases"]),
+                "files": [
+                    {
+                        "filename": f["filename"],
+                        "url": f["url"],
+                        "hashes": f.get("digests", {}),
+                        "upload-time": f.get("upload_time_iso_8601"),
+                        "yanked": f.get("yanked_reason") or bool(f.get("yanked")),
+                    }
+                    for files in doc["releases"].values()
+                    for f in files
+                ],
+            }
+            return 200, simple, {"Content-Type": "application/vnd.pypi.simple.v1+json"}
+        return 404, {"message": "Not Found"}, {}
+
+
+def _version_key(version: str) -> Any:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return (1, Version(version))
+    except InvalidVersion:
+        return (0, version)
+
+
+@dataclass
+class FakeOsv:
+    """The OSV API: ``POST /v1/querybatch`` (with pagination) and ``GET /v1/vulns/{id}``.
+
+    `page_size` caps the vulns returned per query per page to exercise ``next_page_token``.
+    """
+
+    vulns: dict[str, dict[str, Any]] = field(default_factory=dict)
+    page_size: int = 1000
+
+    def add(self, record: dict[str, Any]) -> None:
+        """Register one OSV record."""
+        self.vulns[record["id"]] = record
+
+    def _matching(self, name: str, version: str | None) -> list[str]:
+        from auditor.advisories.matching import affects  # the matcher under test elsewhere
+
+        found = []
+        for vid, record in sorted(self.vulns.items()):
+            if record.get("withdrawn"):
+                continue
+            for affected in record.get("affected", []):
+                pkg = affected.get("package", {})
+                if pkg.get("ecosystem") != "PyPI" or normalize_name(pkg.get("name", "")) != name:
+                    continue
+                if version is None or affects(affected, version):
+                    found.append(vid)
+                    break
+        return found
+
+    def handle(self, method: str, path: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+        """Route one request."""
+        if method == "POST" and path.startswith("/v1/querybatch"):
+            results = []
+            for query in body.get("queries", []):
+                pkg = query.get("package", {})
+                ids = self._matching(normalize_name(pkg.get("name", "")), query.get("version"))
+                start = int(query.get("page_token") or 0)
+                page = ids[start : start + self.page_size]
+                result: dict[str, Any] = {
+                    "vulns": [{"id": i, "modified": self.vulns[i].get("modified")} for i in page]
+                }
+                if start + self.page_size < len(ids):
+                    result["next_page_token"] = str(start + self.page_size)
+                results.append(result if page else {})
+            return 200, {"results": results}, {}
+        if method == "GET" and path.startswith("/v1/vulns/"):
+            vid = path.rsplit("/", 1)[-1]
+            if vid in self.vulns:
+                return 200, self.vulns[vid], {}
+            return 404, {"code": 5, "message": "Bug not found."}, {}
+        return 404, {"message": "not found"}, {}
+
+
+@contextmanager
+def serve(fake: FakeIndex | FakeOsv) -> Iterator[LoopbackServer]:
+    """Run `fake` on a loopback port for the duration of the block."""
+    server = LoopbackServer(fake.handle).start()
+    try:
+        yield server
+    finally:
+        server.stop()
