@@ -12,9 +12,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fakes import FakeIndex, FakeOsv, LoopbackServer, serve  # noqa: E402
+from fakes import FakeIndex, FakeOsv, LoopbackServer, serve
 
-from auditor.cli.main import main  # noqa: E402
+from auditor.cli.main import main
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = (REPO.parent / "shared" / "data").resolve()
@@ -31,7 +31,9 @@ def shared_data(*parts: str) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def _isolated_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     cache = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("AUDITOR_CACHE_DIR", str(cache))
     monkeypatch.setenv("AUDITOR_INDEX_URL", f"{DEAD_URL}/simple")

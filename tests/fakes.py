@@ -92,10 +92,10 @@ class LoopbackServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server API
+            def do_GET(self) -> None:
                 self._serve("GET")
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server API
+            def do_POST(self) -> None:
                 self._serve("POST")
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _RequestHandler)
@@ -146,7 +146,7 @@ class FakeIndex:
         releases: dict[str, str | list[dict[str, Any]]],
         *,
         summary: str = "",
-        license: str | None = None,  # noqa: A002 - the index's field name
+        license: str | None = None,
         license_expression: str | None = None,
         classifiers: list[str] | None = None,
         requires_dist: list[str] | None = None,
