@@ -11,7 +11,6 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pathspec
 
@@ -80,7 +79,7 @@ def _is_venv(path: Path) -> bool:
     return (path / "pyvenv.cfg").is_file() or (path / "conda-meta").is_dir()
 
 
-def _load_gitignore(directory: Path) -> pathspec.PathSpec[Any] | None:
+def _load_gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
     ignore = directory / ".gitignore"
     if not ignore.is_file():
         return None
@@ -88,11 +87,11 @@ def _load_gitignore(directory: Path) -> pathspec.PathSpec[Any] | None:
         lines = ignore.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
-    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def _ignored(
-    specs: list[tuple[str, pathspec.PathSpec[Any]]], relpath: str, *, is_dir: bool
+    specs: list[tuple[str, pathspec.GitIgnoreSpec]], relpath: str, *, is_dir: bool
 ) -> bool:
     for base, spec in specs:
         if base and not relpath.startswith(base + "/"):
@@ -109,7 +108,7 @@ def discover(
     """Walk `root` and return every input, Python file and notebook in it, sorted by path."""
     root = root.resolve()
     found = Discovery(root=root)
-    specs: list[tuple[str, pathspec.PathSpec[Any]]] = []
+    specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         current = Path(dirpath)
         rel_dir = current.relative_to(root).as_posix()
@@ -140,7 +139,7 @@ def _consider_file(
     root: Path,
     path: Path,
     rel: str,
-    specs: list[tuple[str, pathspec.PathSpec[Any]]],
+    specs: list[tuple[str, pathspec.GitIgnoreSpec]],
     exclude: tuple[str, ...],
     max_file_bytes: int,
 ) -> None:

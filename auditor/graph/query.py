@@ -135,7 +135,7 @@ def paths_to(graph: DependencyGraph, name: str, *, limit: int = 100) -> list[lis
         found.append(path)
         if len(found) >= limit:
             break
-    return found
+    return sorted(found, key=lambda p: (len(p), p))
 
 
 def shortest_path(graph: DependencyGraph, name: str) -> list[str]:
