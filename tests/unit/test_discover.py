@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -69,8 +68,8 @@ def test_symlink_out_of_repo_is_not_followed(tmp_path: Path) -> None:
     outside.mkdir()
     repo.mkdir()
     (outside / "requirements.txt").write_text("evil\n")
-    os.symlink(outside, repo / "linked")
-    os.symlink(outside / "requirements.txt", repo / "requirements.txt")
+    (repo / "linked").symlink_to(outside)
+    (repo / "requirements.txt").symlink_to(outside / "requirements.txt")
     found = discover(repo)
     assert found.inputs == []
     assert found.skipped == [("requirements.txt", "symlink pointing outside the repository")]
