@@ -1,0 +1,25 @@
+# Contributors and CI run the same commands.
+.PHONY: dev lint reformat test rules-docs bench
+
+dev:
+	python -m pip install -U "pip>=25.1"
+	python -m pip install -e . --group dev
+
+lint:
+	ruff format --check auditor tests benchmarks scripts
+	ruff check auditor tests benchmarks scripts
+	mypy
+	python scripts/gen_rules_index.py --check
+
+reformat:
+	ruff format auditor tests benchmarks scripts
+	ruff check --fix auditor tests benchmarks scripts
+
+test:
+	python -m pytest
+
+rules-docs:
+	python scripts/gen_rules_index.py
+
+bench:
+	python benchmarks/run.py
