@@ -1,0 +1,444 @@
+"""The package index client: asks the configured index whether projects exist and what they hold.
+
+Project metadata comes from the index's JSON API (``{json_url}/{name}/json``); the PEP 792
+project status (archived, quarantined, deprecated) from the simple API (``{simple_url}/{name}/``,
+JSON form preferred, HTML ``<meta name="pypi:project-status">`` understood). Both base URLs come
+from the user's pip configuration through `auditor.config`; nothing here names a host.
+
+Answers are cached in the one on-disk cache with a TTL. A 404 is a real answer (the project does
+not exist) and is cached too; a failure (network, HTTP error, malformed JSON, offline) is never
+cached and comes back as `LookupState.UNKNOWN` with a reason, so callers report it as not checked
+instead of clean.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html.parser
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import requests
+
+from auditor.errors import IndexError_, OfflineError
+from auditor.index.model import (
+    LookupState,
+    ProjectInfo,
+    ProjectLookup,
+    ProjectStatus,
+    Release,
+    version_sort_key,
+)
+from auditor.model import DataSource, Incomplete, normalize_name
+
+if TYPE_CHECKING:
+    from auditor.cache import Cache
+    from auditor.checks.base import CheckContext
+
+log = logging.getLogger(__name__)
+
+CACHE_NAMESPACE = "index-project"
+RELEASE_CACHE_NAMESPACE = "index-release"
+SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+# Prefer the JSON form of the simple API; accept HTML from indexes that only serve that.
+SIMPLE_ACCEPT = f"{SIMPLE_JSON}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
+# When the status page failed, the JSON answer is still kept, but not for the full TTL.
+_PARTIAL_TTL = 600.0
+OFFLINE_REASON = "offline"
+
+
+class IndexClient:
+    """Looks projects up on the package index, with caching and a bounded thread pool.
+
+    Args:
+        session: the shared HTTP session (``auditor.http.make_session``); when it is offline
+            no request is made and only cached answers are used.
+        cache: the shared on-disk cache.
+        json_url: base of the JSON API (``.../pypi``), from `Config.index_json_url`.
+        simple_url: base of the simple API (``.../simple``), from `Config.index_url`.
+        max_workers: upper bound of concurrent requests.
+        ttl: seconds a cached answer stays valid.
+    """
+
+    def __init__(
+        self,
+        *,
+        session: requests.Session,
+        cache: Cache,
+        json_url: str,
+        simple_url: str,
+        max_workers: int,
+        ttl: float = 6 * 3600,
+    ) -> None:
+        self.session = session
+        self.cache = cache
+        self.json_url = json_url.rstrip("/")
+        self.simple_url = simple_url.rstrip("/")
+        self.max_workers = max(1, max_workers)
+        self.ttl = ttl
+
+    @property
+    def offline(self) -> bool:
+        """Whether the session refuses network access."""
+        return bool(getattr(self.session, "offline", False))
+
+    def _cache_key(self, name: str) -> str:
+        # The answer depends on which index was asked, so the key names it.
+        return f"{self.json_url} {name}"
+
+    def lookup(self, name: str) -> ProjectLookup:
+        """Return what the index says about one project (any spelling of its name)."""
+        return self.lookup_many([name])[normalize_name(name)]
+
+    def lookup_many(self, names: Iterable[str]) -> dict[str, ProjectLookup]:
+        """Look several projects up, concurrently; keys are normalized names."""
+        wanted = sorted({normalize_name(n) for n in names if n and n.strip()})
+        if not wanted:
+            return {}
+        keys = {name: self._cache_key(name) for name in wanted}
+        cached = self.cache.get_many(CACHE_NAMESPACE, list(keys.values()))
+        results: dict[str, ProjectLookup] = {}
+        todo: list[str] = []
+        for name in wanted:
+            entry = cached.get(keys[name])
+            hit = _lookup_from_cache(name, entry) if entry is not None else None
+            if hit is not None:
+                results[name] = hit
+            elif self.offline:
+                results[name] = ProjectLookup(
+                    name=name, state=LookupState.UNKNOWN, reason=OFFLINE_REASON
+                )
+            else:
+                todo.append(name)
+        if todo:
+            workers = min(self.max_workers, len(todo))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="index") as pool:
+                fetched = list(pool.map(self._fetch, todo))
+            for name, (lookup, ttl) in zip(todo, fetched, strict=True):
+                results[name] = lookup
+                if lookup.state is not LookupState.UNKNOWN:
+                    self.cache.set(CACHE_NAMESPACE, keys[name], _lookup_to_cache(lookup), ttl=ttl)
+        return results
+
+    def release_lookup(self, name: str, version: str) -> ProjectLookup:
+        """Return one release's own metadata (``{json_url}/{name}/{version}/json``).
+
+        The info describes that version (its requires_dist, license ...); `releases` holds
+        that single release. MISSING when the index has no such project or version (or does
+        not serve per-version documents); UNKNOWN when it could not be asked.
+        """
+        key_name = normalize_name(name)
+        key = f"{self.json_url} {key_name} {version}"
+        entry = self.cache.get(RELEASE_CACHE_NAMESPACE, key)
+        if entry is not None and (hit := _lookup_from_cache(key_name, entry)) is not None:
+            return hit
+        if self.offline:
+            return ProjectLookup(name=key_name, state=LookupState.UNKNOWN, reason=OFFLINE_REASON)
+        url = f"{self.json_url}/{quote(key_name, safe='')}/{quote(version, safe='')}/json"
+        try:
+            document = self._get_json(url)
+        except IndexError_ as exc:
+            return ProjectLookup(name=key_name, state=LookupState.UNKNOWN, reason=exc.reason)
+        if document is None:
+            lookup = ProjectLookup(name=key_name, state=LookupState.MISSING)
+        else:
+            try:
+                info = parse_project_document(key_name, document, version=version)
+            except IndexError_ as exc:
+                return ProjectLookup(name=key_name, state=LookupState.UNKNOWN, reason=exc.reason)
+            lookup = ProjectLookup(name=key_name, state=LookupState.FOUND, info=info)
+        self.cache.set(RELEASE_CACHE_NAMESPACE, key, _lookup_to_cache(lookup), ttl=self.ttl)
+        return lookup
+
+    # -- network ---------------------------------------------------------------------------
+
+    def _fetch(self, name: str) -> tuple[ProjectLookup, float]:
+        """Ask the index about `name`; return the lookup and how long it may be cached."""
+        url = f"{self.json_url}/{quote(name, safe='')}/json"
+        try:
+            document = self._get_json(url)
+            if document is None:
+                return ProjectLookup(name=name, state=LookupState.MISSING), self.ttl
+            info = parse_project_document(name, document)
+        except IndexError_ as exc:
+            log.debug("index lookup of %s failed: %s", name, exc.reason)
+            return ProjectLookup(name=name, state=LookupState.UNKNOWN, reason=exc.reason), 0.0
+        ttl = self.ttl
+        try:
+            status = self._fetch_status(name)
+        except IndexError_ as exc:
+            # The project exists (the JSON API said so); only its status marker is unknown.
+            log.debug("index status of %s unavailable: %s", name, exc.reason)
+            status, ttl = None, min(self.ttl, _PARTIAL_TTL)
+        if status is not None:
+            info = _with_status(info, *status)
+        return ProjectLookup(name=name, state=LookupState.FOUND, info=info), ttl
+
+    def _get(self, url: str, headers: Mapping[str, str] | None = None) -> requests.Response:
+        try:
+            return self.session.get(url, headers=dict(headers or {}))
+        except OfflineError:
+            raise IndexError_("index", OFFLINE_REASON) from None
+        except requests.Timeout:
+            raise IndexError_("index", "the index timed out") from None
+        except requests.ConnectionError:
+            raise IndexError_("index", "could not connect to the index") from None
+        except requests.RequestException as exc:
+            reason = f"request to the index failed ({type(exc).__name__})"
+            raise IndexError_("index", reason) from None
+
+    def _get_json(self, url: str) -> dict[str, Any] | None:
+        """GET a JSON document; None on 404, `IndexError_` on any other failure."""
+        response = self._get(url, {"Accept": "application/json"})
+        with response:
+            if response.status_code == 404:
+                return None
+            if response.status_code != 200:
+                raise IndexError_("index", f"the index answered HTTP {response.status_code}")
+            try:
+                document = json.loads(response.content)
+            except (ValueError, requests.RequestException):
+                raise IndexError_("index", "the index sent invalid JSON") from None
+        if not isinstance(document, dict):
+            raise IndexError_("index", "the index sent an unexpected JSON document")
+        return document
+
+    def _fetch_status(self, name: str) -> tuple[str, str | None] | None:
+        """Return the PEP 792 (status, reason) from the simple API, None when not given."""
+        url = f"{self.simple_url}/{quote(name, safe='')}/"
+        response = self._get(url, {"Accept": SIMPLE_ACCEPT})
+        with response:
+            if response.status_code != 200:
+                reason = f"the simple API answered HTTP {response.status_code}"
+                raise IndexError_("index", reason)
+            content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            body = response.content
+        if content_type.endswith("json"):
+            try:
+                document = json.loads(body)
+            except ValueError:
+                raise IndexError_("index", "the simple API sent invalid JSON") from None
+            return parse_simple_status(document)
+        return parse_simple_html_status(body.decode("utf-8", "replace"))
+
+
+# -- parsing ---------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _parse_time(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _parse_release(version: str, files: Any) -> Release:
+    if not isinstance(files, list):
+        files = []
+    entries = [f for f in files if isinstance(f, dict)]
+    times = [
+        t
+        for f in entries
+        if (t := _parse_time(f.get("upload_time_iso_8601") or f.get("upload_time"))) is not None
+    ]
+    yanked = bool(entries) and all(bool(f.get("yanked")) for f in entries)
+    reason = next((r for f in entries if (r := _text(f.get("yanked_reason")))), None)
+    return Release(
+        version=version,
+        upload_time=min(times) if times else None,
+        yanked=yanked,
+        yanked_reason=reason if yanked else None,
+    )
+
+
+def parse_project_document(
+    name: str, document: Mapping[str, Any], *, version: str | None = None
+) -> ProjectInfo:
+    """Build `ProjectInfo` from a JSON API document (project-wide or per-version).
+
+    Raises `IndexError_` when the document lacks the ``info`` table. Text values are kept as
+    the index sent them (reporters escape them).
+    """
+    info = document.get("info")
+    if not isinstance(info, dict):
+        raise IndexError_("index", "the index sent a document without project info")
+    releases: list[Release] = []
+    raw_releases = document.get("releases")
+    if isinstance(raw_releases, dict):
+        releases = [_parse_release(str(v), files) for v, files in raw_releases.items()]
+    elif version is not None:
+        releases = [_parse_release(version, document.get("urls"))]
+    releases.sort(key=lambda r: version_sort_key(r.version))
+    urls = info.get("project_urls")
+    project_urls = (
+        tuple((str(k), str(v)) for k, v in urls.items() if isinstance(v, str))
+        if isinstance(urls, dict)
+        else ()
+    )
+    classifiers = info.get("classifiers")
+    requires = info.get("requires_dist")
+    return ProjectInfo(
+        name=normalize_name(name),
+        display_name=_text(info.get("name")) or name,
+        summary=_text(info.get("summary")) or "",
+        latest_version=_text(info.get("version")),
+        license=_text(info.get("license")),
+        license_expression=_text(info.get("license_expression")),
+        classifiers=tuple(c for c in classifiers if isinstance(c, str))
+        if isinstance(classifiers, list)
+        else (),
+        project_urls=project_urls,
+        requires_dist=tuple(r for r in requires if isinstance(r, str))
+        if isinstance(requires, list)
+        else (),
+        author=_text(info.get("author")) or _text(info.get("author_email")),
+        maintainer=_text(info.get("maintainer")) or _text(info.get("maintainer_email")),
+        releases=tuple(releases),
+    )
+
+
+def parse_simple_status(document: Any) -> tuple[str, str | None] | None:
+    """Return (status, reason) from a simple-API JSON document's ``project-status``."""
+    if not isinstance(document, dict):
+        raise IndexError_("index", "the simple API sent an unexpected JSON document")
+    status = document.get("project-status")
+    if not isinstance(status, dict):
+        return None
+    value = _text(status.get("status"))
+    return (value, _text(status.get("reason"))) if value else None
+
+
+class _MetaParser(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.meta: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "meta":
+            return
+        values = dict(attrs)
+        name, content = values.get("name"), values.get("content")
+        if name and content is not None:
+            self.meta.setdefault(name.lower(), content)
+
+
+def parse_simple_html_status(text: str) -> tuple[str, str | None] | None:
+    """Return (status, reason) from ``<meta name="pypi:project-status[-reason]">`` tags."""
+    parser = _MetaParser()
+    parser.feed(text)
+    parser.close()
+    status = parser.meta.get("pypi:project-status")
+    if not status:
+        return None
+    return status, parser.meta.get("pypi:project-status-reason") or None
+
+
+def _with_status(info: ProjectInfo, status: str, reason: str | None) -> ProjectInfo:
+    try:
+        parsed = ProjectStatus(status.strip().lower())
+    except ValueError:
+        # PEP 792: an unknown status is treated as active; keep the reason for the curious.
+        log.debug("unknown project status %r for %s", status, info.name)
+        return info
+    return replace(info, status=parsed, status_reason=reason)
+
+
+def _lookup_to_cache(lookup: ProjectLookup) -> dict[str, Any]:
+    return {
+        "state": str(lookup.state),
+        "info": lookup.info.to_json() if lookup.info is not None else None,
+    }
+
+
+def _lookup_from_cache(name: str, entry: Any) -> ProjectLookup | None:
+    """Rebuild a cached lookup; None when the entry is unusable (then it is fetched again)."""
+    if not isinstance(entry, dict):
+        return None
+    try:
+        state = LookupState(str(entry.get("state")))
+        info = ProjectInfo.from_json(entry["info"]) if entry.get("info") else None
+    except (KeyError, ValueError, TypeError):
+        return None
+    if state is LookupState.UNKNOWN or (state is LookupState.FOUND and info is None):
+        return None
+    return ProjectLookup(name=name, state=state, info=info)
+
+
+# -- the shared per-run helper ---------------------------------------------------------------
+
+
+@dataclass
+class _RunState:
+    client: IndexClient
+    results: dict[str, ProjectLookup] = field(default_factory=dict)
+
+
+def _make_state(ctx: CheckContext) -> _RunState:
+    config = ctx.config
+    client = IndexClient(
+        session=ctx.session,
+        cache=ctx.cache,
+        json_url=config.index_json_url,
+        simple_url=config.index_url,
+        max_workers=config.max_workers,
+    )
+    return _RunState(client=client)
+
+
+def index_lookups(ctx: CheckContext, names: Iterable[str]) -> dict[str, ProjectLookup]:
+    """Look `names` up on the index once per run and report what could not be checked.
+
+    Every check that needs index facts calls this; a name asked twice in one run is fetched
+    once. UNKNOWN answers are recorded with `CheckContext.mark_incomplete` under source
+    ``index``; the index is recorded as a data source.
+    """
+    state = ctx.fact("index-client", _make_state)
+    wanted = {normalize_name(n) for n in names if n and n.strip()}
+    missing = sorted(wanted - state.results.keys())
+    if missing:
+        fetched = state.client.lookup_many(missing)
+        state.results.update(fetched)
+        unknown: dict[str, list[str]] = {}
+        for name, lookup in fetched.items():
+            if lookup.state is LookupState.UNKNOWN:
+                unknown.setdefault(lookup.reason or "unknown error", []).append(name)
+        for reason, packages in sorted(unknown.items()):
+            _mark_incomplete(ctx, reason, packages)
+    if wanted:
+        ctx.add_data_source(
+            DataSource(name="index", detail=f"package index at {ctx.config.index_url}")
+        )
+    return {name: state.results[name] for name in sorted(wanted)}
+
+
+def _mark_incomplete(ctx: CheckContext, reason: str, packages: list[str]) -> None:
+    """Merge into an existing ``index`` entry with the same reason, so the report lists it once."""
+    text = f"package index not checked: {reason}"
+    for position, entry in enumerate(ctx.incomplete):
+        if entry.source == "index" and entry.reason == text:
+            merged = tuple(sorted({*entry.packages, *packages}))
+            ctx.incomplete[position] = Incomplete(source="index", reason=text, packages=merged)
+            return
+    ctx.mark_incomplete("index", text, packages)
+
+
+__all__ = [
+    "CACHE_NAMESPACE",
+    "IndexClient",
+    "index_lookups",
+    "parse_project_document",
+    "parse_simple_html_status",
+    "parse_simple_status",
+]
