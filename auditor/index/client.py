@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import requests
+from urllib3.exceptions import ReadTimeoutError
 
 from auditor.errors import IndexError_, OfflineError
 from auditor.index.model import (
@@ -186,7 +187,9 @@ class IndexClient:
             raise IndexError_("index", OFFLINE_REASON) from None
         except requests.Timeout:
             raise IndexError_("index", "the index timed out") from None
-        except requests.ConnectionError:
+        except requests.ConnectionError as exc:
+            if _timed_out(exc):
+                raise IndexError_("index", "the index timed out") from None
             raise IndexError_("index", "could not connect to the index") from None
         except requests.RequestException as exc:
             reason = f"request to the index failed ({type(exc).__name__})"
@@ -225,6 +228,12 @@ class IndexClient:
                 raise IndexError_("index", "the simple API sent invalid JSON") from None
             return parse_simple_status(document)
         return parse_simple_html_status(body.decode("utf-8", "replace"))
+
+
+def _timed_out(exc: requests.ConnectionError) -> bool:
+    """Whether a connection error is a read timeout (requests wraps it after retries)."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, (ReadTimeoutError, TimeoutError))
 
 
 # -- parsing ---------------------------------------------------------------------------------
