@@ -1,0 +1,360 @@
+"""The offline advisory store: one SQLite file of OSV records, indexed by package name.
+
+The file is never changed in place. A writer takes a lock, copies the current file, changes the
+copy and renames it over the old one (`os.replace`), so a reader that opened the old file keeps
+reading a complete database through its open handle, and a crash never leaves a half-written
+store. Readers open the file with SQLite's ``immutable`` flag for that reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.advisories.matching import ECOSYSTEM, is_withdrawn
+from auditor.config import Config
+from auditor.model import normalize_name
+
+STORE_FILE = "osv.sqlite3"
+SCHEMA_VERSION = 1
+
+KIND_OSV = "osv"
+KIND_MALICIOUS = "malicious"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (
+    name TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    records INTEGER NOT NULL,
+    withdrawn INTEGER NOT NULL,
+    newest_modified TEXT
+);
+CREATE TABLE IF NOT EXISTS records (
+    source TEXT NOT NULL,
+    id TEXT NOT NULL,
+    modified TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (source, id)
+);
+CREATE TABLE IF NOT EXISTS affected (
+    name TEXT NOT NULL,
+    source TEXT NOT NULL,
+    id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS affected_name ON affected (name);
+CREATE INDEX IF NOT EXISTS affected_source ON affected (source);
+"""
+
+
+def store_path(config: Config) -> Path:
+    """Return the store file for a configuration (beside the cache, a file of its own)."""
+    from auditor.cache import default_cache_dir
+
+    return (config.cache_dir or default_cache_dir()) / STORE_FILE
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceInfo:
+    """One imported source: what it is, when it came in, how much it holds."""
+
+    name: str
+    kind: str
+    origin: str
+    imported_at: str
+    records: int
+    withdrawn: int
+    newest_modified: str | None
+
+    def age_days(self, now: dt.datetime | None = None) -> float | None:
+        """Days since the import (None when the timestamp is unreadable)."""
+        try:
+            when = dt.datetime.fromisoformat(self.imported_at)
+        except ValueError:
+            return None
+        now = now or dt.datetime.now(tz=dt.UTC)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        return max(0.0, (now - when).total_seconds() / 86400)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON form used by ``auditor db status``."""
+        age = self.age_days()
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "origin": self.origin,
+            "imported_at": self.imported_at,
+            "records": self.records,
+            "withdrawn": self.withdrawn,
+            "newest_modified": self.newest_modified,
+            "age_days": None if age is None else round(age, 2),
+        }
+
+
+def record_names(record: Mapping[str, Any]) -> set[str]:
+    """Return the normalized PyPI package names a record's ``affected`` entries name."""
+    names: set[str] = set()
+    affected = record.get("affected")
+    if not isinstance(affected, list):
+        return names
+    for entry in affected:
+        package = entry.get("package") if isinstance(entry, dict) else None
+        if isinstance(package, dict) and package.get("ecosystem") == ECOSYSTEM:
+            name = package.get("name")
+            if isinstance(name, str) and name.strip():
+                names.add(normalize_name(name))
+    return names
+
+
+def _utc_now() -> str:
+    return dt.datetime.now(tz=dt.UTC).replace(microsecond=0).isoformat()
+
+
+class OsvStore:
+    """A read-only view of the store file; empty when the file does not exist yet."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+        if path.is_file():
+            uri = path.resolve().as_uri() + "?immutable=1"
+            self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+    def __enter__(self) -> OsvStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the handle."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def sources(self) -> list[SourceInfo]:
+        """Return every imported source, by name."""
+        if self._conn is None:
+            return []
+        rows = self._conn.execute(
+            "SELECT name, kind, origin, imported_at, records, withdrawn, newest_modified "
+            "FROM sources ORDER BY name"
+        )
+        return [
+            SourceInfo(
+                name=r[0], kind=r[1], origin=r[2], imported_at=r[3], records=r[4],
+                withdrawn=r[5], newest_modified=r[6],
+            )
+            for r in rows
+        ]  # fmt: skip
+
+    def has_kind(self, kind: str) -> bool:
+        """Whether any source of `kind` (``osv`` or ``malicious``) holds records."""
+        return any(s.kind == kind and s.records > 0 for s in self.sources())
+
+    def record_count(self) -> int:
+        """Number of stored records (all sources)."""
+        if self._conn is None:
+            return 0
+        row = self._conn.execute("SELECT COUNT(*) FROM records").fetchone()
+        return int(row[0])
+
+    def records_for(
+        self, names: Iterable[str], *, kinds: Iterable[str] | None = None
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Return the records naming each package (withdrawn ones dropped, one copy per id).
+
+        Args:
+            names: package names (any spelling).
+            kinds: only sources of these kinds (default: all).
+        """
+        wanted = sorted({normalize_name(n) for n in names})
+        found: dict[str, dict[str, dict[str, Any]]] = {n: {} for n in wanted}
+        if self._conn is None or not wanted:
+            return {n: [] for n in wanted}
+        kind_filter = ""
+        kind_args: tuple[str, ...] = ()
+        if kinds is not None:
+            kind_list = sorted(set(kinds))
+            kind_filter = f" AND s.kind IN ({','.join('?' * len(kind_list))})"
+            kind_args = tuple(kind_list)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = (
+                "SELECT a.name, r.id, r.modified, r.data FROM affected a "  # noqa: S608 - ? only
+                "JOIN records r ON r.source = a.source AND r.id = a.id "
+                "JOIN sources s ON s.name = a.source "
+                f"WHERE a.name IN ({marks}){kind_filter}"
+            )
+            rows = self._conn.execute(sql, (*chunk, *kind_args))
+            for name, rid, modified, data in rows:
+                kept = found[name].get(rid)
+                if kept is not None and str(kept.get("modified", "")) >= modified:
+                    continue
+                record = json.loads(data)
+                if not is_withdrawn(record):
+                    found[name][rid] = record
+        return {n: [recs[i] for i in sorted(recs)] for n, recs in found.items()}
+
+    def newest_import(self, kind: str | None = None) -> str | None:
+        """Return the newest ``imported_at`` (of sources of `kind`, if given)."""
+        times = [s.imported_at for s in self.sources() if kind is None or s.kind == kind]
+        return max(times) if times else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceImport:
+    """The outcome of replacing one source: stored, withdrawn and skipped record counts."""
+
+    name: str
+    kind: str
+    records: int
+    withdrawn: int
+    skipped: int
+
+
+class StoreWriter:
+    """Changes to a copy of the store, swapped in atomically by `commit`."""
+
+    def __init__(self, conn: sqlite3.Connection, tmp: Path) -> None:
+        self._conn = conn
+        self.tmp = tmp
+
+    def replace_source(
+        self, name: str, kind: str, origin: str, records: Iterable[Mapping[str, Any]]
+    ) -> SourceImport:
+        """Drop the source `name` and store `records` under it.
+
+        Records naming no PyPI package are skipped (counted); withdrawn ones are kept, so the
+        status can count them, and dropped when read.
+        """
+        conn = self._conn
+        conn.execute("DELETE FROM records WHERE source=?", (name,))
+        conn.execute("DELETE FROM affected WHERE source=?", (name,))
+        stored = withdrawn = skipped = 0
+        newest: str | None = None
+        seen: set[str] = set()
+        for record in records:
+            rid = record.get("id")
+            names = record_names(record)
+            if not isinstance(rid, str) or not rid or not names:
+                skipped += 1
+                continue
+            modified = str(record.get("modified") or "")
+            if rid in seen:
+                row = conn.execute(
+                    "SELECT modified FROM records WHERE source=? AND id=?", (name, rid)
+                ).fetchone()
+                if row is not None and row[0] >= modified:
+                    continue
+                conn.execute("DELETE FROM affected WHERE source=? AND id=?", (name, rid))
+            else:
+                stored += 1
+                withdrawn += is_withdrawn(record)
+            seen.add(rid)
+            conn.execute(
+                "INSERT OR REPLACE INTO records (source, id, modified, data) VALUES (?, ?, ?, ?)",
+                (name, rid, modified, json.dumps(record, separators=(",", ":"))),
+            )
+            conn.executemany(
+                "INSERT INTO affected (name, source, id) VALUES (?, ?, ?)",
+                [(pkg, name, rid) for pkg in sorted(names)],
+            )
+            if modified and (newest is None or modified > newest):
+                newest = modified
+        conn.execute(
+            "INSERT OR REPLACE INTO sources "
+            "(name, kind, origin, imported_at, records, withdrawn, newest_modified) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (name, kind, origin, _utc_now(), stored, withdrawn, newest),
+        )
+        return SourceImport(
+            name=name, kind=kind, records=stored, withdrawn=withdrawn, skipped=skipped
+        )
+
+    def remove_source(self, name: str) -> None:
+        """Drop a source and its records."""
+        self._conn.execute("DELETE FROM records WHERE source=?", (name,))
+        self._conn.execute("DELETE FROM affected WHERE source=?", (name,))
+        self._conn.execute("DELETE FROM sources WHERE name=?", (name,))
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock beside the store so concurrent writers take turns."""
+    lock_path = path.with_name(path.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a+b") as handle:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: the rename is still atomic
+            yield
+            return
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def write_store(path: Path) -> Iterator[StoreWriter]:
+    """Open a writable copy of the store; on a clean exit it replaces the store atomically.
+
+    An exception inside the block discards the copy and leaves the store as it was.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(path):
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            if path.is_file():
+                shutil.copyfile(path, tmp)
+            conn = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                conn.execute("PRAGMA journal_mode=DELETE")
+                conn.executescript(_SCHEMA)
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+                conn.execute("BEGIN")
+                writer = StoreWriter(conn, tmp)
+                yield writer
+                conn.execute("COMMIT")
+            finally:
+                conn.close()
+            with tmp.open("rb") as handle:
+                os.fsync(handle.fileno())
+            tmp.chmod(0o644)
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+
+__all__ = [
+    "KIND_MALICIOUS",
+    "KIND_OSV",
+    "STORE_FILE",
+    "OsvStore",
+    "SourceImport",
+    "SourceInfo",
+    "StoreWriter",
+    "record_names",
+    "store_path",
+    "write_store",
+]
