@@ -1,0 +1,138 @@
+"""Which packages of a scan the index is asked about, and which exact versions the scan uses.
+
+A package is asked about when it is a package node of the graph and nothing declares it as a
+local path or a VCS / direct URL reference (such code does not come from the index, so the index
+has nothing to say about it). A version is "used" when a lockfile locks it or a manifest pins it
+exactly (``==X`` / ``===X``, not a wildcard).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from auditor.checks.base import CheckContext
+from auditor.graph import query
+from auditor.model import InputStatus, Location, LockedPackage
+
+_VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+", "git://", "ssh://")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VersionUse:
+    """One exact version of a package that the scan uses, and every place that fixes it."""
+
+    name: str
+    display_name: str
+    version: str
+    locations: tuple[Location, ...]
+    locked: bool
+    requirement_texts: tuple[str, ...] = ()
+
+
+def exact_pin(specifier: str) -> str | None:
+    """Return the version an ``==X`` / ``===X`` specifier pins to (None for ranges, wildcards)."""
+    try:
+        specs = SpecifierSet(specifier)
+    except InvalidSpecifier:
+        return None
+    for spec in specs:
+        if spec.operator == "===" or (spec.operator == "==" and not spec.version.endswith(".*")):
+            return spec.version
+    return None
+
+
+def _off_index_url(url: str | None) -> bool:
+    """Whether a direct reference points somewhere other than the index (any URL or path)."""
+    return bool(url and url.strip())
+
+
+def _off_index_locked(pkg: LockedPackage) -> bool:
+    if pkg.source_commit:
+        return True
+    url = (pkg.source_url or "").strip().lower()
+    if not url:
+        return False
+    if url.startswith(_VCS_PREFIXES) or url.endswith(".git"):
+        return True
+    return url.startswith(("file:", ".", "/", "~")) or "://" not in url
+
+
+def off_index_names(ctx: CheckContext) -> frozenset[str]:
+    """Return the packages declared as local paths, VCS links or direct URLs (not on the index)."""
+    names: set[str] = set()
+    for node in query.packages(ctx.graph):
+        if any(_off_index_url(origin.url) for origin in query.incoming(ctx.graph, node.name)):
+            names.add(node.name)
+    for item in ctx.inputs:
+        if item.status is not InputStatus.OK:
+            continue
+        names.update(req.name for req in item.requirements if req.url or req.editable)
+        names.update(pkg.name for pkg in item.packages if _off_index_locked(pkg))
+    return frozenset(names)
+
+
+def index_names(ctx: CheckContext) -> list[str]:
+    """Return every package node of the graph that comes from the index, sorted."""
+    skip = off_index_names(ctx)
+    return [node.name for node in query.packages(ctx.graph) if node.name not in skip]
+
+
+@dataclass(slots=True)
+class _Gathered:
+    display: str
+    locations: list[Location] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    locked: bool = False
+
+    def add(self, where: Location, text: str, *, locked: bool) -> None:
+        if where not in self.locations:
+            self.locations.append(where)
+        if text and text not in self.texts:
+            self.texts.append(text)
+        self.locked = self.locked or locked
+
+
+def used_versions(ctx: CheckContext) -> list[VersionUse]:
+    """Return each (package, exact version) the scan locks or pins, with all its locations.
+
+    Constraint-file entries are left out: they limit what may be installed but install nothing.
+    """
+    skip = off_index_names(ctx)
+    found: dict[tuple[str, str], _Gathered] = {}
+    for item in ctx.inputs:
+        if item.status is not InputStatus.OK:
+            continue
+        for req in item.requirements:
+            if req.constraint or req.name in skip:
+                continue
+            version = exact_pin(req.specifier)
+            if version is not None:
+                entry = found.setdefault((req.name, version), _Gathered(display=req.raw_name))
+                entry.add(req.location, req.line_text.strip(), locked=False)
+        for pkg in item.packages:
+            if pkg.is_root or pkg.version is None or pkg.name in skip:
+                continue
+            entry = found.setdefault((pkg.name, pkg.version), _Gathered(display=pkg.raw_name))
+            entry.add(pkg.location, "", locked=True)
+    return [
+        VersionUse(
+            name=name,
+            display_name=entry.display,
+            version=version,
+            locations=tuple(sorted(entry.locations)),
+            locked=entry.locked,
+            requirement_texts=tuple(entry.texts),
+        )
+        for (name, version), entry in sorted(found.items())
+    ]
+
+
+def names_of(uses: Iterable[VersionUse]) -> list[str]:
+    """Return the distinct package names of `uses`, sorted."""
+    return sorted({use.name for use in uses})
+
+
+__all__ = ["VersionUse", "exact_pin", "index_names", "names_of", "off_index_names", "used_versions"]
