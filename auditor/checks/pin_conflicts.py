@@ -1,0 +1,129 @@
+"""The conflict check (AUD109): one package declared in several places with no common version.
+
+Declarations are compared within one project scope (see `auditor.checks.pin_layout`), so two
+services of a monorepo may pin different versions. A declaration without an environment marker
+applies everywhere and is compared with every other; marked declarations are compared with the
+unmarked ones and with those carrying the same marker. Constraints (``-c``) take part: pip
+fails when a constraint excludes every version a requirement allows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from auditor.checks.base import CheckContext
+from auditor.checks.pin_layout import ProjectLayout, is_manifest, layout_of, scope_of
+from auditor.checks.pin_specs import check_satisfiable
+from auditor.checks.pins import describe
+from auditor.model import Finding, Location, ParsedInput, Requirement
+
+
+def _marker_key(marker: str | None) -> str | None:
+    if marker is None:
+        return None
+    return " ".join(marker.replace('"', "'").split())
+
+
+class ConflictCheck:
+    """Finds packages whose declarations admit no common version."""
+
+    name = "pin_conflicts"
+
+    def run(self, ctx: CheckContext) -> Iterable[Finding]:
+        """Return the findings of AUD109."""
+        layout = layout_of(ctx)
+        groups: dict[tuple[str, str], dict[Location, tuple[ParsedInput, Requirement]]] = {}
+        for item in ctx.inputs:
+            if not is_manifest(item):
+                continue
+            scope = scope_of(item.path)
+            for req in item.requirements:
+                if req.url is not None or not req.specifier.strip():
+                    continue
+                groups.setdefault((scope, req.name), {})[req.location] = (item, req)
+        findings: list[Finding] = []
+        for (scope, name), found in sorted(groups.items()):
+            findings.extend(self._judge(ctx, layout, scope, name, list(found.values())))
+        return findings
+
+    def _judge(
+        self,
+        ctx: CheckContext,
+        layout: ProjectLayout,
+        scope: str,
+        name: str,
+        decls: list[tuple[ParsedInput, Requirement]],
+    ) -> Iterator[Finding]:
+        locked = sorted(
+            {
+                version
+                for item, _req in decls
+                for _lock, versions in layout.locked_versions(item.path, name)
+                for version in versions
+            }
+        )
+        markers = {_marker_key(req.marker) for _item, req in decls}
+        for marker in sorted(markers, key=lambda m: m or ""):
+            subset = [
+                (item, req) for item, req in decls if _marker_key(req.marker) in (None, marker)
+            ]
+            specs = [req.specifier for _item, req in subset]
+            verdict = check_satisfiable(specs, locked)
+            if verdict.satisfiable:
+                continue
+            yield self._finding(ctx, scope, subset, marker, locked)
+            return
+
+    @staticmethod
+    def _finding(
+        ctx: CheckContext,
+        scope: str,
+        subset: list[tuple[ParsedInput, Requirement]],
+        marker: str | None,
+        locked: list[str],
+    ) -> Finding:
+        ordered = sorted(subset, key=lambda pair: pair[1].location)
+        first = ordered[0][1]
+        parts = [f"{describe(req)} ({req.location})" for _item, req in ordered]
+        single = len(ordered) == 1
+        message = (
+            f"{parts[0]} admits no version at all"
+            if single
+            else f"{first.raw_name} is declared with specifiers no version satisfies together: "
+            + " vs ".join(parts)
+        )
+        if marker:
+            message += f" (when {marker})"
+        return ctx.finding(
+            "AUD109",
+            message=message,
+            package=first.raw_name,
+            locations=[req.location for _item, req in ordered],
+            evidence={
+                "scope": scope,
+                "marker": marker,
+                "declarations": [
+                    {
+                        "path": req.location.path,
+                        "line": req.location.line,
+                        "specifier": req.specifier,
+                        "marker": req.marker,
+                        "group": req.group,
+                        "constraint": req.constraint,
+                    }
+                    for _item, req in ordered
+                ],
+                "locked_versions": locked,
+            },
+            fix=(
+                f"Choose one version range for {first.raw_name} that every file accepts and "
+                "write it in one place (have the other files include it with -r/-c), then "
+                "re-lock."
+            ),
+            key=scope,
+        )
+
+
+CHECK = ConflictCheck()
+
+__all__ = ["CHECK", "ConflictCheck"]

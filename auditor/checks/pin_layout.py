@@ -1,0 +1,335 @@
+"""The project layout the pin checks reason about: manifests, lockfiles, scopes, libraries.
+
+A *scope* is the folder a manifest belongs to (a ``requirements/`` style folder counts as its
+parent). A lockfile covers the manifests of its own scope and of every scope below it (a uv
+workspace locks its members at the root). A requirements file whose every requirement is pinned
+exactly (``pip freeze`` / ``pip-compile`` output) counts as a lock for its scope too.
+
+Whether a scope is an application (which needs a lockfile) or a library (whose metadata should
+stay loose) follows the ``application`` policy: ``true``/``false`` force it; ``"auto"`` calls a
+scope a library when it carries build metadata (a pyproject.toml with both ``[project]`` and
+``[build-system]``, a setup.py, or a setup.cfg with ``[options]``) and holds none of the
+``application_markers`` files (app.py, manage.py, Dockerfile ...). Everything else is an
+application.
+"""
+
+from __future__ import annotations
+
+import configparser
+import posixpath
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor.checks.base import CheckContext
+from auditor.checks.pin_specs import exact_version
+from auditor.model import InputKind, InputStatus, LockedPackage, ParsedInput, Requirement
+
+# Folder names whose requirements files belong to the parent folder's project.
+_REQUIREMENTS_DIRS = frozenset({"requirements", "requirements.d", "reqs", "requires"})
+
+POLICY = "pins"
+_REQUIRE_VALUES = ("exact", "upper-bound", "any", "none")
+
+
+def scope_of(path: str) -> str:
+    """Return the scope (project folder, POSIX, ``""`` for the root) of a repo-relative path."""
+    folder = posixpath.dirname(path)
+    if posixpath.basename(folder).lower() in _REQUIREMENTS_DIRS:
+        folder = posixpath.dirname(folder)
+    return folder
+
+
+def scope_covers(outer: str, inner: str) -> bool:
+    """Whether scope `outer` is `inner` or one of its ancestors."""
+    return outer == "" or inner == outer or inner.startswith(outer + "/")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PinPolicy:
+    """The ``[pins]`` policy table, validated."""
+
+    require: str = "upper-bound"
+    library_require: str = "any"
+    dev_require: str = "any"
+    application: bool | None = None
+    application_markers: tuple[str, ...] = ()
+    dev_groups: frozenset[str] = frozenset()
+    require_hashes: bool = False
+    allow_prereleases: bool = False
+    prerelease_allowed_packages: frozenset[str] = frozenset()
+    lockfile_covers_manifest: bool = True
+    invalid_line_codes: frozenset[str] = frozenset()
+    unreadable_value_codes: frozenset[str] = frozenset()
+    incomplete_codes: frozenset[str] = frozenset()
+    full_sha_lengths: tuple[int, ...] = (40, 64)
+    max_orphan_findings: int = 20
+
+    @classmethod
+    def from_mapping(cls, table: Mapping[str, Any]) -> PinPolicy:
+        """Build the policy from the merged ``pins`` table (bad values raise ConfigError)."""
+        from auditor.errors import ConfigError
+
+        def choice(key: str, default: str) -> str:
+            value = str(table.get(key, default)).strip().lower()
+            if value not in _REQUIRE_VALUES:
+                raise ConfigError(
+                    f"policy.pins.{key}: expected one of {', '.join(_REQUIRE_VALUES)}, "
+                    f"got {value!r}"
+                )
+            return value
+
+        def names(key: str) -> frozenset[str]:
+            value = table.get(key, [])
+            if not isinstance(value, list):
+                raise ConfigError(f"policy.pins.{key}: expected a list of strings")
+            return frozenset(str(v).strip().lower() for v in value)
+
+        app = table.get("application", "auto")
+        application: bool | None
+        if isinstance(app, bool):
+            application = app
+        elif str(app).strip().lower() == "auto":
+            application = None
+        else:
+            raise ConfigError(
+                f"policy.pins.application: expected true, false or 'auto', got {app!r}"
+            )
+        lengths = table.get("full_sha_lengths", [40, 64])
+        return cls(
+            require=choice("require", "upper-bound"),
+            library_require=choice("library_require", "any"),
+            dev_require=choice("dev_require", "any"),
+            application=application,
+            application_markers=tuple(str(m) for m in table.get("application_markers", [])),
+            dev_groups=names("dev_groups"),
+            require_hashes=bool(table.get("require_hashes", False)),
+            allow_prereleases=bool(table.get("allow_prereleases", False)),
+            prerelease_allowed_packages=frozenset(
+                _normalize(n) for n in names("prerelease_allowed_packages")
+            ),
+            lockfile_covers_manifest=bool(table.get("lockfile_covers_manifest", True)),
+            invalid_line_codes=names("invalid_line_codes"),
+            unreadable_value_codes=names("unreadable_value_codes"),
+            incomplete_codes=names("incomplete_codes"),
+            full_sha_lengths=tuple(int(n) for n in lengths),
+            max_orphan_findings=int(table.get("max_orphan_findings", 20)),
+        )
+
+    def is_dev_group(self, group: str) -> bool:
+        """Whether a requirement group is development-only (tests, lint, docs ...)."""
+        key = group.strip().lower()
+        return key in self.dev_groups or key.startswith("dev")
+
+
+def _normalize(name: str) -> str:
+    from auditor.model import normalize_name
+
+    return normalize_name(name)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LockView:
+    """One lockfile (or fully pinned requirements file) and the versions it locks."""
+
+    path: str
+    kind: InputKind
+    scope: str
+    pseudo: bool
+    versions: Mapping[str, tuple[str, ...]]
+    packages: Mapping[str, tuple[LockedPackage, ...]]
+    lines: Mapping[str, int | None]
+
+    @property
+    def has_edges(self) -> bool:
+        """Whether the lockfile records dependency edges between its packages."""
+        return any(p.dependencies for items in self.packages.values() for p in items)
+
+
+@dataclass(slots=True)
+class ProjectLayout:
+    """Manifests and lockfiles of the scan, grouped so the pin checks can pair them."""
+
+    manifests: list[ParsedInput] = field(default_factory=list)
+    locks: list[LockView] = field(default_factory=list)
+    library_inputs: frozenset[str] = frozenset()
+    library_scopes: frozenset[str] = frozenset()
+    marker_scopes: frozenset[str] = frozenset()
+    policy: PinPolicy = field(default_factory=PinPolicy)
+
+    def covering_locks(self, path: str, *, real_only: bool = False) -> list[LockView]:
+        """Return the locks that cover the file at `path` (nearest scope first)."""
+        scope = scope_of(path)
+        found = [
+            lock
+            for lock in self.locks
+            if lock.path != path
+            and scope_covers(lock.scope, scope)
+            and not (real_only and lock.pseudo)
+        ]
+        return sorted(found, key=lambda lock: (-len(lock.scope), lock.path))
+
+    def locked_versions(self, path: str, name: str) -> list[tuple[LockView, tuple[str, ...]]]:
+        """Return (lock, versions) for each lock covering `path` that locks `name`."""
+        return [
+            (lock, lock.versions[name])
+            for lock in self.covering_locks(path)
+            if name in lock.versions
+        ]
+
+    def is_library_requirement(self, item: ParsedInput) -> bool:
+        """Whether `item` is library metadata (its requirements judged by library_require)."""
+        return item.path in self.library_inputs
+
+    def is_application_scope(self, scope: str) -> bool:
+        """Whether the scope is an application (needs a lockfile), by the policy heuristic."""
+        if self.policy.application is not None:
+            return self.policy.application
+        return scope not in self.library_scopes or scope in self.marker_scopes
+
+    def application_reason(self, scope: str) -> str:
+        """Explain why the scope counts as an application (for finding evidence)."""
+        if self.policy.application is not None:
+            return f"policy pins.application = {str(self.policy.application).lower()}"
+        if scope not in self.library_scopes:
+            return "auto: no build metadata ([project] with [build-system], setup.py, setup.cfg)"
+        return "auto: build metadata, but an application file is present (application_markers)"
+
+    def required_level(self, item: ParsedInput, req: Requirement) -> str:
+        """Return the pinning level required of `req`: exact, upper-bound, any or none."""
+        if self.policy.is_dev_group(req.group):
+            return self.policy.dev_require
+        if self.is_library_requirement(item):
+            return self.policy.library_require
+        return self.policy.require
+
+
+def counted_requirements(item: ParsedInput) -> list[Requirement]:
+    """Return the requirements that install something (constraints are not requirements)."""
+    return [req for req in item.requirements if not req.constraint]
+
+
+def is_manifest(item: ParsedInput) -> bool:
+    """Whether the input is a hand-written manifest that parsed."""
+    return (
+        item.status is InputStatus.OK
+        and not item.kind.is_lockfile
+        and item.kind is not InputKind.ENVIRONMENT
+    )
+
+
+def _is_pseudo_lock(item: ParsedInput) -> bool:
+    if item.kind is not InputKind.REQUIREMENTS:
+        return False
+    reqs = counted_requirements(item)
+    return bool(reqs) and all(
+        req.url is None and exact_version(req.specifier) is not None for req in reqs
+    )
+
+
+def _lock_view(item: ParsedInput, *, pseudo: bool) -> LockView:
+    versions: dict[str, list[str]] = {}
+    packages: dict[str, list[LockedPackage]] = {}
+    lines: dict[str, int | None] = {}
+    if pseudo:
+        for req in counted_requirements(item):
+            pinned = exact_version(req.specifier)
+            if pinned is not None:
+                versions.setdefault(req.name, []).append(pinned)
+                lines.setdefault(req.name, req.location.line)
+    else:
+        for pkg in item.packages:
+            if pkg.is_root:
+                packages.setdefault("", []).append(pkg)
+                continue
+            packages.setdefault(pkg.name, []).append(pkg)
+            lines.setdefault(pkg.name, pkg.location.line)
+            if pkg.version is not None and pkg.version not in versions.get(pkg.name, []):
+                versions.setdefault(pkg.name, []).append(pkg.version)
+    return LockView(
+        path=item.path,
+        kind=item.kind,
+        scope=scope_of(item.path),
+        pseudo=pseudo,
+        versions={k: tuple(v) for k, v in versions.items()},
+        packages={k: tuple(v) for k, v in packages.items()},
+        lines=lines,
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any] | None:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+
+
+def _is_library_metadata(root: Path, item: ParsedInput) -> bool:
+    if item.kind is InputKind.SETUP_PY:
+        return True
+    if item.kind is InputKind.SETUP_CFG:
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(root / item.path, encoding="utf-8")
+        except (configparser.Error, OSError, UnicodeDecodeError):
+            return False
+        return parser.has_section("options") or parser.has_section("metadata")
+    if item.kind is InputKind.PYPROJECT:
+        data = _read_toml(root / item.path)
+        return (
+            data is not None
+            and isinstance(data.get("project"), dict)
+            and isinstance(data.get("build-system"), dict)
+        )
+    return False
+
+
+def build_layout(ctx: CheckContext) -> ProjectLayout:
+    """Group the scan's inputs into manifests and locks, and classify scopes."""
+    policy = PinPolicy.from_mapping(ctx.config.policy_section(POLICY))
+    layout = ProjectLayout(policy=policy)
+    library_inputs: set[str] = set()
+    for item in ctx.inputs:
+        if item.status is not InputStatus.OK or item.kind is InputKind.ENVIRONMENT:
+            continue
+        if item.kind.is_lockfile:
+            layout.locks.append(_lock_view(item, pseudo=False))
+            continue
+        layout.manifests.append(item)
+        if _is_pseudo_lock(item):
+            layout.locks.append(_lock_view(item, pseudo=True))
+        if _is_library_metadata(ctx.root, item):
+            library_inputs.add(item.path)
+    layout.library_inputs = frozenset(library_inputs)
+    layout.library_scopes = frozenset(scope_of(p) for p in library_inputs)
+    layout.marker_scopes = frozenset(_marker_scopes(ctx.root, layout.library_scopes, policy))
+    return layout
+
+
+def _marker_scopes(root: Path, scopes: Iterable[str], policy: PinPolicy) -> set[str]:
+    found = set()
+    for scope in scopes:
+        folder = root / scope if scope else root
+        if any((folder / marker).exists() for marker in policy.application_markers):
+            found.add(scope)
+    return found
+
+
+def layout_of(ctx: CheckContext) -> ProjectLayout:
+    """Return the run's layout (computed once, shared by the pin checks)."""
+    return ctx.fact("pins.layout", build_layout)
+
+
+__all__ = [
+    "LockView",
+    "PinPolicy",
+    "ProjectLayout",
+    "build_layout",
+    "counted_requirements",
+    "is_manifest",
+    "layout_of",
+    "scope_covers",
+    "scope_of",
+]
