@@ -1,0 +1,1 @@
+"""Package reputation: popular-package list, typosquat matching, deprecated and stdlib names."""
