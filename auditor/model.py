@@ -206,6 +206,7 @@ class ParsedInput:
     issues: tuple[InputIssue, ...] = ()
     includes: tuple[str, ...] = ()
     project_name: str | None = None
+    notes: tuple[str, ...] = ()  # facts about the input worth telling people (not problems)
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON form of the ``inputs`` array of the report."""

@@ -1,0 +1,70 @@
+"""Turn PEP 508 requirement strings found in manifests into `Requirement` values."""
+
+from __future__ import annotations
+
+from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement as Pep508
+
+from auditor.model import (
+    MAIN_GROUP,
+    InputIssue,
+    InputKind,
+    Location,
+    Requirement,
+    normalize_name,
+)
+
+__all__ = ["build_requirement", "parse_pep508", "requirement_or_issue"]
+
+
+def parse_pep508(text: str) -> Pep508:
+    """Parse one PEP 508 string (raises `packaging.requirements.InvalidRequirement`)."""
+    return Pep508(text)
+
+
+def build_requirement(
+    parsed: Pep508,
+    *,
+    location: Location,
+    kind: InputKind,
+    group: str = MAIN_GROUP,
+    line_text: str = "",
+    url: str | None = None,
+    editable: bool = False,
+    hashes: tuple[str, ...] = (),
+    constraint: bool = False,
+    specifier: str | None = None,
+) -> Requirement:
+    """Build a `Requirement` from a parsed PEP 508 requirement and where it was written."""
+    return Requirement(
+        name=normalize_name(parsed.name),
+        raw_name=parsed.name,
+        specifier=str(parsed.specifier) if specifier is None else specifier,
+        extras=tuple(sorted(parsed.extras)),
+        marker=str(parsed.marker) if parsed.marker is not None else None,
+        url=url if url is not None else parsed.url,
+        editable=editable,
+        hashes=hashes,
+        group=group,
+        constraint=constraint,
+        location=location,
+        kind=kind,
+        line_text=line_text,
+    )
+
+
+def requirement_or_issue(
+    text: str, *, location: Location, kind: InputKind, group: str = MAIN_GROUP
+) -> Requirement | InputIssue:
+    """Parse `text` as PEP 508; an invalid string becomes a ``not-a-requirement`` issue."""
+    try:
+        parsed = parse_pep508(text)
+    except InvalidRequirement as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "invalid requirement"
+        return InputIssue(
+            code="not-a-requirement",
+            message=f"not a valid requirement: {first}",
+            location=location,
+            line_text=text,
+        )
+    return build_requirement(parsed, location=location, kind=kind, group=group, line_text=text)

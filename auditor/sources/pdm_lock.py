@@ -1,0 +1,89 @@
+"""Parse ``pdm.lock``: ``[[package]]`` tables with ``groups`` and PEP 508 ``dependencies``.
+
+Groups: ``default`` -> ``main``; every other group name is kept as written (``dev``, ``test``,
+or an optional extra: the lock does not tell extras and dev groups apart).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import ParseError
+from auditor.model import (
+    MAIN_GROUP,
+    InputKind,
+    Location,
+    LockedPackage,
+    ParsedInput,
+    normalize_name,
+)
+from auditor.sources.lines import TomlLineIndex
+from auditor.sources.locked import dependency_from_pep508, package_line, string_list
+from auditor.sources.reading import load_toml, read_text
+
+__all__ = ["PdmLockSource"]
+
+KIND = InputKind.PDM_LOCK
+
+
+class PdmLockSource:
+    """Parser for pdm.lock."""
+
+    kind = KIND
+
+    def parse(self, root: Path, relpath: str) -> ParsedInput:
+        """Parse every locked package.
+
+        Raises:
+            ParseError: the file cannot be read, is not TOML, or ``package`` is malformed.
+        """
+        text = read_text(root, relpath)
+        data = load_toml(text, relpath)
+        index = TomlLineIndex(text)
+        raw_packages = data.get("package", [])
+        if not isinstance(raw_packages, list):
+            raise ParseError(relpath, None, "'package' must be an array of tables")
+        packages: list[LockedPackage] = []
+        for element, raw in enumerate(raw_packages):
+            line = package_line(index, "package", element)
+            if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+                raise ParseError(relpath, line, "package entry without a name")
+            packages.append(_package(raw, Location(path=relpath, line=line)))
+        return ParsedInput(path=relpath, kind=KIND, packages=tuple(packages))
+
+
+def _package(raw: dict[str, Any], location: Location) -> LockedPackage:
+    name = raw["name"]
+    groups = tuple(MAIN_GROUP if g == "default" else g for g in string_list(raw.get("groups")))
+    edges = [dependency_from_pep508(d) for d in string_list(raw.get("dependencies"))]
+    hashes = tuple(
+        str(f["hash"])
+        for f in raw.get("files") or ()
+        if isinstance(f, dict) and isinstance(f.get("hash"), str)
+    )
+    source_url: str | None = None
+    commit: str | None = None
+    git = raw.get("git")
+    if isinstance(git, str):
+        source_url = git if git.startswith("git+") else f"git+{git}"
+        revision = raw.get("revision")
+        commit = revision if isinstance(revision, str) else None
+    else:
+        for key in ("url", "path"):
+            if isinstance(raw.get(key), str):
+                source_url = raw[key]
+                break
+    version = raw.get("version")
+    return LockedPackage(
+        name=normalize_name(name),
+        raw_name=name,
+        version=str(version) if version is not None else None,
+        location=location,
+        kind=KIND,
+        dependencies=tuple(e for e in edges if e is not None),
+        groups=groups or (MAIN_GROUP,),
+        hashes=hashes,
+        source_url=source_url,
+        source_commit=commit,
+    )

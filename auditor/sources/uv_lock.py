@@ -1,0 +1,162 @@
+"""Parse ``uv.lock``.
+
+The project's own entries (source ``virtual`` or ``editable``: the root and workspace members)
+are `LockedPackage`s with ``is_root=True``; their ``dependencies`` are the direct main
+dependencies. Groups are propagated from the roots along the edges: packages reached from a
+root's ``dependencies`` get ``main``, from ``optional-dependencies.<x>`` get ``optional:<x>``,
+from ``dev-dependencies.<g>`` get ``<g>`` (a package may have several). Packages reached from
+no root keep ``main``. Edges of optional extras (``{name = "x", extra = ["y"]}``) follow the
+target's ``optional-dependencies.y`` too.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from auditor.errors import ParseError
+from auditor.model import (
+    MAIN_GROUP,
+    InputKind,
+    Location,
+    LockedDependency,
+    LockedPackage,
+    ParsedInput,
+    normalize_name,
+)
+from auditor.sources.lines import TomlLineIndex
+from auditor.sources.locked import package_line, string_list
+from auditor.sources.reading import load_toml, read_text
+
+__all__ = ["UvLockSource"]
+
+KIND = InputKind.UV_LOCK
+
+
+class UvLockSource:
+    """Parser for uv.lock."""
+
+    kind = KIND
+
+    def parse(self, root: Path, relpath: str) -> ParsedInput:
+        """Parse every locked package, with edges, groups and the root entries.
+
+        Raises:
+            ParseError: the file cannot be read, is not TOML, or ``package`` is malformed.
+        """
+        text = read_text(root, relpath)
+        data = load_toml(text, relpath)
+        index = TomlLineIndex(text)
+        raw_packages = data.get("package", [])
+        if not isinstance(raw_packages, list):
+            raise ParseError(relpath, None, "'package' must be an array of tables")
+        entries: list[tuple[dict[str, Any], int | None]] = []
+        for element, raw in enumerate(raw_packages):
+            line = package_line(index, "package", element)
+            if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+                raise ParseError(relpath, line, "package entry without a name")
+            entries.append((raw, line))
+        groups = _propagate_groups([raw for raw, _ in entries])
+        packages = [
+            _package(
+                raw, Location(path=relpath, line=line), groups.get(normalize_name(raw["name"]))
+            )
+            for raw, line in entries
+        ]
+        return ParsedInput(path=relpath, kind=KIND, packages=tuple(packages))
+
+
+def _is_root(raw: dict[str, Any]) -> bool:
+    source = raw.get("source")
+    return isinstance(source, dict) and ("virtual" in source or "editable" in source)
+
+
+def _edge(item: Any) -> LockedDependency | None:
+    if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+        return None
+    marker = item.get("marker")
+    return LockedDependency(
+        name=normalize_name(item["name"]),
+        marker=marker if isinstance(marker, str) else None,
+        extras=tuple(sorted(string_list(item.get("extra")))),
+    )
+
+
+def _edge_list(value: Any) -> list[LockedDependency]:
+    if not isinstance(value, list):
+        return []
+    return [edge for edge in map(_edge, value) if edge is not None]
+
+
+def _propagate_groups(raws: list[dict[str, Any]]) -> dict[str, tuple[str, ...]]:
+    by_name = {normalize_name(raw["name"]): raw for raw in raws}
+    found: dict[str, set[str]] = {}
+    queue: deque[tuple[LockedDependency, str]] = deque()
+    for raw in raws:
+        if not _is_root(raw):
+            continue
+        found.setdefault(normalize_name(raw["name"]), set()).add(MAIN_GROUP)
+        queue.extend((edge, MAIN_GROUP) for edge in _edge_list(raw.get("dependencies")))
+        for extra, deps in _dict(raw.get("optional-dependencies")).items():
+            queue.extend((edge, f"optional:{extra}") for edge in _edge_list(deps))
+        for group, deps in _dict(raw.get("dev-dependencies")).items():
+            queue.extend((edge, group) for edge in _edge_list(deps))
+    seen: set[tuple[str, tuple[str, ...], str]] = set()
+    while queue:
+        edge, group = queue.popleft()
+        key = (edge.name, edge.extras, group)
+        if key in seen:
+            continue
+        seen.add(key)
+        target = by_name.get(edge.name)
+        if target is None or _is_root(target):
+            continue
+        found.setdefault(edge.name, set()).add(group)
+        queue.extend((child, group) for child in _edge_list(target.get("dependencies")))
+        optional = _dict(target.get("optional-dependencies"))
+        for extra in edge.extras:
+            queue.extend((child, group) for child in _edge_list(optional.get(extra)))
+    return {name: tuple(sorted(groups)) for name, groups in found.items()}
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _package(
+    raw: dict[str, Any], location: Location, groups: tuple[str, ...] | None
+) -> LockedPackage:
+    name = raw["name"]
+    source = _dict(raw.get("source"))
+    source_url: str | None = None
+    commit: str | None = None
+    git = source.get("git")
+    if isinstance(git, str):
+        parts = urlsplit(git)
+        commit = parts.fragment or None
+        source_url = "git+" + git.split("#", 1)[0]
+    else:
+        for key in ("url", "path", "directory", "editable", "virtual", "registry"):
+            if isinstance(source.get(key), str):
+                source_url = source[key]
+                break
+    artifacts: list[Any] = [raw.get("sdist"), *(raw.get("wheels") or [])]
+    hashes = [
+        str(a["hash"]) for a in artifacts if isinstance(a, dict) and isinstance(a.get("hash"), str)
+    ]
+    version = raw.get("version")
+    return LockedPackage(
+        name=normalize_name(name),
+        raw_name=name,
+        version=str(version) if version is not None else None,
+        location=location,
+        kind=KIND,
+        dependencies=tuple(_edge_list(raw.get("dependencies"))),
+        groups=groups or (MAIN_GROUP,),
+        hashes=tuple(hashes),
+        source_url=source_url,
+        source_commit=commit,
+        is_root=_is_root(raw),
+    )
