@@ -1,0 +1,226 @@
+"""Import hygiene: AUD501 missing, AUD502 unused, AUD503 transitive, AUD504 misplaced.
+
+The same meanings as deptry's DEP001-DEP004, computed from the shared ``imports`` fact and the
+declared requirements of every input that parsed, even partly: a requirements file with a bad
+line still contributes the lines that did parse.
+
+* AUD501: a third-party module is imported but no manifest declares a distribution providing
+  it (any group counts) and no lockfile has it either. Imports guarded by ``try/except
+  ImportError`` are skipped (or reported at info, by policy); imports only in development code
+  or under ``TYPE_CHECKING`` are reported at the policy's lower severity.
+* AUD502: a distribution declared in the main dependencies is never imported anywhere (tests
+  included). Extras and development groups are never reported; the policy's ``never_unused``
+  globs (servers, plugins, drivers, stubs, tools) are skipped.
+* AUD503: the imported module's distribution is not declared, but the lockfile (or
+  environment) has it as another package's dependency.
+* AUD504: a distribution declared only in development groups is imported by production code
+  (not under ``TYPE_CHECKING``, not optional).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from auditor.checks.base import CheckContext
+from auditor.graph import query
+from auditor.imports.usage import STDLIB, ImportUsage, ResolvedSite, scan_usage
+from auditor.model import MAIN_GROUP, Finding, Location, Severity, normalize_name
+
+MISSING = "AUD501"
+UNUSED = "AUD502"
+TRANSITIVE = "AUD503"
+MISPLACED = "AUD504"
+RULES = (MISSING, UNUSED, TRANSITIVE, MISPLACED)
+
+
+@dataclass(slots=True)
+class _Declared:
+    name: str
+    display: str
+    groups: set[str] = field(default_factory=set)
+    locations: dict[str, list[Location]] = field(default_factory=dict)
+
+    def add(self, group: str, location: Location | None) -> None:
+        self.groups.add(group)
+        places = self.locations.setdefault(group, [])
+        if location is not None and location not in places:
+            places.append(location)
+
+    @property
+    def runtime(self) -> bool:
+        """Declared for runtime: in the main dependencies or an extra."""
+        return any(g == MAIN_GROUP or g.startswith("optional:") for g in self.groups)
+
+
+def _declared(ctx: CheckContext) -> dict[str, _Declared]:
+    declared: dict[str, _Declared] = {}
+    for item in ctx.inputs:
+        for req in item.requirements:
+            if req.constraint:
+                continue
+            entry = declared.setdefault(req.name, _Declared(req.name, req.raw_name))
+            entry.add(req.group, req.location)
+    # Lockfiles that record the project's own dependencies (root packages) declare too.
+    for node in query.direct_packages(ctx.graph):
+        if node.name not in declared:
+            entry = declared.setdefault(node.name, _Declared(node.name, node.display_name))
+            for group in node.groups or (MAIN_GROUP,):
+                entry.add(group, node.locations[0] if node.locations else None)
+    return declared
+
+
+def _project_names(ctx: CheckContext) -> set[str]:
+    return {normalize_name(i.project_name) for i in ctx.inputs if i.project_name}
+
+
+def _locations(items: Iterable[ResolvedSite]) -> list[Location]:
+    return sorted({Location(path=i.site.path, line=i.site.line) for i in items})
+
+
+def _severity_from_policy(value: object, default: Severity) -> Severity:
+    try:
+        return Severity.parse(str(value))
+    except ValueError:
+        return default
+
+
+class ImportsCheck:
+    """AUD501-AUD504 from the ``imports`` fact and the declared requirements."""
+
+    name = "imports"
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        """Yield the import-hygiene findings of every enabled AUD50x rule."""
+        if not any(ctx.enabled(r) for r in RULES):
+            return
+        usage = ctx.fact("imports", scan_usage)
+        if usage.errors:
+            ctx.extras["import_errors"] = [e.to_json() for e in usage.errors]
+        declared = _declared(ctx)
+        yield from self._missing_and_transitive(ctx, usage, declared)
+        if ctx.enabled(UNUSED):
+            yield from self._unused(ctx, usage, declared)
+        if ctx.enabled(MISPLACED):
+            yield from self._misplaced(ctx, usage, declared)
+
+    def _missing_and_transitive(
+        self, ctx: CheckContext, usage: ImportUsage, declared: dict[str, _Declared]
+    ) -> Iterator[Finding]:
+        policy = ctx.config.policy_section("imports")
+        optional_mode = str(policy.get("optional_imports", "skip"))
+        dev_severity = _severity_from_policy(
+            policy.get("dev_only_missing_severity", "low"), Severity.LOW
+        )
+        transitive = {node.name for node in query.transitive_packages(ctx.graph)}
+        by_module: dict[str, list[ResolvedSite]] = defaultdict(list)
+        for item in usage.resolved:
+            if not any(d in declared for d in item.mapping.distributions):
+                by_module[item.site.top].append(item)
+        for module, items in sorted(by_module.items()):
+            candidates = tuple(dict.fromkeys(d for i in items for d in i.mapping.distributions))
+            locked = [d for d in candidates if d in transitive]
+            evidence = {
+                "module": module,
+                "candidates": list(candidates),
+                "mapping_source": items[0].mapping.source,
+                "symbols": sorted({s for i in items for s in i.site.symbols}),
+            }
+            if locked and ctx.enabled(TRANSITIVE):
+                dist = locked[0]
+                yield ctx.finding(
+                    TRANSITIVE,
+                    message=f"'{module}' is imported but {dist} is only installed as a "
+                    "dependency of another package; declare it directly",
+                    package=dist,
+                    locations=_locations(items),
+                    evidence=evidence,
+                    fix=f"add {dist} to the project's dependencies",
+                    key=module,
+                    path_from_root=query.shortest_path(ctx.graph, dist),
+                )
+                continue
+            if locked or not ctx.enabled(MISSING):
+                continue
+            severity: Severity | None = None
+            if all(i.site.optional for i in items):
+                if optional_mode != "info":
+                    continue
+                severity = Severity.INFO
+            elif all(i.dev or i.site.type_only or i.site.optional for i in items):
+                severity = dev_severity
+            dist = candidates[0]
+            yield ctx.finding(
+                MISSING,
+                message=f"'{module}' is imported but no manifest declares it "
+                f"(provided by {' or '.join(candidates)})",
+                package=dist,
+                locations=_locations(items),
+                evidence={**evidence, "dev_only": severity is dev_severity},
+                fix=f"declare {dist} as a dependency, or remove the import",
+                key=module,
+                severity=severity,
+            )
+
+    def _unused(
+        self, ctx: CheckContext, usage: ImportUsage, declared: dict[str, _Declared]
+    ) -> Iterator[Finding]:
+        policy = ctx.config.policy_section("imports")
+        allow = tuple(normalize_name(str(p)) for p in policy.get("never_unused", ()))
+        used = usage.imported_distributions()
+        own = _project_names(ctx)
+        for name, entry in sorted(declared.items()):
+            if MAIN_GROUP not in entry.groups or name in used or name in own or name == "python":
+                continue
+            if name.replace("-", "_") in STDLIB:
+                continue  # a standard-library name as a dependency is AUD409's concern
+            if any(fnmatch.fnmatchcase(name, pattern) for pattern in allow):
+                continue
+            yield ctx.finding(
+                UNUSED,
+                message=f"{entry.display} is declared as a dependency but never imported",
+                package=entry.display,
+                locations=entry.locations.get(MAIN_GROUP, ()),
+                evidence={"groups": sorted(entry.groups)},
+                fix=f"remove {entry.display} from the dependencies, or add it to "
+                "never_unused in [tool.auditor.policy.imports] if it is used without an import",
+                key="unused",
+            )
+
+    def _misplaced(
+        self, ctx: CheckContext, usage: ImportUsage, declared: dict[str, _Declared]
+    ) -> Iterator[Finding]:
+        by_dist: dict[str, list[ResolvedSite]] = defaultdict(list)
+        for item in usage.resolved:
+            if item.dev or item.site.type_only or item.site.optional:
+                continue
+            hits = [declared[d] for d in item.mapping.distributions if d in declared]
+            if not hits or any(h.runtime for h in hits):
+                continue
+            by_dist[hits[0].name].append(item)
+        for name, items in sorted(by_dist.items()):
+            entry = declared[name]
+            groups = sorted(entry.groups)
+            yield ctx.finding(
+                MISPLACED,
+                message=f"{entry.display} is declared only for development ({', '.join(groups)}) "
+                f"but production code imports '{items[0].site.top}'",
+                package=entry.display,
+                locations=_locations(items),
+                evidence={
+                    "groups": groups,
+                    "module": items[0].site.top,
+                    "declared_at": [
+                        loc.to_json() for locs in entry.locations.values() for loc in locs
+                    ],
+                },
+                fix=f"move {entry.display} to the main dependencies",
+                key="misplaced",
+            )
+
+
+CHECK = ImportsCheck()
+
+__all__ = ["CHECK", "MISPLACED", "MISSING", "RULES", "TRANSITIVE", "UNUSED", "ImportsCheck"]

@@ -1,0 +1,295 @@
+"""Which modules and symbols the project's code uses, where, and which distributions provide them.
+
+`scan_usage(ctx)` is the provider of the shared ``imports`` fact (``ctx.fact("imports",
+scan_usage)``): it scans ``ctx.discovery.python_files`` and ``.notebooks`` (cached by content),
+sorts each imported top-level module into standard library, first-party or third-party, and maps
+the third-party imports to distributions.
+
+First-party modules are: the repository's top-level packages and modules (flat layout, and
+folders holding ``.py`` files without ``__init__.py``, i.e. namespace packages), the same one
+level down in ``src/``, ``lib/`` and ``python/``, the project names declared in the manifests
+(``my-app`` -> ``my_app``), ``known_first_party`` from the imports policy, and, per importing
+file, the modules and packages beside it (a script importing its sibling ``helpers.py``, as
+Python and pytest's rootdir insertion resolve it). Relative imports are always first-party.
+
+A file counts as development code (tests, docs, examples, repo tooling) when its path matches
+one of the imports policy's ``dev_paths`` globs.
+"""
+
+from __future__ import annotations
+
+import enum
+import fnmatch
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from auditor.graph import query
+from auditor.imports.mapping import DistributionMapper, ModuleMapping, environment_distributions
+from auditor.imports.scanner import ImportSite, ScanError, scan_files
+from auditor.model import InputStatus, ParsedInput, normalize_name
+
+if TYPE_CHECKING:
+    from auditor.checks.base import CheckContext
+
+_LAYOUT_DIRS = ("src", "lib", "python")
+STDLIB = frozenset(sys.stdlib_module_names) | {"__main__", "__future__"}
+
+
+class ModuleKind(enum.StrEnum):
+    """Where an imported top-level module comes from."""
+
+    STDLIB = "stdlib"
+    FIRST_PARTY = "first-party"
+    THIRD_PARTY = "third-party"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModuleUsage:
+    """Every import of one top-level module (third-party sites exclude sibling-local ones)."""
+
+    name: str
+    kind: ModuleKind
+    sites: tuple[ImportSite, ...]
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        """Every fully qualified name used from this module, sorted."""
+        return tuple(sorted({s for site in self.sites for s in site.symbols}))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResolvedSite:
+    """A third-party import site with the distributions that may provide it."""
+
+    site: ImportSite
+    mapping: ModuleMapping
+    dev: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImportUsage:
+    """The ``imports`` fact: what the code imports, from where, provided by what.
+
+    Attributes:
+        modules: top-level module name -> its usage (all kinds).
+        resolved: every third-party import site with its mapping and whether it is dev code.
+        first_party: the first-party top-level names found for the repository.
+        errors: files that could not be scanned.
+        files: files scanned; parsed / cached: how many were parsed or came from the cache.
+    """
+
+    modules: Mapping[str, ModuleUsage]
+    resolved: tuple[ResolvedSite, ...]
+    first_party: frozenset[str]
+    errors: tuple[ScanError, ...] = ()
+    files: int = 0
+    parsed: int = 0
+    cached: int = 0
+    _by_distribution: dict[str, list[ResolvedSite]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        for item in self.resolved:
+            for dist in item.mapping.distributions:
+                self._by_distribution.setdefault(dist, []).append(item)
+
+    def third_party(self) -> list[ModuleUsage]:
+        """Return the third-party modules, sorted by name."""
+        return [m for _n, m in sorted(self.modules.items()) if m.kind is ModuleKind.THIRD_PARTY]
+
+    def imported_distributions(self) -> frozenset[str]:
+        """Return every distribution some import may come from (PEP 503 names)."""
+        return frozenset(self._by_distribution)
+
+    def sites_for_distribution(self, name: str) -> list[ResolvedSite]:
+        """Return the import sites that `name` (any spelling) may provide."""
+        return list(self._by_distribution.get(normalize_name(name), ()))
+
+    def symbols_for_distribution(self, name: str) -> tuple[str, ...]:
+        """Return the fully qualified names the code uses from distribution `name`."""
+        return tuple(
+            sorted({s for item in self.sites_for_distribution(name) for s in item.site.symbols})
+        )
+
+    def modules_for_distribution(self, name: str) -> tuple[str, ...]:
+        """Return the imported module paths that `name` may provide."""
+        return tuple(sorted({item.site.module for item in self.sites_for_distribution(name)}))
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready summary (third-party modules, mappings, scan counts)."""
+        by_module: dict[str, dict[str, Any]] = {}
+        for item in self.resolved:
+            entry = by_module.setdefault(
+                item.site.top,
+                {"module": item.site.top, "mappings": {}, "sites": 0},
+            )
+            entry["sites"] += 1
+            entry["mappings"][item.mapping.module] = item.mapping.to_json()
+        return {
+            "files": self.files,
+            "parsed": self.parsed,
+            "cached": self.cached,
+            "first_party": sorted(self.first_party),
+            "third_party": [
+                {**v, "mappings": sorted(v["mappings"].values(), key=lambda m: m["module"])}
+                for _k, v in sorted(by_module.items())
+            ],
+            "errors": [e.to_json() for e in self.errors],
+        }
+
+
+def _module_name(name: str) -> str:
+    return normalize_name(name).replace("-", "_")
+
+
+def first_party_names(
+    python_files: Iterable[str],
+    inputs: Iterable[ParsedInput] = (),
+    known: Iterable[str] = (),
+) -> frozenset[str]:
+    """Return the repository's own top-level module names (see the module docstring)."""
+    names: set[str] = set(known)
+    for relpath in python_files:
+        parts = relpath.split("/")
+        if parts[0] in _LAYOUT_DIRS and len(parts) > 1:
+            inner = parts[1]
+            names.add(inner.removesuffix(".py") if len(parts) == 2 else inner)
+        names.add(parts[0].removesuffix(".py") if len(parts) == 1 else parts[0])
+    for item in inputs:
+        if item.project_name:
+            names.add(_module_name(item.project_name))
+    names.discard("")
+    return frozenset(names)
+
+
+def sibling_names(python_files: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Return, per folder that is not a package, the modules and packages beside its files.
+
+    A script or a test in a plain folder imports its neighbours by absolute name (the folder is
+    on ``sys.path``); inside a package (a folder with ``__init__.py``) an absolute import does
+    not see them, so package folders get no sibling names.
+    """
+    files = list(python_files)
+    packages = {f.rpartition("/")[0] for f in files if f.rpartition("/")[2] == "__init__.py"}
+    found: dict[str, set[str]] = defaultdict(set)
+    for relpath in files:
+        parts = relpath.split("/")
+        found["/".join(parts[:-1])].add(parts[-1].removesuffix(".py").removesuffix(".ipynb"))
+        for depth in range(len(parts) - 1):
+            found["/".join(parts[:depth])].add(parts[depth])
+    return {k: frozenset(v) for k, v in found.items() if k not in packages}
+
+
+def is_dev_path(relpath: str, patterns: Iterable[str]) -> bool:
+    """Whether `relpath` is development code (tests, docs, examples ...) by the policy globs."""
+    return any(fnmatch.fnmatchcase(relpath, pattern) for pattern in patterns)
+
+
+def classify_sites(
+    sites: Iterable[ImportSite],
+    *,
+    first_party: frozenset[str],
+    siblings: Mapping[str, frozenset[str]],
+) -> dict[str, ModuleUsage]:
+    """Group sites by top-level module and sort each into stdlib, first- or third-party."""
+    grouped: dict[str, list[ImportSite]] = defaultdict(list)
+    local: dict[str, list[ImportSite]] = defaultdict(list)
+    for site in sites:
+        if site.relative or not site.top:
+            local["."].append(site)
+            continue
+        folder = site.path.rpartition("/")[0]
+        if site.top not in STDLIB and site.top in siblings.get(folder, frozenset()):
+            local[site.top].append(site)
+        else:
+            grouped[site.top].append(site)
+    modules: dict[str, ModuleUsage] = {}
+    for name, items in grouped.items():
+        if name in STDLIB:
+            kind = ModuleKind.STDLIB
+        elif name in first_party:
+            kind = ModuleKind.FIRST_PARTY
+        else:
+            kind = ModuleKind.THIRD_PARTY
+        modules[name] = ModuleUsage(name=name, kind=kind, sites=tuple(items))
+    for name, items in local.items():
+        if name not in modules:
+            modules[name] = ModuleUsage(name=name, kind=ModuleKind.FIRST_PARTY, sites=tuple(items))
+    return modules
+
+
+def known_names(ctx: CheckContext) -> set[str]:
+    """Return every package name the project declares or locks (PEP 503)."""
+    names = {req.name for item in ctx.inputs for req in item.requirements if not req.constraint}
+    names.update(pkg.name for item in ctx.inputs for pkg in item.packages if not pkg.is_root)
+    names.update(node.name for node in query.packages(ctx.graph))
+    return names
+
+
+def scan_usage(ctx: CheckContext) -> ImportUsage:
+    """Provide the ``imports`` fact: scan the code, classify and map every import."""
+    policy = ctx.config.policy_section("imports")
+    discovery = ctx.discovery
+    ctx.progress.start("imports", len(discovery.python_files) + len(discovery.notebooks))
+    result = scan_files(
+        ctx.root,
+        discovery.python_files,
+        notebooks=discovery.notebooks,
+        cache=ctx.cache,
+        workers=ctx.config.max_workers,
+    )
+    ctx.progress.finish("imports")
+    code_files = [*discovery.python_files, *discovery.notebooks]
+    first_party = first_party_names(
+        code_files,
+        [i for i in ctx.inputs if i.status is not InputStatus.SKIPPED],
+        (str(n) for n in policy.get("known_first_party", ())),
+    )
+    modules = classify_sites(
+        result.sites, first_party=first_party, siblings=sibling_names(code_files)
+    )
+    mapper = DistributionMapper(
+        known=known_names(ctx),
+        extra_map=policy.get("import_map") or {},
+        environment=environment_distributions,
+        environment_is_project=ctx.config.environment,
+    )
+    dev_globs = tuple(str(p) for p in policy.get("dev_paths", ()))
+    resolved = tuple(
+        ResolvedSite(
+            site=site,
+            mapping=mapper.resolve(site.module, site.symbols),
+            dev=is_dev_path(site.path, dev_globs),
+        )
+        for usage in modules.values()
+        if usage.kind is ModuleKind.THIRD_PARTY
+        for site in usage.sites
+    )
+    return ImportUsage(
+        modules=modules,
+        resolved=resolved,
+        first_party=first_party,
+        errors=tuple(result.errors),
+        files=result.files,
+        parsed=result.parsed,
+        cached=result.cached,
+    )
+
+
+__all__ = [
+    "STDLIB",
+    "ImportUsage",
+    "ModuleKind",
+    "ModuleUsage",
+    "ResolvedSite",
+    "classify_sites",
+    "first_party_names",
+    "is_dev_path",
+    "known_names",
+    "scan_usage",
+    "sibling_names",
+]
