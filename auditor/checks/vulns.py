@@ -157,8 +157,8 @@ def _known_version_findings(
 ) -> Iterator[Finding]:
     for version, places in sorted(target.versions.items()):
         query = Query(name=target.name, version=version)
-        if not facts.checked(query):
-            continue
+        # Malicious-package lists answer even when the vulnerability sources could not.
+        checked = facts.checked(query)
         records = facts.for_query(query)
         path = gq.shortest_path(ctx.graph, target.name)[1:] if records else []
         for group in group_aliases(records):
@@ -177,6 +177,8 @@ def _known_version_findings(
                     severity=Severity.CRITICAL,
                     path_from_root=path,
                 )
+                continue
+            if not checked:
                 continue
             rule = ctx.rules.get(AUD201)
             severity, _cvss = group_severity(group.records, rule.severity)
@@ -201,8 +203,6 @@ def _unversioned_findings(
     ctx: CheckContext, target: PackageTarget, facts: AdvisoryFacts
 ) -> Iterator[Finding]:
     query = Query(name=target.name)
-    if not facts.checked(query):
-        return
     records = facts.for_query(query)
     if not records:
         return
@@ -221,8 +221,8 @@ def _unversioned_findings(
                 severity=Severity.CRITICAL,
                 path_from_root=path,
             )
-    if target.locked:
-        return  # a lockfile lists it without a version: nothing to say about ranges
+    if target.locked or not facts.checked(query):
+        return  # locked without a version (nothing to say about ranges), or not checked
     policy = advisory_policy(ctx.config)
     for specifier, location in target.ranges:
         if not specifier and not policy.flag_unconstrained:
