@@ -304,10 +304,13 @@ def _parse_line(state: _State, line: _Line, content: str, stack: tuple[str, ...]
     for name, value in found:
         if name == "--hash" and value:
             hashes.append(value)
+    issues_before = len(state.issues)
     requirement = _requirement_from_args(state, line, args, tuple(hashes), editable=False)
     if requirement is not None:
         state.requirements.append(requirement)
         return
+    if any(i.code == "unnamed-requirement" for i in state.issues[issues_before:]):
+        return  # a URL or path: already reported
     _classify_junk(state, line, content, args)
 
 
