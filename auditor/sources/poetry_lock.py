@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from packaging.markers import InvalidMarker, Marker
+from packaging.specifiers import SpecifierSet
 
 from auditor.errors import ParseError
 from auditor.model import (
@@ -107,7 +108,7 @@ def _edges(table: Any) -> list[LockedDependency]:
         for entry in spec if isinstance(spec, list) else [spec]:
             info = entry if isinstance(entry, dict) else {"version": entry}
             try:
-                specifier = poetry_to_pep440(str(info.get("version", "*")))
+                specifier = str(SpecifierSet(poetry_to_pep440(str(info.get("version", "*")))))
             except UnsupportedConstraint:
                 specifier = ""
             marker = info.get("markers")

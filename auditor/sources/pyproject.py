@@ -267,7 +267,7 @@ def _poetry_dependency(
         version = table.get("version")
         if isinstance(version, str):
             try:
-                specifier = poetry_to_pep440(version)
+                specifier = str(SpecifierSet(poetry_to_pep440(version)))
             except UnsupportedConstraint as exc:
                 col.issues.append(
                     InputIssue(
