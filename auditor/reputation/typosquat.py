@@ -319,13 +319,16 @@ class TyposquatMatcher:
     # -- matching -----------------------------------------------------------------------------
 
     def _affix_forms(self, name: str) -> list[tuple[str, str]]:
-        forms: list[tuple[str, str]] = []
-        for prefix in self.policy.prefixes:
-            if name.startswith(prefix) and len(name) > len(prefix):
-                forms.append((_skeleton(name[len(prefix) :]), f"prefix {prefix!r} added"))
-        for suffix in self.policy.suffixes:
-            if name.endswith(suffix) and len(name) > len(suffix):
-                forms.append((_skeleton(name[: -len(suffix)]), f"suffix {suffix!r} added"))
+        forms = [
+            (_skeleton(name[len(prefix) :]), f"prefix {prefix!r} added")
+            for prefix in self.policy.prefixes
+            if name.startswith(prefix) and len(name) > len(prefix)
+        ]
+        forms.extend(
+            (_skeleton(name[: -len(suffix)]), f"suffix {suffix!r} added")
+            for suffix in self.policy.suffixes
+            if name.endswith(suffix) and len(name) > len(suffix)
+        )
         return forms
 
     def _candidates(self, name: str) -> Iterable[tuple[PopularPackage, str, str]]:

@@ -1,0 +1,274 @@
+"""What the index says about each declared name: does it exist, how old is it, is it alive.
+
+* AUD401 hallucinated-package: the index answers 404 for a declared name: an invented or
+  mistyped name that anyone can register (slopsquatting). "Did you mean" comes from the popular
+  list. Names the index could not be asked about are reported as not checked, never as clean.
+* AUD406 new-package: the first release is younger than the policy allows (or the project has
+  very few releases and is young).
+* AUD407 abandoned-package: no release for years.
+* AUD410 born-after-use: the package's first release came after the commit that first named it
+  in the manifest: the name was written before it existed, and someone registered it later.
+
+Names declared as paths, VCS links or URLs are skipped; a name declared next to another index
+is not judged missing (it may live there).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping
+
+from auditor.checks.base import CheckContext
+from auditor.index.model import LookupState, ProjectInfo, ProjectLookup
+from auditor.model import Finding, Location
+from auditor.report.safe import clean
+from auditor.reputation.gitdates import GitHistory
+from auditor.reputation.policy import ReputationPolicy
+from auditor.reputation.shared import shared_matcher, shared_policy
+from auditor.reputation.targets import NameUse, shared_declared_uses
+
+HALLUCINATED = "AUD401"
+NEW = "AUD406"
+ABANDONED = "AUD407"
+BORN_AFTER_USE = "AUD410"
+_RULES = (HALLUCINATED, NEW, ABANDONED, BORN_AFTER_USE)
+
+Lookup = Callable[[CheckContext, Iterable[str]], Mapping[str, ProjectLookup]]
+
+
+def _index_lookups(ctx: CheckContext, names: Iterable[str]) -> Mapping[str, ProjectLookup]:
+    from auditor.index.client import index_lookups
+
+    return index_lookups(ctx, names)
+
+
+def _date(value: dt.datetime) -> str:
+    return value.date().isoformat()
+
+
+class ReputationCheck:
+    """AUD401, AUD406, AUD407 and AUD410 from index lookups (and git history for AUD410).
+
+    Args:
+        lookup: the index lookup function (tests inject a fake; default: the index client).
+        history: builds the git reader for a folder (tests inject one).
+    """
+
+    name = "reputation"
+
+    def __init__(
+        self,
+        lookup: Lookup | None = None,
+        history: Callable[[CheckContext], GitHistory] | None = None,
+    ) -> None:
+        self._lookup = lookup or _index_lookups
+        self._history = history or (lambda ctx: GitHistory(ctx.root, timeout=ctx.config.timeout))
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        """Yield the findings of the enabled rules."""
+        if not any(ctx.enabled(rule) for rule in _RULES):
+            return
+        policy = shared_policy(ctx)
+        uses = shared_declared_uses(ctx)
+        if not uses:
+            return
+        lookups = self._lookup(ctx, [use.name for use in uses])
+        found: list[tuple[NameUse, ProjectInfo]] = []
+        for use in uses:
+            lookup = lookups.get(use.name)
+            if lookup is None:
+                ctx.mark_incomplete("index", "no index answer", [use.name])
+                continue
+            if lookup.state is LookupState.MISSING:
+                if ctx.enabled(HALLUCINATED):
+                    yield from self._missing(ctx, policy, use)
+            elif lookup.state is LookupState.FOUND and lookup.info is not None:
+                found.append((use, lookup.info))
+        today = ctx.config.today_date()
+        for use, info in found:
+            if ctx.enabled(NEW):
+                yield from self._new(ctx, policy, use, info, today)
+            if ctx.enabled(ABANDONED):
+                yield from self._abandoned(ctx, policy, use, info, today)
+        if ctx.enabled(BORN_AFTER_USE) and found:
+            yield from self._born_after_use(ctx, policy, found)
+
+    # -- AUD401 -------------------------------------------------------------------------------
+
+    def _missing(
+        self, ctx: CheckContext, policy: ReputationPolicy, use: NameUse
+    ) -> Iterator[Finding]:
+        if use.other_index is not None:
+            ctx.mark_incomplete(
+                "reputation",
+                f"existence not judged: {clean(use.other_index)} is configured as another "
+                "index, the name may live there",
+                [use.name],
+            )
+            return
+        matcher = shared_matcher(ctx)
+        suggestions: list[str] = []
+        if matcher is not None and policy.suggestions:
+            suggestions = matcher.suggest(
+                use.name, limit=policy.suggestions, max_distance=policy.suggestion_max_distance
+            )
+        display = clean(use.display_name)
+        message = (
+            f"{display} does not exist on the package index: an invented or mistyped name that "
+            "anyone can register and fill with malware (slopsquatting)"
+        )
+        if suggestions:
+            message += "; did you mean " + ", ".join(suggestions) + "?"
+        fix = (
+            f"replace {display} with the real project ({', '.join(suggestions)}?) or remove it"
+            if suggestions
+            else f"remove {display} or replace it with the project that provides the code"
+        )
+        yield ctx.finding(
+            HALLUCINATED,
+            message=message,
+            package=use.display_name,
+            locations=use.locations,
+            evidence={
+                "index": "404 not found",
+                "suggestions": suggestions,
+                "popular_list": matcher is not None,
+            },
+            fix=fix,
+        )
+
+    # -- AUD406 / AUD407 ----------------------------------------------------------------------
+
+    def _new(
+        self,
+        ctx: CheckContext,
+        policy: ReputationPolicy,
+        use: NameUse,
+        info: ProjectInfo,
+        today: dt.date,
+    ) -> Iterator[Finding]:
+        first = info.first_release
+        if first is None:
+            return
+        age = (today - first.date()).days
+        count = sum(1 for r in info.releases if r.upload_time is not None)
+        young = age < policy.new_max_age_days
+        sparse = count < policy.new_min_releases and age < policy.new_few_releases_days
+        if not (young or sparse):
+            return
+        display = clean(use.display_name)
+        why = (
+            f"was first released {age} days ago ({_date(first)})"
+            if young
+            else f"has only {count} release(s), the first {age} days ago ({_date(first)})"
+        )
+        yield ctx.finding(
+            NEW,
+            message=f"{display} {why}: new projects are where typosquats and slopsquats live; "
+            "check who publishes it before depending on it",
+            package=use.display_name,
+            locations=use.locations,
+            evidence={"first_release": first.isoformat(), "age_days": age, "releases": count},
+            fix=f"confirm {display} is the project you meant (publisher, repository, downloads)",
+        )
+
+    def _abandoned(
+        self,
+        ctx: CheckContext,
+        policy: ReputationPolicy,
+        use: NameUse,
+        info: ProjectInfo,
+        today: dt.date,
+    ) -> Iterator[Finding]:
+        last = info.last_release
+        if last is None:
+            return
+        idle = (today - last.date()).days
+        if idle < policy.abandoned_max_idle_days:
+            return
+        display = clean(use.display_name)
+        yield ctx.finding(
+            ABANDONED,
+            message=f"{display} has had no release for {idle // 365} years (last: "
+            f"{_date(last)}, {clean(info.latest_version or '?')}): fixes, security ones "
+            "included, are unlikely",
+            package=use.display_name,
+            locations=use.locations,
+            evidence={
+                "last_release": last.isoformat(),
+                "idle_days": idle,
+                "latest_version": info.latest_version,
+            },
+            fix=f"look for a maintained alternative to {display}",
+        )
+
+    # -- AUD410 -------------------------------------------------------------------------------
+
+    def _born_after_use(
+        self, ctx: CheckContext, policy: ReputationPolicy, found: list[tuple[NameUse, ProjectInfo]]
+    ) -> Iterator[Finding]:
+        history = self._history(ctx)
+        if not history.usable:
+            ctx.mark_incomplete(
+                "git",
+                f"born-after-use check skipped: {history.problem or 'no git history'}",
+                [use.name for use, _ in found],
+            )
+            return
+        grace = dt.timedelta(days=policy.born_after_grace_days)
+        oldest: dict[str, dt.datetime | None] = {}
+        for use, info in found:
+            released = info.first_release
+            if released is None:
+                continue
+            for where in use.locations:
+                if where.path not in oldest:
+                    oldest[where.path] = history.first_commit(where.path)
+                file_start = oldest[where.path]
+                # A package released before the manifest's first commit cannot be born after use.
+                if file_start is None or released <= file_start + grace:
+                    continue
+                written = self._first_written(history, use, where.path)
+                if written is None or released <= written + grace:
+                    continue
+                yield self._born_finding(ctx, use, where, written, released)
+                break
+
+    @staticmethod
+    def _first_written(history: GitHistory, use: NameUse, path: str) -> dt.datetime | None:
+        spellings = {use.display_name} | {
+            r.raw_name for r in use.requirements if r.location.path == path
+        }
+        dates = [d for s in spellings if (d := history.first_mention(path, s)) is not None]
+        return min(dates) if dates else None
+
+    @staticmethod
+    def _born_finding(
+        ctx: CheckContext,
+        use: NameUse,
+        where: Location,
+        written: dt.datetime,
+        released: dt.datetime,
+    ) -> Finding:
+        display = clean(use.display_name)
+        days = (released - written).days
+        return ctx.finding(
+            BORN_AFTER_USE,
+            message=f"{display} was named in {where.path} on {_date(written)} "
+            f"but first released on {_date(released)} ({days} days later): the name was "
+            "written before the project existed and was registered afterwards (slopsquatting)",
+            package=use.display_name,
+            locations=use.locations,
+            evidence={
+                "first_commit": written.isoformat(),
+                "first_release": released.isoformat(),
+                "days_between": days,
+            },
+            fix=f"remove {display} unless you can confirm its publisher; find the project the "
+            "code really needs",
+        )
+
+
+CHECK = ReputationCheck()
+
+__all__ = ["CHECK", "ReputationCheck"]
