@@ -1,4 +1,4 @@
-"""Baselines: the accepted findings of a repository, by fingerprint, so a gate fails only on new ones.
+"""Baselines: a repository's accepted findings, by fingerprint, so a gate fails only on new ones.
 
 A baseline file is JSON::
 
@@ -134,7 +134,9 @@ class BaselineUpdate:
     dropped: int
 
 
-def update_baseline(old: Baseline, findings: Iterable[Finding], *, target: str = "") -> BaselineUpdate:
+def update_baseline(
+    old: Baseline, findings: Iterable[Finding], *, target: str = ""
+) -> BaselineUpdate:
     """Keep entries still found, add new findings, drop the ones that are fixed."""
     current = {f.fingerprint: f for f in findings}
     kept = {fp: entry for fp, entry in old.entries.items() if fp in current}

@@ -1,4 +1,4 @@
-"""Limit a result to what changed: files since a git ref (``--diff-base``) or given files (``--changed``).
+"""Limit a result to what changed: since a git ref (``--diff-base``) or given files (``--changed``).
 
 A finding stays when it is located in a changed file (for manifests and lockfiles: on a changed
 line), or when it concerns a package that a changed manifest line declares, that a changed Python
@@ -53,9 +53,8 @@ def _git(root: Path, *args: str) -> str:
         raise ConfigError(f"{root}: cannot run git: {exc}") from exc
     if done.returncode != 0:
         message = done.stderr.strip().splitlines()
-        raise ConfigError(
-            f"{root}: git {' '.join(args[:2])} failed: {message[-1] if message else done.returncode}"
-        )
+        why = message[-1] if message else f"exit {done.returncode}"
+        raise ConfigError(f"{root}: git {' '.join(args[:2])} failed: {why}")
     return done.stdout
 
 
@@ -145,7 +144,7 @@ def affected_packages(result: AuditResult, changes: ChangeSet, root: Path) -> fr
 
     start: set[str] = set()
     modules: set[str] = set()
-    for rel, lines in changes.lines.items():
+    for rel in changes.lines:
         if rel.endswith(".py"):
             modules.update(normalize_name(m) for m in imported_modules(root, rel))
     for node in query.packages(result.graph):

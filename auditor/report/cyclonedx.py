@@ -25,8 +25,15 @@ _SEVERITY_NAME = {
     Severity.LOW: "low",
     Severity.INFO: "info",
 }
-_CVSS_METHOD = {"3.0": "CVSSv3", "3.1": "CVSSv31", "3": "CVSSv3", "4.0": "CVSSv4", "4": "CVSSv4",
-                "2.0": "CVSSv2", "2": "CVSSv2"}  # fmt: skip
+_CVSS_METHOD = {
+    "3.0": "CVSSv3",
+    "3.1": "CVSSv31",
+    "3": "CVSSv3",
+    "4.0": "CVSSv4",
+    "4": "CVSSv4",
+    "2.0": "CVSSv2",
+    "2": "CVSSv2",
+}
 
 
 def purl_for(name: str, version: str | None) -> str:
@@ -74,9 +81,12 @@ class CycloneDxReporter:
         )
         bom = Bom()
         bom.serial_number = uuid.uuid5(
-            uuid.NAMESPACE_URL, "auditor:" + result.target + ":" + ",".join(
-                sorted(f.fingerprint for f in result.findings))
-        )  # fmt: skip
+            uuid.NAMESPACE_URL,
+            "auditor:"
+            + result.target
+            + ":"
+            + ",".join(sorted(f.fingerprint for f in result.findings)),
+        )
         bom.metadata.component = root
         bom.metadata.tools.components.add(
             Component(name="auditor", version=result.tool_version, type=ComponentType.APPLICATION)
@@ -112,8 +122,12 @@ class CycloneDxReporter:
     def _dependencies(
         bom: Any, result: AuditResult, root: Any, components: Mapping[str, list[Any]]
     ) -> None:
-        direct = [c for key, items in components.items() for c in items
-                  if any(p.direct for p in result.packages if normalize_name(p.name) == key)]  # fmt: skip
+        direct = [
+            c
+            for key, items in components.items()
+            for c in items
+            if any(p.direct for p in result.packages if normalize_name(p.name) == key)
+        ]
         bom.register_dependency(root, direct)
         if result.graph is None:
             for items in components.values():
@@ -123,13 +137,18 @@ class CycloneDxReporter:
         from auditor.graph import query
 
         for key, items in components.items():
-            children = [c for name in query.dependencies(result.graph, key)
-                        for c in components.get(name, [])]  # fmt: skip
+            children = [
+                c
+                for name in query.dependencies(result.graph, key)
+                for c in components.get(name, [])
+            ]
             for component in items:
                 bom.register_dependency(component, children)
 
     @staticmethod
-    def _vulnerabilities(bom: Any, result: AuditResult, components: Mapping[str, list[Any]]) -> None:
+    def _vulnerabilities(
+        bom: Any, result: AuditResult, components: Mapping[str, list[Any]]
+    ) -> None:
         from cyclonedx.model.impact_analysis import ImpactAnalysisAffectedStatus
         from cyclonedx.model.vulnerability import (
             BomTarget,
@@ -151,10 +170,14 @@ class CycloneDxReporter:
             targets = [
                 BomTarget(
                     ref=str(c.bom_ref.value),
-                    versions=[BomTargetVersionRange(version=c.version,
-                                                    status=ImpactAnalysisAffectedStatus.AFFECTED)]
-                    if c.version else None,
-                )  # fmt: skip
+                    versions=[
+                        BomTargetVersionRange(
+                            version=c.version, status=ImpactAnalysisAffectedStatus.AFFECTED
+                        )
+                    ]
+                    if c.version
+                    else None,
+                )
                 for c in components.get(normalize_name(finding.package), [])
                 if finding.version is None or c.version == finding.version
             ]
@@ -163,7 +186,8 @@ class CycloneDxReporter:
                 alias_name, alias_url = _advisory_source(alias)
                 references.append(
                     VulnerabilityReference(
-                        id=alias, source=VulnerabilitySource(name=alias_name, url=_xs_uri(alias_url))
+                        id=alias,
+                        source=VulnerabilitySource(name=alias_name, url=_xs_uri(alias_url)),
                     )
                 )
             summary = finding.evidence.get("summary")

@@ -62,9 +62,10 @@ def load_history(reports_dir: Path) -> list[dict[str, Any]]:
 def history_entry(result: AuditResult, name: str, now: dt.datetime) -> dict[str, Any]:
     """Return one run's history entry: timestamp, folder, counts per severity, totals."""
     entry: dict[str, Any] = {
-        "timestamp": now.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace(
-            "+00:00", "Z"
-        ),
+        "timestamp": now.astimezone(dt.UTC)
+        .replace(microsecond=0)
+        .isoformat()
+        .replace("+00:00", "Z"),
         "folder": name,
         "counts": result.summary(),
         "total": len(result.findings),

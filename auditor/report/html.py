@@ -137,8 +137,16 @@ def draw_graph(
     drawn: list[SvgNode] = []
     for name, (x, y) in sorted(position.items(), key=lambda item: item[1]):
         if name == ROOT:
-            drawn.append(SvgNode(name=name, label="(project)", title=clean(result.target),
-                                 x=x, y=y, css="node root"))  # fmt: skip
+            drawn.append(
+                SvgNode(
+                    name=name,
+                    label="(project)",
+                    title=clean(result.target),
+                    x=x,
+                    y=y,
+                    css="node root",
+                )
+            )
             continue
         node = nodes[name]
         found = by_package.get(name, [])
@@ -166,12 +174,18 @@ def draw_graph(
             x2, y2 = cx, cy + NODE_HEIGHT // 2
             bend = max(30, abs(x2 - x1) // 2)
             d = f"M{x1},{y1} C{x1 + bend},{y1} {x2 - bend},{y2} {x2},{y2}"
-            css = "edge" + (" vulnerable" if child in by_package else "")
-            edges.append(SvgEdge(d=d, css=css))
+            edge_css = "edge" + (" vulnerable" if child in by_package else "")
+            edges.append(SvgEdge(d=d, css=edge_css))
     width = MARGIN * 2 + (max(columns) + 1) * (NODE_WIDTH + COLUMN_GAP)
     height = MARGIN * 2 + max(len(c) for c in columns.values()) * (NODE_HEIGHT + ROW_GAP)
-    return GraphDrawing(width=width, height=height, nodes=tuple(drawn), edges=tuple(edges),
-                        note=note, total=len(nodes))  # fmt: skip
+    return GraphDrawing(
+        width=width,
+        height=height,
+        nodes=tuple(drawn),
+        edges=tuple(edges),
+        note=note,
+        total=len(nodes),
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -211,9 +225,15 @@ def draw_trend(history: Sequence[Mapping[str, Any]]) -> TrendChart | None:
         x, y = xy(i, total)
         totals.append((x, y, clean(f"{h.get('timestamp', '?')}: {total} finding(s)")))
     lines.append(("total", " ".join(f"{x},{y}" for x, y, _ in totals)))
-    return TrendChart(width=TREND_WIDTH, height=TREND_HEIGHT, lines=tuple(lines),
-                      points=tuple(totals), first=clean(runs[0].get("timestamp", "")),
-                      last=clean(runs[-1].get("timestamp", "")), peak=peak)  # fmt: skip
+    return TrendChart(
+        width=TREND_WIDTH,
+        height=TREND_HEIGHT,
+        lines=tuple(lines),
+        points=tuple(totals),
+        first=clean(runs[0].get("timestamp", "")),
+        last=clean(runs[-1].get("timestamp", "")),
+        peak=peak,
+    )
 
 
 def _finding_row(finding: Finding, title: str, status: str) -> dict[str, Any]:
@@ -238,8 +258,9 @@ def _finding_row(finding: Finding, title: str, status: str) -> dict[str, Any]:
         "fingerprint": finding.fingerprint,
         "status": status,
         "search": clean(
-            " ".join([finding.rule_id, finding.rule_name, finding.package or "",
-                      finding.message, *where])  # fmt: skip
+            " ".join(
+                [finding.rule_id, finding.rule_name, finding.package or "", finding.message, *where]
+            )
         ).lower(),
     }
 
@@ -278,10 +299,13 @@ class HtmlReporter:
             for f in result.findings
         ]
         suppressed = [
-            {**_finding_row(s.finding, s.finding.rule_name, "suppressed"),
-             "reason": clean(s.reason), "by": clean(s.by)}
+            {
+                **_finding_row(s.finding, s.finding.rule_name, "suppressed"),
+                "reason": clean(s.reason),
+                "by": clean(s.by),
+            }
             for s in result.suppressed
-        ]  # fmt: skip
+        ]
         used_rules = sorted({f.rule_id for f in result.findings})
         graph = draw_graph(
             result, result.findings, max_nodes=int(policy["html"]["max_graph_nodes"])
@@ -311,10 +335,14 @@ class HtmlReporter:
                 "incomplete": len(result.incomplete),
             },
             "inputs": [
-                {"path": clean(i.path), "kind": str(i.kind), "status": str(i.status),
-                 "error": clean(i.error or "")}
+                {
+                    "path": clean(i.path),
+                    "kind": str(i.kind),
+                    "status": str(i.status),
+                    "error": clean(i.error or ""),
+                }
                 for i in result.inputs
-            ],  # fmt: skip
+            ],
             "rows": rows,
             "suppressed": suppressed,
             "rules": [rules[r] for r in used_rules if r in rules],
@@ -329,10 +357,14 @@ class HtmlReporter:
             "licenses": _clean_rows(license_items(result)),
             "replacements": _replacements(replacement_items(result)),
             "sources": [
-                {"name": clean(s.name), "detail": clean(s.detail), "updated": clean(s.updated or ""),
-                 "age": age_text(s.updated, now)}
+                {
+                    "name": clean(s.name),
+                    "detail": clean(s.detail),
+                    "updated": clean(s.updated or ""),
+                    "age": age_text(s.updated, now),
+                }
                 for s in result.data_sources
-            ],  # fmt: skip
+            ],
             "trend": draw_trend(self.history),
             "history_count": len(self.history),
             "data": data,

@@ -90,6 +90,8 @@ def _details(finding: Finding, title: str) -> list[str]:
         lines.append(f"**Fix:** {escape_md(finding.fix, limit=2000)}  ")
     if finding.evidence:
         evidence = json.dumps(dict(finding.evidence), indent=2, ensure_ascii=False, default=str)
+        # Still valid JSON, and no markup even if a renderer ignored the code fence.
+        evidence = evidence.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         lines += ["", "Evidence:", "", code_block(evidence, "json")]
     lines += [f"<sub>fingerprint `{finding.fingerprint}`</sub>", "", "</details>"]
     return lines
@@ -103,10 +105,13 @@ def _extras_lines(result: AuditResult) -> list[str]:
         lines.append("_not computed_")
     else:
         lines.append(f"{len(licenses)} package(s) in the license inventory.")
-        flagged = [row for row in licenses if str(row.get("category", "")) not in ("", "allowed",
-                                                                                   "permissive")]
-        for row in flagged[:20]:
-            lines.append(f"- {_row_text(row, ('name', 'version', 'license', 'category'))}")
+        flagged = [
+            row
+            for row in licenses
+            if str(row.get("category", "")) not in ("", "allowed", "permissive")
+        ]
+        keys = ("name", "version", "license", "category")
+        lines.extend(f"- {_row_text(row, keys)}" for row in flagged[:20])
     lines.append("")
     replacements = replacement_items(result)
     lines.append("### Replacement proposals")
@@ -117,9 +122,7 @@ def _extras_lines(result: AuditResult) -> list[str]:
     else:
         for item in replacements[:20]:
             verification = item.get("verification")
-            verified = (
-                verification.get("verified") if isinstance(verification, Mapping) else None
-            )
+            verified = verification.get("verified") if isinstance(verification, Mapping) else None
             state = {True: "verified", False: "NOT verified", None: "not verified"}[
                 verified if isinstance(verified, bool) else None
             ]

@@ -16,7 +16,9 @@ from auditor.model import AuditResult, Finding, Severity, Suppressed
 from auditor.report.safe import clean
 from auditor.report.view import RuleInfo, primary_location, report_policy, rules_for
 
-SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 SARIF_VERSION = "2.1.0"
 FINGERPRINT_KEY = "auditorFingerprint/v1"
 SRCROOT = "%SRCROOT%"
@@ -155,9 +157,7 @@ def _notifications(result: AuditResult) -> list[dict[str, Any]]:
                 "properties": {"packages": list(gap.packages)},
             }
         )
-    notes.extend(
-        {"level": "note", "message": {"text": clean(note)}} for note in result.notes
-    )
+    notes.extend({"level": "note", "message": {"text": clean(note)}} for note in result.notes)
     return notes
 
 

@@ -15,13 +15,14 @@ from typing import Any
 from auditor.model import AuditResult, Finding, Location, Severity, normalize_name
 
 REPORT_POLICY_DEFAULTS: dict[str, Any] = {
-    "sarif": {"security_severity": {"critical": 9.5, "high": 8.0, "medium": 5.5, "low": 3.0,
-                                    "info": 0.0}},
+    "sarif": {
+        "security_severity": {"critical": 9.5, "high": 8.0, "medium": 5.5, "low": 3.0, "info": 0.0}
+    },
     "html": {"max_graph_nodes": 150},
     "markdown": {"max_details": 50},
     "history": {"keep": 50},
     "precommit": {"timeout": 5.0, "retries": 0},
-}  # fmt: skip
+}
 
 # Rule categories whose findings mark a package "vulnerable" in the graph and the SBOM.
 VULNERABILITY_CATEGORY = "vulnerabilities"

@@ -43,15 +43,21 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     if AUDITOR is None or PRE_COMMIT is None:
         pytest.skip("needs the auditor and pre-commit commands on PATH")
     monkeypatch.setenv("PRE_COMMIT_HOME", str(tmp_path / "pre-commit-home"))
-    for key, value in (("GIT_AUTHOR_NAME", "t"), ("GIT_AUTHOR_EMAIL", "t@example.invalid"),
-                       ("GIT_COMMITTER_NAME", "t"), ("GIT_COMMITTER_EMAIL", "t@example.invalid")):
+    for key, value in (
+        ("GIT_AUTHOR_NAME", "t"),
+        ("GIT_AUTHOR_EMAIL", "t@example.invalid"),
+        ("GIT_COMMITTER_NAME", "t"),
+        ("GIT_COMMITTER_EMAIL", "t@example.invalid"),
+    ):
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AUDITOR_NO_PROGRESS", raising=False)
     root = tmp_path / "app"
     root.mkdir()
     _git(root, "init", "-q", "-b", "main")
     (root / "requirements.txt").write_text("requests==2.19.0\n", encoding="utf-8")
-    (root / "app.py").write_text("import flask\nimport requests\n\nrequests.get(flask.__name__)\n", encoding="utf-8")
+    (root / "app.py").write_text(
+        "import flask\nimport requests\n\nrequests.get(flask.__name__)\n", encoding="utf-8"
+    )
     (root / "notes.py").write_text("VALUE = 1\n", encoding="utf-8")
     _git(root, "add", ".")
     _git(root, "commit", "-q", "-m", "start", "--no-verify")
@@ -103,17 +109,26 @@ def test_hook_ignores_findings_outside_the_change(repo: Path) -> None:
 
 def test_hook_blocks_a_real_commit(repo: Path) -> None:
     _configure(repo, ["--fail-on", "medium"])
-    install = subprocess.run([str(PRE_COMMIT), "install"], cwd=repo, capture_output=True,
-                             text=True, check=False)  # fmt: skip
+    install = subprocess.run(
+        [str(PRE_COMMIT), "install"], cwd=repo, capture_output=True, text=True, check=False
+    )
     assert install.returncode == 0, install.stderr
     (repo / "requirements.txt").write_text("requests==2.19.0\nflask\n", encoding="utf-8")
     _git(repo, "add", "requirements.txt")
-    commit = subprocess.run(["git", "-C", str(repo), "commit", "-m", "add flask"],
-                            capture_output=True, text=True, check=False)  # fmt: skip
+    commit = subprocess.run(
+        ["git", "-C", str(repo), "commit", "-m", "add flask"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert commit.returncode != 0
     assert "AUD101" in commit.stdout + commit.stderr
     (repo / "requirements.txt").write_text("requests==2.19.0\nflask==3.0.3\n", encoding="utf-8")
     _git(repo, "add", "requirements.txt")
-    commit = subprocess.run(["git", "-C", str(repo), "commit", "-m", "add flask, pinned"],
-                            capture_output=True, text=True, check=False)  # fmt: skip
+    commit = subprocess.run(
+        ["git", "-C", str(repo), "commit", "-m", "add flask, pinned"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert commit.returncode == 0, commit.stdout + commit.stderr

@@ -1,10 +1,8 @@
-"""A sample AuditResult with hostile text, a graph, extras and suppressed findings."""
+"""A sample AuditResult with hostile text, a graph, extras and suppressed findings (for tests)."""
 
 from __future__ import annotations
 
 from typing import Any
-
-import pytest
 
 from auditor.graph.build import build_graph
 from auditor.model import (
@@ -16,7 +14,6 @@ from auditor.model import (
     Location,
     LockedDependency,
     LockedPackage,
-    PackageSummary,
     ParsedInput,
     Requirement,
     Severity,
@@ -24,7 +21,7 @@ from auditor.model import (
 )
 from auditor.pipeline import package_summaries
 
-HOSTILE = '<script>alert(1)</script> </script> **bold** | @octocat #1 `tick` \x1b[31m'
+HOSTILE = "<script>alert(1)</script> </script> **bold** | @octocat #1 `tick` \x1b[31m"
 
 
 def _req(name: str, spec: str, line: int) -> Requirement:
@@ -82,8 +79,12 @@ def make_result(**changes: Any) -> AuditResult:
             "advisories": ["PYSEC-2018-28", "GHSA-x84v-xcm2-53pg", "CVE-2018-18074"],
             "fixed_in": ["2.20.0"],
             "summary": "Insecure redirect " + HOSTILE,
-            "cvss": {"vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N", "version": "3.1",
-                     "score": 7.5, "severity": "high"},
+            "cvss": {
+                "vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N",
+                "version": "3.1",
+                "score": 7.5,
+                "severity": "high",
+            },
         },
         fix="upgrade requests to >= 2.20.0",
         key="PYSEC-2018-28",
@@ -131,7 +132,9 @@ def make_result(**changes: Any) -> AuditResult:
         "packages": package_summaries(graph),
         "findings": tuple(sorted((vuln, transitive, pin, project), key=Finding.sort_key)),
         "suppressed": (Suppressed(finding=hidden, reason="accepted " + HOSTILE, by="inline"),),
-        "incomplete": (Incomplete(source="index", reason="offline " + HOSTILE, packages=("a", "b")),),
+        "incomplete": (
+            Incomplete(source="index", reason="offline " + HOSTILE, packages=("a", "b")),
+        ),
         "notes": ("note " + HOSTILE,),
         "data_sources": (
             DataSource(name="osv", detail="OSV API " + HOSTILE, updated="2026-11-20T08:00:00Z"),
@@ -141,26 +144,45 @@ def make_result(**changes: Any) -> AuditResult:
             "licenses": {
                 "schema_version": 1,
                 "packages": [
-                    {"name": "requests", "version": "2.19.0", "license": "Apache-2.0",
-                     "category": "permissive", "source": "metadata"},
-                    {"name": "flask", "version": "1.0", "license": "BSD-3-Clause",
-                     "category": "permissive", "source": "metadata"},
-                    {"name": "urllib3", "version": "1.24.1", "license": "MIT OR " + HOSTILE,
-                     "category": "unknown", "source": "classifier"},
+                    {
+                        "name": "requests",
+                        "version": "2.19.0",
+                        "license": "Apache-2.0",
+                        "category": "permissive",
+                        "source": "metadata",
+                    },
+                    {
+                        "name": "flask",
+                        "version": "1.0",
+                        "license": "BSD-3-Clause",
+                        "category": "permissive",
+                        "source": "metadata",
+                    },
+                    {
+                        "name": "urllib3",
+                        "version": "1.24.1",
+                        "license": "MIT OR " + HOSTILE,
+                        "category": "unknown",
+                        "source": "classifier",
+                    },
                 ],
             },
             "replacements": [
-                {"package": "idna", "symbols": ["encode"], "module": "app/_idna.py",
-                 "patch": "--- a\n+++ b\n" + HOSTILE, "drafted_by": "slicer",
-                 "verification": {"inputs_tried": 40, "mismatches": 0, "verified": True,
-                                  "details": HOSTILE}},
+                {
+                    "package": "idna",
+                    "symbols": ["encode"],
+                    "module": "app/_idna.py",
+                    "patch": "--- a\n+++ b\n" + HOSTILE,
+                    "drafted_by": "slicer",
+                    "verification": {
+                        "inputs_tried": 40,
+                        "mismatches": 0,
+                        "verified": True,
+                        "details": HOSTILE,
+                    },
+                },
             ],
         },
     }
     values.update(changes)
     return AuditResult(**values)
-
-
-@pytest.fixture
-def sample() -> AuditResult:
-    return make_result()
