@@ -129,14 +129,21 @@ def affects(affected: dict[str, Any], version: str) -> bool:
     if not isinstance(ranges, list):
         return False
     parsed = parse_version(version)
-    if parsed is None:
-        return False
     for range_ in ranges:
         if not isinstance(range_, dict) or range_.get("type") not in _ORDERED_RANGES:
             continue
-        if _in_range(range_, parsed):
+        if parsed is None:
+            # Unorderable version: only a range covering everything can include it.
+            if _covers_everything(range_):
+                return True
+        elif _in_range(range_, parsed):
             return True
     return False
+
+
+def _covers_everything(range_: Mapping[str, Any]) -> bool:
+    kinds = _events(range_)
+    return ("introduced", "0") in kinds and all(k == "introduced" for k, _ in kinds)
 
 
 def is_withdrawn(record: Mapping[str, Any]) -> bool:
@@ -182,8 +189,7 @@ def affects_all_versions(record: Mapping[str, Any], name: str) -> bool:
         for range_ in ranges:
             if not isinstance(range_, dict) or range_.get("type") not in _ORDERED_RANGES:
                 continue
-            kinds = _events(range_)
-            if ("introduced", "0") in kinds and all(k == "introduced" for k, _ in kinds):
+            if _covers_everything(range_):
                 return True
     return False
 
