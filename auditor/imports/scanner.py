@@ -326,8 +326,11 @@ def parse_notebook(data: bytes) -> dict[str, Any]:
         cells = notebook_code(data)
     except ValueError as exc:
         return {"error": str(exc), "line": None}
-    records: list[list[Any]] = []
+    # One collector for all cells: they share one namespace, so a name imported in one cell
+    # and used in another still yields its symbols.
+    collector = _Collector()
     problems: list[str] = []
+    parsed_code: list[str] = []
     offset = 0
     for index, code in enumerate(cells):
         try:
@@ -335,12 +338,20 @@ def parse_notebook(data: bytes) -> dict[str, Any]:
         except SyntaxError as exc:
             problems.append(f"code cell {index}: syntax error: {exc.msg}")
         else:
-            for record in _records_for_tree(tree, code.encode("utf-8")):
+            first = len(collector.records)
+            collector.statements(tree.body, 0)
+            if "import_module" in code or "__import__" in code:
+                collector.dynamic_calls(tree)
+            for record in collector.records[first:]:
                 record[1] += offset
                 record.append(index)
-                records.append(record)
+            parsed_code.append(code)
         offset += code.count("\n")
-    result: dict[str, Any] = {"imports": records}
+    if collector.bindings:
+        collector.attribute_chains("".join(parsed_code).encode("utf-8"))
+    for record in collector.records:
+        record[3] = sorted(set(record[3]))
+    result: dict[str, Any] = {"imports": collector.records}
     if problems:
         result["cell_errors"] = problems
     return result

@@ -1,0 +1,163 @@
+"""AUD501-AUD504 on hand-made requirements (the manifest parsers are not involved)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from imports_support import make_ctx
+
+from auditor.checks.imports import CHECK
+from auditor.model import Finding, Severity
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def _run(
+    root: Path, files: dict[str, str], declared: dict[str, str], **kw: object
+) -> list[Finding]:
+    _write(root, files)
+    ctx = make_ctx(root, declared, **kw)  # type: ignore[arg-type]
+    return list(CHECK.run(ctx))
+
+
+def _pairs(findings: list[Finding]) -> set[tuple[str, str | None]]:
+    return {(f.rule_id, f.package) for f in findings}
+
+
+def test_missing_lists_every_site_and_names_candidates(tmp_path: Path) -> None:
+    findings = _run(
+        tmp_path,
+        {
+            "app/__init__.py": "import cv2\n",
+            "app/video.py": "import os\n\nfrom cv2 import imread\n",
+        },
+        {},
+    )
+    (finding,) = findings
+    assert finding.rule_id == "AUD501"
+    assert finding.package == "opencv-python"
+    assert [str(loc) for loc in finding.locations] == ["app/__init__.py:1", "app/video.py:3"]
+    assert finding.evidence["candidates"][:2] == ["opencv-python", "opencv-python-headless"]
+    assert finding.evidence["mapping_source"] == "import-map"
+    assert finding.severity is Severity.MEDIUM
+
+
+def test_any_variant_declared_satisfies(tmp_path: Path) -> None:
+    files = {"app.py": "import cv2\nimport yaml\nfrom PIL import Image\n"}
+    declared = {"opencv-contrib-python-headless": "main", "PyYAML": "main", "Pillow": "main"}
+    assert _run(tmp_path, files, declared) == []
+
+
+def test_declared_in_any_group_is_not_missing(tmp_path: Path) -> None:
+    files = {"tests/test_a.py": "import pytest\nimport fastjsonschema\n"}
+    declared = {"pytest": "dev", "fastjsonschema": "optional:speed"}
+    assert _run(tmp_path, files, declared) == []
+
+
+def test_stdlib_first_party_and_relative_are_never_missing(tmp_path: Path) -> None:
+    files = {
+        "mypkg/__init__.py": "from . import sub\nfrom .sub import x\nimport mypkg.sub\n",
+        "mypkg/sub.py": "import json, os.path, __future__\nimport my_project\n",
+        "scripts/run.py": "import helpers\n",
+        "scripts/helpers.py": "",
+    }
+    assert _run(tmp_path, files, {}, project_name="my-project") == []
+
+
+def test_optional_imports_skipped_and_dev_or_type_only_lowered(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": (
+            "from typing import TYPE_CHECKING\n"
+            "try:\n    import ujson\nexcept ImportError:\n    ujson = None\n"
+            "if TYPE_CHECKING:\n    import boto3_stubs_only\n"
+        ),
+        "tests/test_app.py": "import hypothesis\n",
+    }
+    findings = {f.evidence["module"]: f for f in _run(tmp_path, files, {})}
+    assert set(findings) == {"boto3_stubs_only", "hypothesis"}
+    assert all(f.severity is Severity.LOW for f in findings.values())
+    assert all(f.evidence["dev_only"] for f in findings.values())
+
+
+def test_optional_imports_reported_at_info_when_policy_says_so(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.auditor.policy.imports]\noptional_imports = "info"\n'
+    )
+    files = {"app.py": "try:\n    import ujson\nexcept ImportError:\n    pass\n"}
+    (finding,) = _run(tmp_path, files, {})
+    assert (finding.rule_id, finding.severity) == ("AUD501", Severity.INFO)
+
+
+def test_unused_main_dependency_points_at_the_requirement(tmp_path: Path) -> None:
+    files = {"app.py": "import requests\n"}
+    declared = {"requests": "main", "rich": "main", "pytest": "dev", "orjson": "optional:fast"}
+    (finding,) = _run(tmp_path, files, declared)
+    assert (finding.rule_id, finding.package) == ("AUD502", "rich")
+    assert [str(loc) for loc in finding.locations] == ["pyproject.toml:2"]
+
+
+def test_unused_respects_allow_list_self_and_stdlib_names(tmp_path: Path) -> None:
+    files = {"app.py": "import requests\n"}
+    declared = {
+        "requests": "main",
+        "gunicorn": "main",
+        "pytest-cov": "main",
+        "types-requests": "main",
+        "pandas-stubs": "main",
+        "my-app": "main",
+        "dataclasses": "main",
+    }
+    assert _run(tmp_path, files, declared, project_name="my-app") == []
+
+
+def test_used_only_by_tests_counts_as_used(tmp_path: Path) -> None:
+    files = {"tests/test_a.py": "import responses\n"}
+    assert _run(tmp_path, files, {"responses": "main"}) == []
+
+
+def test_transitive_from_the_lockfile_with_path(tmp_path: Path) -> None:
+    files = {"app.py": "import requests\nimport urllib3\n"}
+    locked = {"requests": ["urllib3"], "urllib3": []}
+    (finding,) = _run(tmp_path, files, {"requests": "main"}, locked=locked)
+    assert (finding.rule_id, finding.package) == ("AUD503", "urllib3")
+    assert finding.path_from_root == ("<root>", "requests", "urllib3")
+    assert [str(loc) for loc in finding.locations] == ["app.py:2"]
+
+
+def test_misplaced_dev_dependency_in_production_code(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "import pytest\nfrom typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    import mypy_extensions\n",
+        "tests/test_a.py": "import pytest\nimport mypy_extensions\n",
+    }
+    declared = {"pytest": "dev", "mypy-extensions": "lint"}
+    (finding,) = _run(tmp_path, files, declared)
+    assert (finding.rule_id, finding.package) == ("AUD504", "pytest")
+    assert [str(loc) for loc in finding.locations] == ["app/__init__.py:1"]
+    assert finding.evidence["groups"] == ["dev"]
+
+
+def test_dev_and_main_declared_is_not_misplaced(tmp_path: Path) -> None:
+    files = {"app.py": "import click\n"}
+    assert _run(tmp_path, files, {"click": ["main", "dev"]}) == []
+
+
+def test_disabled_rules_do_nothing(tmp_path: Path) -> None:
+    files = {"app.py": "import nope\n"}
+    assert _run(tmp_path, files, {}, enabled=("AUD201",)) == []
+    only_unused = _run(tmp_path, files, {"rich": "main"}, enabled=("AUD502",))
+    assert _pairs(only_unused) == {("AUD502", "rich")}
+
+
+def test_unparseable_files_go_to_extras(tmp_path: Path) -> None:
+    _write(tmp_path, {"good.py": "import requests\n", "bad.py": "def (:\n"})
+    ctx = make_ctx(tmp_path, {"requests": "main"})
+    assert list(CHECK.run(ctx)) == []
+    assert ctx.extras["import_errors"] == [
+        {"path": "bad.py", "line": 1, "message": "syntax error: invalid syntax"}
+    ]

@@ -1,0 +1,166 @@
+"""Module -> distribution mapping: sources in order, namespaces, the curated map's accuracy."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pytest
+import yaml
+from conftest import shared_data
+
+from auditor.config import rules_dir
+from auditor.imports.mapping import (
+    DistributionMapper,
+    environment_distributions,
+    load_import_map,
+    name_variants,
+)
+from auditor.model import normalize_name
+
+
+def _mapper(
+    known: tuple[str, ...] = (),
+    env: Mapping[str, tuple[str, ...]] | None = None,
+    *,
+    project_env: bool = False,
+) -> DistributionMapper:
+    return DistributionMapper(
+        known=known,
+        environment=(lambda: env) if env is not None else None,
+        environment_is_project=project_env,
+    )
+
+
+@pytest.mark.parametrize(
+    ("module", "expected"),
+    [
+        ("yaml", ("pyyaml", "ruamel-yaml")),
+        ("cv2", ("opencv-python", "opencv-python-headless", "opencv-contrib-python",
+                 "opencv-contrib-python-headless")),
+        ("sklearn", ("scikit-learn",)),
+        ("PIL", ("pillow", "pillow-simd")),
+        ("bs4", ("beautifulsoup4",)),
+        ("jwt", ("pyjwt",)),
+        ("dateutil", ("python-dateutil",)),
+        ("dotenv", ("python-dotenv",)),
+        ("google.protobuf", ("protobuf",)),
+        ("attr", ("attrs",)),
+        ("Crypto", ("pycryptodome", "pycrypto")),
+        ("magic", ("python-magic",)),
+        ("serial", ("pyserial",)),
+        ("usb", ("pyusb",)),
+        ("zmq", ("pyzmq",)),
+        ("OpenSSL", ("pyopenssl",)),
+    ],
+)  # fmt: skip
+def test_curated_map_when_nothing_is_declared(module: str, expected: tuple[str, ...]) -> None:
+    result = _mapper().resolve(module)
+    assert result.distributions == expected
+    assert result.source == "import-map"
+
+
+def test_declared_name_wins_and_is_attributed_to_the_project_files() -> None:
+    result = _mapper(known=("opencv-python-headless",)).resolve("cv2")
+    assert result.distributions == ("opencv-python-headless",)
+    assert result.source == "lockfile-metadata"
+    assert _mapper(known=("flask-sqlalchemy",)).resolve("flask_sqlalchemy").distributions == (
+        "flask-sqlalchemy",
+    )
+
+
+@pytest.mark.parametrize(
+    ("module", "declared"),
+    [
+        ("dateutil", "python-dateutil"),
+        ("ldap3", "python-ldap3"),
+        ("magic", "magic-python"),
+        ("serial", "pyserial"),
+        ("ruamel.yaml", "ruamel-yaml"),
+    ],
+)
+def test_name_heuristics_match_declared_names(module: str, declared: str) -> None:
+    assert declared in _mapper(known=(declared,)).resolve(module).distributions
+
+
+def test_namespace_packages_resolve_by_the_deepest_declared_prefix() -> None:
+    mapper = _mapper(known=("google-cloud-storage", "protobuf"))
+    storage = mapper.resolve("google.cloud", ["google.cloud.storage"])
+    assert storage.distributions == ("google-cloud-storage",)
+    assert storage.matched == "google.cloud.storage"
+    assert mapper.resolve("google.protobuf").distributions == ("protobuf",)
+    assert mapper.resolve("google.cloud.storage").distributions == ("google-cloud-storage",)
+
+
+def test_deeper_prefix_does_not_invent_an_undeclared_dependency() -> None:
+    result = _mapper(known=("flask",)).resolve("flask", ["flask.json"])
+    assert result.distributions == ("flask",)
+
+
+def test_heuristic_fallback_is_the_normalised_module_name() -> None:
+    result = _mapper().resolve("Some_Thing.sub")
+    assert (result.distributions, result.source, result.matched) == (
+        ("some-thing",),
+        "heuristic",
+        "Some_Thing",
+    )
+
+
+def test_project_environment_decides_outright() -> None:
+    env = {"weird": ("totally-other-dist",)}
+    result = _mapper(env=env, project_env=True).resolve("weird.sub")
+    assert (result.distributions, result.source) == (("totally-other-dist",), "environment")
+
+
+def test_foreign_environment_is_only_a_hint_for_declared_names() -> None:
+    env = {"weird": ("totally-other-dist", "declared-one")}
+    hint = _mapper(known=("declared-one",), env=env).resolve("weird")
+    assert (hint.distributions, hint.source) == (("declared-one",), "environment")
+    ignored = _mapper(env=env).resolve("weird")
+    assert ignored.source == "heuristic"
+
+
+def test_environment_table_comes_from_installed_metadata() -> None:
+    table = environment_distributions()
+    assert "pyyaml" in table["yaml"]  # PyYAML is one of Auditor's own dependencies
+
+
+def test_extra_map_from_policy_overrides() -> None:
+    mapper = DistributionMapper(extra_map={"yaml": "my-yaml", "corp": ["corp-a", "corp-b"]})
+    assert mapper.resolve("yaml").distributions == ("my-yaml",)
+    assert mapper.resolve("corp").distributions == ("corp-a", "corp-b")
+
+
+def test_name_variants() -> None:
+    assert name_variants("dateutil") == (
+        "dateutil", "python-dateutil", "dateutil-python", "pydateutil", "dateutil-py",
+    )  # fmt: skip
+    assert "serial" in name_variants("pyserial")
+
+
+def test_import_map_file_is_well_formed() -> None:
+    data = yaml.safe_load((rules_dir() / "import-map.yaml").read_text(encoding="utf-8"))
+    assert data["schema"] == 1
+    assert len(data["map"]) >= 40
+    for key, value in data["map"].items():
+        assert all(part.isidentifier() for part in key.split(".")), key
+        names = value if isinstance(value, list) else [value]
+        assert names and all(isinstance(n, str) and n for n in names), key
+        # identity entries add nothing: the heuristic already finds them
+        assert names != [key] or key in {"psycopg2", "psycopg", "tensorflow", "ruamel.yaml"}, key
+
+
+def test_import_map_agrees_with_pipreqs_where_they_overlap() -> None:
+    """Every curated entry that pipreqs also maps names one of pipreqs' distributions."""
+    path = shared_data("pypi", "import-to-dist-mapping.txt")
+    pipreqs: dict[str, set[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        module, _, dist = line.partition(":")
+        if dist:
+            pipreqs.setdefault(module, set()).add(normalize_name(dist))
+    ours = load_import_map()
+    overlap = [m for m in ours if m in pipreqs]
+    assert len(overlap) >= 20
+    disagree = {m for m in overlap if not set(ours[m]) & pipreqs[m]}
+    # Deliberate: pipreqs names long-dead forks here; the curated map names the maintained
+    # distribution people install today.
+    assert disagree == {"mysql", "ruamel", "snappy", "socks"}

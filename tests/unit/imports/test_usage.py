@@ -1,0 +1,116 @@
+"""Classifying imports (stdlib, first-party, third-party), dev paths and the imports fact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from auditor.imports.scanner import ImportSite
+from auditor.imports.usage import (
+    ModuleKind,
+    classify_sites,
+    first_party_names,
+    is_dev_path,
+    sibling_names,
+)
+from auditor.model import InputKind, ParsedInput
+
+DEV_GLOBS = (
+    "tests/*", "*/tests/*", "test_*.py", "*/test_*.py", "*_test.py", "conftest.py",
+    "*/conftest.py", "docs/*", "examples/*", "scripts/*", "setup.py",
+)  # fmt: skip
+
+
+def _site(module: str, path: str = "pkg/mod.py", **kw: bool) -> ImportSite:
+    return ImportSite(
+        module=module,
+        top="" if kw.get("relative") else module.partition(".")[0],
+        path=path,
+        line=1,
+        **kw,
+    )
+
+
+def test_first_party_covers_flat_src_namespace_and_project_names() -> None:
+    files = [
+        "flatpkg/__init__.py",
+        "nspkg/sub/mod.py",  # namespace package: no __init__.py anywhere
+        "toolmod.py",
+        "src/srcpkg/__init__.py",
+        "src/single.py",
+        "tests/test_x.py",
+    ]
+    inputs = [ParsedInput(path="pyproject.toml", kind=InputKind.PYPROJECT, project_name="My-App")]
+    names = first_party_names(files, inputs, ["extra_known"])
+    assert {"flatpkg", "nspkg", "toolmod", "srcpkg", "single", "tests", "my_app",
+            "extra_known"} <= names  # fmt: skip
+
+
+def test_siblings_only_for_plain_folders() -> None:
+    files = ["tests/test_a.py", "tests/helpers.py", "pkg/__init__.py", "pkg/requests.py"]
+    siblings = sibling_names(files)
+    assert "helpers" in siblings["tests"]
+    assert "pkg" not in siblings  # inside a package an absolute import does not see siblings
+
+
+def test_classify_sites() -> None:
+    first_party = frozenset({"pkg"})
+    siblings = sibling_names(["tests/test_a.py", "tests/helpers.py", "pkg/__init__.py"])
+    modules = classify_sites(
+        [
+            _site("os.path"),
+            _site("pkg.util"),
+            _site(".models", relative=True),
+            _site("helpers", path="tests/test_a.py"),
+            _site("requests"),
+            _site("json", path="tests/test_a.py"),
+        ],
+        first_party=first_party,
+        siblings=siblings,
+    )
+    kinds = {name: usage.kind for name, usage in modules.items()}
+    assert kinds == {
+        "os": ModuleKind.STDLIB,
+        "pkg": ModuleKind.FIRST_PARTY,
+        ".": ModuleKind.FIRST_PARTY,
+        "helpers": ModuleKind.FIRST_PARTY,
+        "requests": ModuleKind.THIRD_PARTY,
+        "json": ModuleKind.STDLIB,
+    }
+
+
+def test_dev_paths() -> None:
+    for path in ("tests/unit/test_a.py", "pkg/tests/x.py", "test_top.py", "pkg/test_b.py",
+                 "pkg/b_test.py", "conftest.py", "docs/conf.py", "examples/demo.py",
+                 "scripts/release.py", "setup.py"):  # fmt: skip
+        assert is_dev_path(path, DEV_GLOBS), path
+    for path in ("pkg/mod.py", "app.py", "src/pkg/testing_utils.py", "latest.py"):
+        assert not is_dev_path(path, DEV_GLOBS), path
+
+
+def test_policy_dev_paths_match_the_documented_decision() -> None:
+    from auditor.config import load_policy_defaults
+
+    globs = load_policy_defaults()["imports"]["dev_paths"]
+    assert is_dev_path("scripts/release.py", globs)
+    assert is_dev_path("tests/unit/test_a.py", globs)
+    assert not is_dev_path("src/app/main.py", globs)
+
+
+def test_fact_symbols_for_distribution(tmp_path: Path) -> None:
+    from imports_support import make_ctx
+
+    (tmp_path / "app.py").write_text(
+        "import yaml\nfrom google.cloud import storage\nyaml.safe_load('')\nstorage.Client()\n"
+    )
+    ctx = make_ctx(tmp_path, {"pyyaml": "main", "google-cloud-storage": "main"})
+    from auditor.imports.usage import scan_usage
+
+    usage = ctx.fact("imports", scan_usage)
+    assert usage.symbols_for_distribution("PyYAML") == ("yaml.safe_load",)
+    assert usage.modules_for_distribution("google-cloud-storage") == ("google.cloud",)
+    assert "google.cloud.storage.Client" in usage.symbols_for_distribution("google-cloud-storage")
+    assert {"pyyaml", "google-cloud-storage"} <= usage.imported_distributions()
+    assert [m.name for m in usage.third_party()] == ["google", "yaml"]
+    data = usage.to_json()
+    assert data["files"] == 1
+    assert data["third_party"][1]["mappings"][0]["source"] == "lockfile-metadata"
