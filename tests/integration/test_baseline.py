@@ -126,3 +126,19 @@ def test_diff_base_with_an_unknown_ref_is_a_usage_error(app: Path) -> None:
     done = run_cli("scan", str(app), "--diff-base", "no-such-ref", *OFFLINE)
     assert done.code == 2
     assert "git merge-base no-such-ref failed" in done.err
+
+
+def test_action_pins_every_action_by_sha_and_keeps_inputs_out_of_scripts() -> None:
+    import re
+
+    import yaml
+    from conftest import REPO
+
+    action = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
+    assert action["runs"]["using"] == "composite"
+    steps = action["runs"]["steps"]
+    uses = [step["uses"] for step in steps if "uses" in step]
+    assert any(u.startswith("github/codeql-action/upload-sarif@") for u in uses)
+    assert all(re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", u) for u in uses)
+    for step in steps:
+        assert "${{" not in step.get("run", ""), step.get("name")

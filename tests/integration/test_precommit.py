@@ -132,3 +132,26 @@ def test_hook_blocks_a_real_commit(repo: Path) -> None:
         check=False,
     )
     assert commit.returncode == 0, commit.stdout + commit.stderr
+
+
+def test_hook_definition() -> None:
+    import re
+
+    hook = _hook()
+    assert hook["entry"].split()[:3] == ["auditor", "scan", "--pre-commit"]
+    assert hook["pass_filenames"] is True
+    assert hook["require_serial"] is True
+    pattern = re.compile(hook["files"])
+    for name in (
+        "requirements.txt",
+        "sub/requirements-dev.in",
+        "pyproject.toml",
+        "poetry.lock",
+        "uv.lock",
+        "Pipfile.lock",
+        "pkg/mod.py",
+        "requirements/base.txt",
+    ):
+        assert pattern.search(name), name
+    for name in ("README.md", "notes.txt", "data.json"):
+        assert not pattern.search(name), name
