@@ -120,10 +120,13 @@ class IndexClient:
             workers = min(self.max_workers, len(todo))
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="index") as pool:
                 fetched = list(pool.map(self._fetch, todo))
+            to_store: dict[float, dict[str, Any]] = {}
             for name, (lookup, ttl) in zip(todo, fetched, strict=True):
                 results[name] = lookup
                 if lookup.state is not LookupState.UNKNOWN:
-                    self.cache.set(CACHE_NAMESPACE, keys[name], _lookup_to_cache(lookup), ttl=ttl)
+                    to_store.setdefault(ttl, {})[keys[name]] = _lookup_to_cache(lookup)
+            for ttl, items in to_store.items():  # one transaction per TTL, not one per name
+                self.cache.set_many(CACHE_NAMESPACE, items, ttl=ttl)
         return results
 
     def release_lookup(self, name: str, version: str) -> ProjectLookup:
