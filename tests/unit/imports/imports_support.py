@@ -41,10 +41,11 @@ def make_ctx(
     enabled: Iterable[str] = ALL_RULES,
     project_name: str | None = None,
 ) -> CheckContext:
-    reqs: list[Requirement] = []
-    for line, (name, groups) in enumerate(declared.items(), start=1):
-        for group in [groups] if isinstance(groups, str) else groups:
-            reqs.append(requirement(name, group, line))
+    reqs: list[Requirement] = [
+        requirement(name, group, line)
+        for line, (name, groups) in enumerate(declared.items(), start=1)
+        for group in ([groups] if isinstance(groups, str) else groups)
+    ]
     inputs = [
         ParsedInput(
             path="pyproject.toml",

@@ -144,7 +144,8 @@ def test_import_map_file_is_well_formed() -> None:
     for key, value in data["map"].items():
         assert all(part.isidentifier() for part in key.split(".")), key
         names = value if isinstance(value, list) else [value]
-        assert names and all(isinstance(n, str) and n for n in names), key
+        assert names, key
+        assert all(isinstance(n, str) for n in names), key
         # identity entries add nothing: the heuristic already finds them
         assert names != [key] or key in {"psycopg2", "psycopg", "tensorflow", "ruamel.yaml"}, key
 

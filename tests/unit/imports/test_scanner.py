@@ -93,7 +93,7 @@ def test_type_checking_and_optional_flags(tmp_path: Path) -> None:
     assert sites["mypy_boto3_s3"].type_only
     assert sites["stubs_only"].type_only
     assert not sites["runtime_only"].type_only
-    assert sites["ujson"].optional and sites["json"].optional and sites["orjson"].optional
+    assert all(sites[name].optional for name in ("ujson", "json", "orjson"))
     assert not sites["needed"].optional
 
 
@@ -132,7 +132,8 @@ def test_dynamic_imports_with_literals_only(tmp_path: Path) -> None:
 
 def test_star_import(tmp_path: Path) -> None:
     (site,) = _sites(tmp_path, "from tkinter import *\n")
-    assert site.star and site.symbols == ()
+    assert site.star
+    assert site.symbols == ()
 
 
 @pytest.mark.parametrize(
