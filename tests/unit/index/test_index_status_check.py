@@ -1,0 +1,217 @@
+"""The index checks' pieces: which packages and versions are asked about, policy, version picks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from fakes import FakeIndex, LoopbackServer
+
+from auditor.checks.base import CheckContext
+from auditor.checks.index_status import (
+    CHECK,
+    IndexPolicy,
+    index_policy_table,
+    newest_release,
+    next_good_release,
+    quote_index_text,
+)
+from auditor.config import load_config
+from auditor.discover import discover
+from auditor.errors import ConfigError
+from auditor.graph.build import build_graph
+from auditor.index.model import ProjectInfo, Release
+from auditor.index.targets import exact_pin, index_names, used_versions
+from auditor.model import (
+    InputKind,
+    Location,
+    LockedPackage,
+    ParsedInput,
+    Requirement,
+    Severity,
+)
+from auditor.rules.catalog import load_rules
+
+
+def _req(name: str, spec: str, line: int, **kwargs: object) -> Requirement:
+    return Requirement(
+        name=name,
+        raw_name=name.title(),
+        specifier=spec,
+        location=Location(path="requirements.txt", line=line),
+        kind=InputKind.REQUIREMENTS,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def _locked(name: str, version: str, line: int, **kwargs: object) -> LockedPackage:
+    return LockedPackage(
+        name=name,
+        raw_name=name,
+        version=version,
+        location=Location(path="poetry.lock", line=line),
+        kind=InputKind.POETRY_LOCK,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def _context(root: Path, inputs: list[ParsedInput], *rules: str) -> CheckContext:
+    catalog = load_rules()
+    return CheckContext(
+        config=load_config(root),
+        root=root,
+        inputs=tuple(inputs),
+        graph=build_graph(inputs),
+        rules=catalog,
+        discovery=discover(root),
+        enabled_rules=frozenset(rules or ("AUD403", "AUD404", "AUD405")),
+    )
+
+
+def _inputs() -> list[ParsedInput]:
+    return [
+        ParsedInput(
+            path="requirements.txt",
+            kind=InputKind.REQUIREMENTS,
+            requirements=(
+                _req("requests", "==2.19.0", 1),
+                _req("flask", ">=2", 2),
+                _req("click", "==8.*", 3),
+                _req("mylib", "", 4, url="./libs/mylib"),
+                _req("vcslib", "", 5, url="git+https://127.0.0.1/x.git"),
+                _req("devtool", "==1.0", 6, editable=True, url="."),
+                _req("urllib3", "==1.24", 7, constraint=True),
+            ),
+        ),
+        ParsedInput(
+            path="poetry.lock",
+            kind=InputKind.POETRY_LOCK,
+            packages=(
+                _locked("requests", "2.19.0", 10),
+                _locked("idna", "2.7", 20),
+                _locked("gitdep", "0.1", 30, source_url="https://127.0.0.1/g.git"),
+                _locked("pinned-commit", "0.2", 40, source_commit="abc123"),
+                _locked("localdir", "0.3", 50, source_url="../localdir"),
+            ),
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("spec", "pinned"),
+    [("==1.2", "1.2"), ("===1.2-x", "1.2-x"), ("==1.*", None), (">=1", None),
+     ("==1.2,!=1.3", "1.2"), ("", None), ("=>1", None)],
+)  # fmt: skip
+def test_exact_pin(spec: str, pinned: str | None) -> None:
+    assert exact_pin(spec) == pinned
+
+
+def test_targets_skip_local_vcs_and_constraints(tmp_path: Path) -> None:
+    ctx = _context(tmp_path, _inputs())
+    assert index_names(ctx) == ["click", "flask", "idna", "requests"]
+    uses = {(u.name, u.version): u for u in used_versions(ctx)}
+    assert sorted(uses) == [("idna", "2.7"), ("requests", "2.19.0")]
+    requests = uses[("requests", "2.19.0")]
+    assert requests.locked
+    assert requests.display_name == "Requests"
+    assert requests.locations == (
+        Location(path="poetry.lock", line=10),
+        Location(path="requirements.txt", line=1),
+    )
+
+
+def _info(*releases: Release) -> ProjectInfo:
+    return ProjectInfo(name="p", display_name="p", releases=releases)
+
+
+def _rel(version: str, day: str | None = "2024-01-01", *, yanked: bool = False) -> Release:
+    when = dt.datetime.fromisoformat(day + "T00:00:00+00:00") if day else None
+    return Release(version=version, upload_time=when, yanked=yanked)
+
+
+def test_newest_release_ignores_pre_yanked_and_future() -> None:
+    info = _info(
+        _rel("1.0"),
+        _rel("1.5", yanked=True),
+        _rel("2.0rc1"),
+        _rel("1.2", None),
+        _rel("3.0", "2030-01-01"),
+    )
+    newest = newest_release(info, dt.date(2025, 1, 1))
+    assert newest is not None
+    assert newest[1].version == "1.2"
+
+
+def test_next_good_release() -> None:
+    info = _info(_rel("1.0"), _rel("1.1", yanked=True), _rel("1.2rc1"), _rel("1.2"), _rel("2.0"))
+    assert next_good_release(info, "1.0") == "1.2"
+    assert next_good_release(info, "1.2rc0") == "1.2rc1"
+    assert next_good_release(info, "2.0") is None
+    assert next_good_release(info, "not a version") == "2.0"
+
+
+def test_quote_index_text() -> None:
+    assert quote_index_text("a\x1b[2J\n\tb   c", 100) == "a\ufffd[2J b c"
+    assert quote_index_text("x" * 50, 10) == "x" * 9 + "\u2026"
+    assert quote_index_text(None, 10) == ""
+
+
+def test_policy_table_merges_per_subtable() -> None:
+    table = index_policy_table({"stale": {"stale_pin_days": 30}})
+    policy = IndexPolicy.from_policy(table)
+    assert policy.stale_pin_days == 30
+    assert policy.stale_major_versions == 2  # shipped value kept beside the override
+    assert policy.status_severity["quarantined"] is Severity.CRITICAL
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"status_severity": {"archived": "loud"}},
+         "policy.index.status_severity.archived: unknown severity 'loud'"),
+        ({"stale": {"stale_major_versions": True}},
+         "policy.index.stale.stale_major_versions: expected a positive whole number, got True"),
+        ({"stale": "often"}, "policy.index.stale: expected a table"),
+    ],
+)  # fmt: skip
+def test_policy_errors(table: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        IndexPolicy.from_policy(table)
+    assert str(info.value) == message
+
+
+def test_check_on_locked_and_newest_pins(
+    index_server: tuple[FakeIndex, LoopbackServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUDITOR_TODAY", "2025-06-01")
+    fake, server = index_server
+    fake.add("requests", {"2.19.0": "2018-06-14T00:00:00Z", "2.20.0": "2018-10-29T00:00:00Z"},
+             yanked={"2.19.0": None})  # fmt: skip
+    fake.add("idna", {"2.7": "2018-06-11T00:00:00Z"})  # old, but still the newest: not stale
+    fake.add("flask", {"3.0": "2024-01-01T00:00:00Z"})
+    fake.add("click", {"8.0": "2024-01-01T00:00:00Z"}, status="deprecated", status_reason="")
+    ctx = _context(tmp_path, _inputs())
+    try:
+        findings = list(CHECK.run(ctx))
+    finally:
+        ctx.close()
+    got = sorted((f.rule_id, f.package or "", f.severity.value, f.message) for f in findings)
+    assert got == [
+        ("AUD403", "click", "medium",
+         "Click is marked deprecated on the package index (no reason given)"),
+        ("AUD404", "requests", "high",
+         "Requests 2.19.0 is locked but yanked from the package index (no reason given)"),
+        ("AUD405", "requests", "low",
+         "Requests is locked to 2.19.0 (released 2018-06-14, 7.0 years before 2025-06-01); the "
+         "newest release is 2.20.0. Old exact pins like this are typical of code written from "
+         "an assistant's training data"),
+    ]  # fmt: skip
+    asked = sorted({r.path.split("/")[2] for r in server.requests})
+    assert asked == ["click", "flask", "idna", "requests"]
+
+
+def test_check_does_nothing_when_its_rules_are_off(tmp_path: Path) -> None:
+    ctx = _context(tmp_path, _inputs(), "AUD101")
+    assert list(CHECK.run(ctx)) == []
+    assert ctx.incomplete == []
