@@ -49,6 +49,9 @@ _RELOCK = {
     InputKind.REQUIREMENTS: "pip-compile",
 }
 
+# Lockfile kinds whose parsed edges leave out what an extra (``pkg[extra]``) pulls in.
+_EXTRAS_NOT_IN_EDGES = frozenset({InputKind.UV_LOCK})
+
 # Names a manifest may declare that are not packages (Poetry's interpreter constraint).
 _NOT_PACKAGES = frozenset({"python"})
 
@@ -219,7 +222,7 @@ class LockfileCheck:
     def _orphans(
         self, ctx: CheckContext, layout: ProjectLayout, lock: LockView
     ) -> Iterator[Finding]:
-        roots, manifests = self._roots(ctx, layout, lock)
+        roots, manifests, extras_wanted = self._roots(ctx, layout, lock)
         if roots is None:
             return
         reachable: set[str] = set()
@@ -230,7 +233,15 @@ class LockfileCheck:
                 continue
             reachable.add(name)
             for pkg in lock.packages.get(name, ()):
-                frontier.extend(d.name for d in pkg.dependencies if d.name not in reachable)
+                for dep in pkg.dependencies:
+                    extras_wanted = extras_wanted or bool(dep.extras)
+                    if dep.name not in reachable:
+                        frontier.append(dep.name)
+        if extras_wanted and lock.kind in _EXTRAS_NOT_IN_EDGES:
+            # NOTE: this lock's parser does not expose the packages an extra pulls in, so a
+            # package reached only through ``pkg[extra]`` would look unreachable. Say nothing
+            # rather than report false drift.
+            return
         orphans = sorted(n for n in lock.packages if n and n not in reachable)
         if not orphans:
             return
@@ -284,10 +295,14 @@ class LockfileCheck:
     @staticmethod
     def _roots(
         ctx: CheckContext, layout: ProjectLayout, lock: LockView
-    ) -> tuple[set[str] | None, list[str]]:
-        """Return the lock's direct-dependency names, or None when they cannot be known."""
+    ) -> tuple[set[str] | None, list[str], bool]:
+        """Return the lock's direct-dependency names (None when they cannot be known).
+
+        Also returns the manifests read and whether any direct requirement asks for extras.
+        """
         roots: set[str] = set()
         manifests: list[str] = []
+        extras = False
         unreadable = layout.policy.unreadable_value_codes
         for item in ctx.inputs:
             if item.kind.is_lockfile or item.kind is InputKind.ENVIRONMENT:
@@ -295,23 +310,26 @@ class LockfileCheck:
             if not scope_covers(lock.scope, scope_of(item.path)):
                 continue
             if item.status is InputStatus.ERROR:
-                return None, []
+                return None, [], False
             if any(issue.code.lower() in unreadable for issue in item.issues):
-                return None, []
+                return None, [], False
             if item.status is not InputStatus.OK:
                 continue
             manifests.append(item.path)
-            roots.update(r.name for r in item.requirements if not r.constraint)
+            counted = [r for r in item.requirements if not r.constraint]
+            roots.update(r.name for r in counted)
+            extras = extras or any(r.extras for r in counted)
             if item.project_name:
                 roots.add(normalize_name(item.project_name))
         for pkg in lock.packages.get("", ()):
             roots.update(d.name for d in pkg.dependencies)
+            extras = extras or any(d.extras for d in pkg.dependencies)
         for name, pkgs in lock.packages.items():
             if any(_is_local(p.source_url) for p in pkgs):
                 roots.add(name)  # workspace members and path dependencies
         if not manifests and not lock.packages.get(""):
-            return None, []
-        return roots, manifests
+            return None, [], False
+        return roots, manifests, extras
 
 
 def _is_local(source_url: str | None) -> bool:

@@ -64,6 +64,7 @@ class PinPolicy:
     invalid_line_codes: frozenset[str] = frozenset()
     unreadable_value_codes: frozenset[str] = frozenset()
     incomplete_codes: frozenset[str] = frozenset()
+    unpinned_exempt_codes: frozenset[str] = frozenset()
     full_sha_lengths: tuple[int, ...] = (40, 64)
     max_orphan_findings: int = 20
 
@@ -114,6 +115,7 @@ class PinPolicy:
             invalid_line_codes=names("invalid_line_codes"),
             unreadable_value_codes=names("unreadable_value_codes"),
             incomplete_codes=names("incomplete_codes"),
+            unpinned_exempt_codes=names("unpinned_exempt_codes"),
             full_sha_lengths=tuple(int(n) for n in lengths),
             max_orphan_findings=int(table.get("max_orphan_findings", 20)),
         )

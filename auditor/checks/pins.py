@@ -116,7 +116,11 @@ class PinsCheck:
         spec = req.specifier.strip()
         known = _known_version(ctx, layout, item, req)
         covered = _covered(layout, item, req)
-        if not spec and level != "none" and not covered:
+        exempt = any(
+            i.code.lower() in policy.unpinned_exempt_codes and i.location == req.location
+            for i in item.issues
+        )
+        if not spec and level != "none" and not covered and not exempt:
             example = f"{req.raw_name}=={known}" if known else f"{req.raw_name}==X.Y.Z"
             yield ctx.finding(
                 "AUD101",

@@ -332,3 +332,13 @@ def test_unreadable_values_and_incompleteness(tmp_path: Path) -> None:
 def test_lockfile_inputs_are_not_judged_as_manifests(tmp_path: Path) -> None:
     lock = lockfile("uv.lock", InputKind.UV_LOCK, pkg("requests", None))
     assert pins(tmp_path, lock) == []
+
+
+def test_untranslatable_constraint_is_not_called_unpinned(tmp_path: Path) -> None:
+    item = manifest(
+        "pyproject.toml",
+        req("numpy", path="pyproject.toml", line=12),
+        issues=(issue("unsupported-constraint", "pyproject.toml", 12, 'numpy = "1.0 || 2.0"'),),
+    )
+    found = pins(tmp_path, item)
+    assert ids(found) == [("AUD111", None)]
