@@ -31,6 +31,9 @@ class ChangeSet:
 
     lines: Mapping[str, frozenset[int] | None] = field(default_factory=dict)
     label: str = ""
+    # Changed lines of Python sources when known: only imports written on those lines make
+    # their packages part of the change.
+    source_lines: Mapping[str, frozenset[int]] = field(default_factory=dict)
 
     @property
     def files(self) -> frozenset[str]:
@@ -93,17 +96,19 @@ def changes_since(root: Path, ref: str) -> ChangeSet:
     names = _split_z(_git(root, "diff", "--name-only", "--relative", "-z", "--no-renames", base))
     untracked = _split_z(_git(root, "ls-files", "--others", "--exclude-standard", "-z"))
     manifests = sorted(name for name in names if classify(name) is not None)
+    detailed = sorted({*manifests, *(name for name in names if name.endswith(".py"))})
     line_map: dict[str, frozenset[int]] = {}
-    if manifests:
+    if detailed:
         diff = _git(root, "diff", "-U0", "--relative", "--no-color", "--no-ext-diff",
-                    "--no-renames", base, "--", *manifests)  # fmt: skip
+                    "--no-renames", base, "--", *detailed)  # fmt: skip
         line_map = parse_hunk_lines(diff)
     lines: dict[str, frozenset[int] | None] = {}
     for name in names:
         lines[name] = line_map.get(name, frozenset()) if name in manifests else None
     for name in untracked:
         lines[name] = None
-    return ChangeSet(lines=lines, label=f"changes since {ref}")
+    sources = {name: line_map[name] for name in names if name.endswith(".py") and name in line_map}
+    return ChangeSet(lines=lines, label=f"changes since {ref}", source_lines=sources)
 
 
 def changed_paths(root: Path, files: Iterable[str]) -> ChangeSet:
@@ -121,14 +126,19 @@ def changed_paths(root: Path, files: Iterable[str]) -> ChangeSet:
     return ChangeSet(lines=lines, label=f"{len(lines)} changed file(s)")
 
 
-def imported_modules(root: Path, relpath: str) -> set[str]:
-    """Return the top-level module names a Python file imports (empty when it does not parse)."""
+def imported_modules(root: Path, relpath: str, lines: frozenset[int] | None = None) -> set[str]:
+    """Return the top-level module names a Python file imports (empty when it does not parse).
+
+    With `lines`, only import statements that start on one of those lines count.
+    """
     try:
         tree = ast.parse((root / relpath).read_bytes(), filename=relpath)
     except (OSError, SyntaxError, ValueError):
         return set()
     names: set[str] = set()
     for node in ast.walk(tree):
+        if lines is not None and isinstance(node, ast.stmt) and node.lineno not in lines:
+            continue
         if isinstance(node, ast.Import):
             names.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
@@ -146,7 +156,8 @@ def affected_packages(result: AuditResult, changes: ChangeSet, root: Path) -> fr
     modules: set[str] = set()
     for rel in changes.lines:
         if rel.endswith(".py"):
-            modules.update(normalize_name(m) for m in imported_modules(root, rel))
+            only = changes.source_lines.get(rel)
+            modules.update(normalize_name(m) for m in imported_modules(root, rel, only))
     for node in query.packages(result.graph):
         for loc in node.locations:
             lines = changes.lines.get(loc.path, frozenset())

@@ -61,3 +61,10 @@ def test_in_scope_without_package() -> None:
     finding = make_result().findings[-1]
     assert in_scope(finding, ChangeSet(lines={"app.py": frozenset({3})}), frozenset())
     assert not in_scope(finding, ChangeSet(lines={"app.py": frozenset({4})}), frozenset())
+
+
+def test_only_imports_on_changed_lines_count(tmp_path: Path) -> None:
+    (tmp_path / "web.py").write_text("from flask import Flask\nimport requests\n")
+    result = make_result()
+    changes = ChangeSet(lines={"web.py": None}, source_lines={"web.py": frozenset({2})})
+    assert affected_packages(result, changes, tmp_path) == {"requests", "urllib3", "idna"}
