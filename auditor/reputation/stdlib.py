@@ -48,19 +48,39 @@ def match_stdlib(
     return StdlibMatch(name=key, module=module, backport_until=backports.get(key), python2=python2)
 
 
-def limited_to_older_python(marker: str | None, version: str) -> bool:
-    """Whether `marker` excludes Python `version` (so a backport is only installed before it).
+_PLATFORMS = (
+    {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix"},
+    {"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt"},
+    {"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix"},
+)
 
-    ``dataclasses; python_version < "3.7"`` is limited to older Pythons for version 3.7; no
-    marker, or one that cannot be evaluated, is not.
+
+def _older(version: str) -> str:
+    major, _, minor = version.partition(".")
+    if minor.isdigit() and int(minor) > 0:
+        return f"{major}.{int(minor) - 1}"
+    return "2.7" if major == "3" else f"{major}.0"
+
+
+def limited_to_older_python(marker: str | None, version: str) -> bool:
+    """Whether `marker` limits a requirement to Pythons older than `version`.
+
+    True when the marker is false on Python `version` on every common platform and true on
+    the version before it on at least one: ``dataclasses; python_version < "3.7"`` is limited
+    for 3.7; no marker, a platform-only marker or one that cannot be evaluated is not.
     """
     if not marker:
         return False
+
+    def holds(python: str, platform: dict[str, str]) -> bool:
+        env = {"python_version": python, "python_full_version": f"{python}.0", "extra": ""}
+        return parsed.evaluate({**platform, **env})
+
     try:
         parsed = Marker(marker)
-        return not parsed.evaluate(
-            {"python_version": version, "python_full_version": f"{version}.0", "extra": ""}
-        )
+        if any(holds(version, platform) for platform in _PLATFORMS):
+            return False
+        return any(holds(_older(version), platform) for platform in _PLATFORMS)
     except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
         return False
 

@@ -1,0 +1,247 @@
+"""The reputation checks over a scanned temporary repository, with a fake index injected."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from reputation_helpers import FakeLookup, info, make_ctx
+
+from auditor.checks.deprecated import DeprecatedCheck
+from auditor.checks.reputation import ReputationCheck
+from auditor.checks.stdlib_names import StdlibNamesCheck
+from auditor.checks.typosquat import TyposquatCheck
+from auditor.model import Finding, Severity
+from auditor.reputation.gitdates import GitHistory
+from auditor.reputation.popular import import_popular_file
+from auditor.reputation.shared import NO_POPULAR_LIST
+
+TODAY = dt.date(2025, 6, 1)
+OLD = {"1.0": "2015-01-01T00:00:00", "2.0": "2020-01-01T00:00:00", "3.0": "2025-01-01T00:00:00"}
+TOP = {"rows": [{"project": n, "download_count": 10**9 - i}
+                for i, n in enumerate(["requests", "flask", "numpy", "colorama"])]}  # fmt: skip
+
+
+def _import_top(ctx: Any, tmp_path: Path) -> None:
+    path = tmp_path / "top.json"
+    path.write_text(json.dumps(TOP), encoding="utf-8")
+    import_popular_file(path, ctx.config)
+
+
+def _by_rule(findings: list[Finding]) -> dict[str, list[Finding]]:
+    out: dict[str, list[Finding]] = {}
+    for finding in findings:
+        out.setdefault(finding.rule_id, []).append(finding)
+    return out
+
+
+# -- AUD401 -----------------------------------------------------------------------------------
+
+
+def test_missing_name_is_critical_with_suggestions(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, {"requirements.txt": "flask==3.0\nreqeusts==2.0\n"}, today=TODAY)
+    _import_top(ctx, tmp_path)
+    lookup = FakeLookup({"flask": info("flask", OLD)})
+    findings = list(ReputationCheck(lookup=lookup).run(ctx))
+    (hit,) = _by_rule(findings)["AUD401"]
+    assert hit.severity is Severity.CRITICAL
+    assert hit.package == "reqeusts"
+    assert hit.evidence["suggestions"][0] == "requests"
+    assert "did you mean requests" in hit.message
+    assert hit.locations[0].path == "requirements.txt"
+    assert hit.locations[0].line == 2
+
+
+def test_missing_name_without_popular_list_has_no_suggestions(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, {"requirements.txt": "nopkg-xyz\n"}, today=TODAY)
+    (hit,) = ReputationCheck(lookup=FakeLookup()).run(ctx)
+    assert hit.evidence == {"index": "404 not found", "suggestions": [], "popular_list": False}
+
+
+def test_unknown_is_never_clean(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, {"requirements.txt": "whatever\n"}, today=TODAY)
+    findings = list(ReputationCheck(lookup=lambda c, names: {}).run(ctx))
+    assert findings == []
+    assert any(i.source == "index" and "whatever" in i.packages for i in ctx.incomplete)
+    findings = list(ReputationCheck(lookup=FakeLookup(unknown=["whatever"])).run(ctx))
+    assert findings == []
+
+
+def test_paths_urls_and_other_indexes_are_not_judged(tmp_path: Path) -> None:
+    files = {
+        "requirements.txt": "./libs/localpkg\nvcspkg @ git+https://example.org/x.git@abc\n",
+        "private/requirements.txt": "--extra-index-url https://pkgs.example.org/simple\n"
+        "internal-tool==1.0\n",
+    }
+    ctx = make_ctx(tmp_path, files, today=TODAY)
+    lookup = FakeLookup()
+    findings = list(ReputationCheck(lookup=lookup).run(ctx))
+    assert findings == []
+    assert "vcspkg" not in lookup.asked
+    assert "internal-tool" in lookup.asked
+    (note,) = [i for i in ctx.incomplete if i.source == "reputation"]
+    assert "pkgs.example.org" in note.reason
+    assert note.packages == ("internal-tool",)
+
+
+def test_pyproject_source_counts_as_other_index(tmp_path: Path) -> None:
+    pyproject = (
+        '[project]\nname = "app"\nversion = "1"\ndependencies = ["corp-lib"]\n'
+        '[[tool.uv.index]]\nname = "corp"\nurl = "https://pkgs.example.org/simple"\n'
+    )
+    ctx = make_ctx(tmp_path, {"pyproject.toml": pyproject}, today=TODAY)
+    assert list(ReputationCheck(lookup=FakeLookup()).run(ctx)) == []
+
+
+# -- AUD406 / AUD407 --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("releases", "rule"),
+    [
+        ({"0.1": "2025-05-01T00:00:00"}, "AUD406"),  # 31 days old
+        ({"0.1": "2025-01-01T00:00:00", "0.2": "2025-02-01T00:00:00"}, "AUD406"),  # few, young
+        ({"0.1": "2019-01-01T00:00:00", "0.2": "2020-06-01T00:00:00"}, "AUD407"),  # idle 5 years
+        (OLD, None),
+    ],
+)
+def test_age_rules(tmp_path: Path, releases: dict[str, str], rule: str | None) -> None:
+    ctx = make_ctx(tmp_path, {"requirements.txt": "somepkg\n"}, today=TODAY)
+    findings = list(
+        ReputationCheck(lookup=FakeLookup({"somepkg": info("somepkg", releases)})).run(ctx)
+    )
+    assert [f.rule_id for f in findings if f.rule_id != "AUD410"] == ([rule] if rule else [])
+
+
+def test_age_thresholds_come_from_policy(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.auditor.policy.reputation.new_package]\nmax_age_days = 10\nmin_releases = 0\n"
+        "few_releases_days = 0\n",
+        encoding="utf-8",
+    )
+    ctx = make_ctx(tmp_path, {"requirements.txt": "somepkg\n"}, today=TODAY)
+    lookup = FakeLookup({"somepkg": info("somepkg", {"0.1": "2025-05-01T00:00:00"})})
+    assert [f.rule_id for f in ReputationCheck(lookup=lookup).run(ctx)] == []
+
+
+def test_disabled_rules_do_nothing(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, {"requirements.txt": "x\n"}, today=TODAY, enable=("AUD1",))
+    lookup = FakeLookup()
+    assert list(ReputationCheck(lookup=lookup).run(ctx)) == []
+    assert lookup.asked == []
+    assert list(TyposquatCheck(lookup=lookup).run(ctx)) == []
+
+
+# -- AUD402 -----------------------------------------------------------------------------------
+
+
+def test_typosquat_without_list_is_incomplete(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, {"requirements.txt": "reqeusts\n"}, today=TODAY)
+    assert list(TyposquatCheck(lookup=FakeLookup()).run(ctx)) == []
+    (note,) = [i for i in ctx.incomplete if i.source == "typosquat"]
+    assert note.reason == NO_POPULAR_LIST
+    assert note.packages == ("reqeusts",)
+
+
+@pytest.mark.parametrize(
+    ("lookup", "severity", "aggravating"),
+    [
+        (FakeLookup({"reqeusts": info("reqeusts", OLD)}), Severity.MEDIUM, None),
+        (FakeLookup({"reqeusts": info("reqeusts", {"1": "2025-05-20T00:00:00"})}),
+         Severity.HIGH, "it was first released 12 days ago"),
+        (FakeLookup(), Severity.HIGH, "it does not exist on the index"),
+        (FakeLookup(unknown=["reqeusts"]), Severity.MEDIUM, None),
+    ],
+)  # fmt: skip
+def test_typosquat_severity(
+    tmp_path: Path, lookup: FakeLookup, severity: Severity, aggravating: str | None
+) -> None:
+    ctx = make_ctx(tmp_path, {"requirements.txt": "requests\nreqeusts==1\n"}, today=TODAY)
+    _import_top(ctx, tmp_path)
+    (hit,) = TyposquatCheck(lookup=lookup).run(ctx)
+    assert hit.rule_id == "AUD402"
+    assert hit.severity is severity
+    assert hit.evidence["target"] == "requests"
+    assert hit.evidence["technique"] == "swap"
+    assert hit.evidence["aggravating"] == aggravating
+    assert "looks like the popular requests" in hit.message
+    assert lookup.asked == ["reqeusts"]  # only look-alikes are looked up
+    assert any(d.name == "popular-packages" for d in ctx.data_sources)
+
+
+# -- AUD408 / AUD409 --------------------------------------------------------------------------
+
+
+def test_deprecated_names(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, {"requirements.txt": "PyPDF2==3.0.1\npycrypto\nmock\nrequests\n"})
+    found = {f.package: f for f in DeprecatedCheck().run(ctx)}
+    assert set(found) == {"PyPDF2", "pycrypto", "mock"}
+    assert found["pycrypto"].severity is Severity.HIGH
+    assert found["PyPDF2"].severity is Severity.MEDIUM
+    assert found["mock"].severity is Severity.LOW
+    assert "Use pypdf." in found["PyPDF2"].message
+    assert found["mock"].fix == "replace mock with the standard library's unittest.mock"
+
+
+def test_stdlib_names(tmp_path: Path) -> None:
+    text = (
+        "asyncio\nurllib2\ndataclasses\ntyping; python_version < '3.5'\n"
+        "contextvars; sys_platform == 'win32'\nrequests\n"
+    )
+    ctx = make_ctx(tmp_path, {"requirements.txt": text})
+    found = {f.package: f for f in StdlibNamesCheck().run(ctx)}
+    assert set(found) == {"asyncio", "urllib2", "dataclasses", "contextvars"}
+    assert found["asyncio"].severity is Severity.HIGH
+    assert "may be owned by a squatter" in found["asyncio"].message
+    assert found["urllib2"].evidence["python2"] is True
+    assert found["dataclasses"].severity is Severity.MEDIUM
+    assert 'python_version < "3.7"' in (found["dataclasses"].fix or "")
+
+
+# -- AUD410 -----------------------------------------------------------------------------------
+
+
+class FakeHistory(GitHistory):
+    def __init__(self, written: dict[str, dt.datetime], start: dt.datetime | None) -> None:
+        self.root = Path()
+        self.problem = None
+        self._usable = True
+        self.written = written
+        self.start = start
+
+    @property
+    def usable(self) -> bool:
+        return True
+
+    def first_commit(self, relpath: str) -> dt.datetime | None:
+        return self.start
+
+    def first_mention(self, relpath: str, text: str) -> dt.datetime | None:
+        return self.written.get(text)
+
+
+def test_born_after_use(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, {"requirements.txt": "slopped==1.0\nflask\n"}, today=TODAY)
+    slopped = {"1.0": "2024-06-01T00:00:00", "1.1": "2024-07-01T00:00:00",
+               "1.2": "2024-08-01T00:00:00"}  # fmt: skip
+    lookup = FakeLookup({"slopped": info("slopped", slopped), "flask": info("flask", OLD)})
+    written = {"slopped": dt.datetime(2024, 3, 1, tzinfo=dt.UTC),
+               "flask": dt.datetime(2024, 3, 1, tzinfo=dt.UTC)}  # fmt: skip
+    start = dt.datetime(2014, 1, 1, tzinfo=dt.UTC)
+    check = ReputationCheck(lookup=lookup, history=lambda c: FakeHistory(written, start))
+    (hit,) = [f for f in check.run(ctx) if f.rule_id == "AUD410"]
+    assert hit.severity is Severity.CRITICAL
+    assert hit.package == "slopped"
+    assert hit.evidence["days_between"] == 92
+    assert "written before the project existed" in hit.message
+
+
+def test_born_after_use_skips_when_git_is_unusable(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, {"requirements.txt": "flask\n"}, today=TODAY)
+    check = ReputationCheck(lookup=FakeLookup({"flask": info("flask", OLD)}))
+    assert [f for f in check.run(ctx) if f.rule_id == "AUD410"] == []
+    (note,) = [i for i in ctx.incomplete if i.source == "git"]
+    assert "born-after-use check skipped" in note.reason
