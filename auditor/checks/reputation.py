@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from auditor.checks.base import CheckContext
 from auditor.index.model import LookupState, ProjectInfo, ProjectLookup
-from auditor.model import Finding, Location
+from auditor.model import Finding, Location, Severity
 from auditor.report.safe import clean
 from auditor.reputation.gitdates import GitHistory
 from auditor.reputation.policy import ReputationPolicy
@@ -44,6 +44,48 @@ def _index_lookups(ctx: CheckContext, names: Iterable[str]) -> Mapping[str, Proj
 
 def _date(value: dt.datetime) -> str:
     return value.date().isoformat()
+
+
+def _imported_only(ctx: CheckContext, uses: list[NameUse]) -> dict[str, list[Location]]:
+    """Third-party imports whose distribution is only guessed from the module name.
+
+    Imports that a declared name, the lockfile or the import map explains are left out, and so
+    are optional (``try``/``except ImportError``), type-only and dynamic imports.
+    """
+    from auditor.imports.usage import scan_usage
+
+    declared = {use.name for use in uses}
+    usage = ctx.fact("imports", scan_usage)
+    found: dict[str, list[Location]] = {}
+    for item in usage.resolved:
+        site = item.site
+        if item.mapping.source != "heuristic" or site.optional or site.type_only or site.dynamic:
+            continue
+        for name in item.mapping.distributions:
+            if name in declared:
+                continue
+            where = Location(path=site.path, line=site.line)
+            places = found.setdefault(name, [])
+            if where not in places:
+                places.append(where)
+    return found
+
+
+def _missing_import(ctx: CheckContext, name: str, locations: list[Location]) -> Finding:
+    display = clean(name)
+    return ctx.finding(
+        HALLUCINATED,
+        message=f"the code imports {display}, which no declared dependency provides, and no "
+        f"project named {display} exists on the package index: an invented module, or one "
+        f"that comes from a differently named distribution; installing {display} by name "
+        "would get whatever someone registers under it",
+        package=name,
+        locations=sorted(locations),
+        evidence={"index": "404 not found", "imported": True},
+        fix=f"declare the distribution that provides {display}, or remove the import",
+        severity=Severity.HIGH,
+        key="import",
+    )
 
 
 class ReputationCheck:
@@ -72,7 +114,8 @@ class ReputationCheck:
         uses = shared_declared_uses(ctx)
         if not uses:
             return
-        lookups = self._lookup(ctx, [use.name for use in uses])
+        imported = _imported_only(ctx, uses) if ctx.enabled(HALLUCINATED) else {}
+        lookups = self._lookup(ctx, [use.name for use in uses] + sorted(imported))
         found: list[tuple[NameUse, ProjectInfo]] = []
         for use in uses:
             lookup = lookups.get(use.name)
@@ -84,6 +127,10 @@ class ReputationCheck:
                     yield from self._missing(ctx, policy, use)
             elif lookup.state is LookupState.FOUND and lookup.info is not None:
                 found.append((use, lookup.info))
+        for name, locations in sorted(imported.items()):
+            lookup = lookups.get(name)
+            if lookup is not None and lookup.state is LookupState.MISSING:
+                yield _missing_import(ctx, name, locations)
         today = ctx.config.today_date()
         for use, info in found:
             if ctx.enabled(NEW):

@@ -245,3 +245,21 @@ def test_born_after_use_skips_when_git_is_unusable(tmp_path: Path) -> None:
     assert [f for f in check.run(ctx) if f.rule_id == "AUD410"] == []
     (note,) = [i for i in ctx.incomplete if i.source == "git"]
     assert "born-after-use check skipped" in note.reason
+
+
+def test_imported_module_without_distribution(tmp_path: Path) -> None:
+    files = {
+        "requirements.txt": "flask\n",
+        "app.py": "import os\nimport flask\nimport fastapi_magic_router\nimport helpers\n"
+        "try:\n    import optional_thing\nexcept ImportError:\n    pass\n",
+        "helpers.py": "X = 1\n",
+    }
+    ctx = make_ctx(tmp_path, files, today=TODAY)
+    lookup = FakeLookup({"flask": info("flask", OLD)})
+    hits = [f for f in ReputationCheck(lookup=lookup).run(ctx) if f.rule_id == "AUD401"]
+    assert [(f.package, f.severity, f.locations[0].line) for f in hits] == [
+        ("fastapi-magic-router", Severity.HIGH, 3)
+    ]
+    assert "os" not in lookup.asked
+    assert "helpers" not in lookup.asked
+    assert "optional-thing" not in lookup.asked
