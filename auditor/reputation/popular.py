@@ -216,23 +216,8 @@ def _read_store(config: Config) -> dict[str, Any] | None:
     return data
 
 
-_LOADED: dict[tuple[str, int, int], PopularList] = {}
-
-
 def load_popular(config: Config) -> PopularList | None:
-    """Return the stored list, or None when nothing was imported (or the store is damaged).
-
-    Parsed lists are kept in memory per file version, so repeated runs in one process (tests,
-    the pre-commit hook over many files) read the file once.
-    """
-    path = store_path(config)
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    memo_key = (str(path), stat.st_mtime_ns, stat.st_size)
-    if memo_key in _LOADED:
-        return _LOADED[memo_key]
+    """Return the stored list, or None when nothing was imported (or the store is damaged)."""
     data = _read_store(config)
     if data is None:
         return None
@@ -253,8 +238,6 @@ def load_popular(config: Config) -> PopularList | None:
         last_update=data.get("last_update"),
         imported_at=data.get("imported_at"),
     )
-    _LOADED.clear()
-    _LOADED[memo_key] = popular
     return popular
 
 
