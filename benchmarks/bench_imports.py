@@ -103,44 +103,62 @@ def main() -> int:
     args = parser.parse_args()
 
     from auditor.cache import Cache
+    from auditor.config import load_config
     from auditor.discover import discover
     from auditor.imports.scanner import scan_files
+    from auditor.pipeline import run_audit
 
     started = time.perf_counter()
     generate(WORK, args.files)
     print(f"generated {args.files} files in {time.perf_counter() - started:.1f}s under {WORK}")
-    found = discover(WORK)
-    files = found.python_files
+    files = discover(WORK).python_files
     rows: list[tuple[str, float, str]] = []
+    cold = warm = scan_cold = scan_warm = 0.0
     with tempfile.TemporaryDirectory() as tmp:
-        cache = Cache(Path(tmp))
-        cold = warm = 0.0
+        cache = Cache(Path(tmp) / "scan")
         stats: dict[str, int] = {}
 
-        def run() -> None:
+        def scan() -> None:
             result = scan_files(WORK, files, notebooks=[], cache=cache)
             stats.update(parsed=result.parsed, cached=result.cached, sites=len(result.sites))
 
-        cold = _time(run)
-        rows.append(("auditor cold (parse all, fill cache)", cold, json.dumps(stats)))
-        warm = _time(run)
-        rows.append(("auditor warm (cache hits)", warm, json.dumps(stats)))
-        serial = _time(lambda: scan_files(WORK, files, notebooks=[], cache=None, workers=1))
-        rows.append(("auditor serial, no cache", serial, ""))
+        scan_cold = _time(scan)
+        rows.append(("scan_files cold (parse all, fill cache)", scan_cold, json.dumps(stats)))
+        scan_warm = _time(scan)
+        rows.append(("scan_files warm (cache hits)", scan_warm, json.dumps(stats)))
+        serial = _time(lambda: scan_files(WORK, files, cache=None, workers=1))
+        rows.append(("scan_files serial, no cache", serial, ""))
         cache.close()
+
+        config = load_config(WORK, env={"AUDITOR_CACHE_DIR": str(Path(tmp) / "audit")})
+        config = config.with_overrides(
+            enable=("AUD5",), offline=True, allow_incomplete=True, cache_dir=Path(tmp) / "audit"
+        )
+        found: dict[str, int] = {}
+
+        def audit() -> None:
+            found["findings"] = len(run_audit(config).findings)
+
+        cold = _time(audit)
+        rows.append(("auditor scan --enable AUD5, cold", cold, json.dumps(found)))
+        warm = _time(audit)
+        rows.append(("auditor scan --enable AUD5, warm", warm, json.dumps(found)))
     deptry_time: float | None = None
     if shutil.which("deptry"):
         out = WORK / "deptry.json"
         start = time.perf_counter()
         done = subprocess.run(
-            ["deptry", str(WORK), "--json-output", str(out)],
+            ["deptry", "src", "--json-output", str(out), "--no-ansi"],
+            cwd=WORK,
             capture_output=True,
             text=True,
             check=False,
         )
         deptry_time = time.perf_counter() - start
         issues = len(json.loads(out.read_text())) if out.is_file() else -1
-        rows.append(("deptry (whole run)", deptry_time, f"exit {done.returncode}, {issues} issues"))
+        rows.append(
+            ("deptry src (whole run)", deptry_time, f"exit {done.returncode}, {issues} issues")
+        )
     else:
         print("deptry not on PATH: skipped")
     print()
@@ -149,10 +167,11 @@ def main() -> int:
         ratio = f"{secs / deptry_time:.2f}x" if deptry_time else "-"
         print(f"{name:<40} {secs:>8.2f} {ratio:>10}  {detail}")
     print()
-    print(
-        f"targets: warm < 1 s -> {'met' if warm < 1 else 'MISSED'}; "
-        f"cold <= deptry -> {'met' if deptry_time is None or cold <= deptry_time else 'MISSED'}"
-    )
+    beat = deptry_time is None or cold <= deptry_time
+    print(f"warm import scan < 1 s: {'met' if scan_warm < 1 else 'MISSED'} ({scan_warm:.2f} s); "
+          f"whole warm run {warm:.2f} s")  # fmt: skip
+    print(f"cold whole run <= deptry: {'met' if beat else 'MISSED'} ({cold:.2f} s vs "
+          f"{deptry_time or 0:.2f} s); cold import scan alone {scan_cold:.2f} s")  # fmt: skip
     if not args.keep:
         shutil.rmtree(WORK, ignore_errors=True)
     return 0

@@ -407,11 +407,23 @@ def _sites(relpath: str, parsed: dict[str, Any], result: ScanResult) -> None:
         return
     for problem in parsed.get("cell_errors", ()):
         result.errors.append(ScanError(path=relpath, line=None, message=problem))
+    append = result.sites.append
     for record in parsed["imports"]:
         module, line, flags, symbols = record[0], record[1], record[2], record[3]
-        cell = record[4] if len(record) > 4 else None
+        if flags == 0 and len(record) == 4:
+            # The common case, kept lean: a warm scan builds tens of thousands of these.
+            append(
+                ImportSite(
+                    module=module,
+                    top=module.partition(".")[0],
+                    path=relpath,
+                    line=line,
+                    symbols=tuple(symbols),
+                )
+            )
+            continue
         relative = bool(flags & _RELATIVE)
-        result.sites.append(
+        append(
             ImportSite(
                 module=module,
                 top="" if relative else module.partition(".")[0],
@@ -423,7 +435,7 @@ def _sites(relpath: str, parsed: dict[str, Any], result: ScanResult) -> None:
                 dynamic=bool(flags & _DYNAMIC),
                 relative=relative,
                 star=bool(flags & _STAR),
-                cell=cell,
+                cell=record[4] if len(record) > 4 else None,
             )
         )
 
@@ -464,9 +476,12 @@ def scan_files(
     result.files = len(paths)
     digests: dict[str, str] = {}
     contents: dict[str, bytes] = {}
+    base = str(root)
     for relpath in paths:
         try:
-            data = (root / relpath).read_bytes()
+            # os.path and open() rather than pathlib: this loop runs once per file per scan.
+            with open(os.path.join(base, relpath), "rb") as handle:  # noqa: PTH118, PTH123
+                data = handle.read()
         except OSError as exc:
             result.errors.append(
                 ScanError(path=relpath, line=None, message=f"cannot read: {exc.strerror}")

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import enum
 import fnmatch
+import re
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -184,9 +185,18 @@ def sibling_names(python_files: Iterable[str]) -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in found.items() if k not in packages}
 
 
+def dev_path_matcher(patterns: Iterable[str]) -> Callable[[str], bool]:
+    """Return a fast predicate: is a path development code by these globs (one regex)."""
+    globs = [str(p) for p in patterns]
+    if not globs:
+        return lambda _path: False
+    regex = re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs))
+    return lambda path: regex.match(path) is not None
+
+
 def is_dev_path(relpath: str, patterns: Iterable[str]) -> bool:
     """Whether `relpath` is development code (tests, docs, examples ...) by the policy globs."""
-    return any(fnmatch.fnmatchcase(relpath, pattern) for pattern in patterns)
+    return dev_path_matcher(patterns)(relpath)
 
 
 def classify_sites(
@@ -230,6 +240,32 @@ def known_names(ctx: CheckContext) -> set[str]:
     return names
 
 
+def _with_environment_hint(
+    mappings: list[ModuleMapping],
+    sites: list[ImportSite],
+    known: set[str],
+    plain: DistributionMapper,
+) -> list[ModuleMapping]:
+    """Second pass: let the running interpreter's metadata confirm declared names.
+
+    Only when some declared or locked name is still unmatched and some import is unresolved:
+    the environment is not the project's, so it may only link an import to a name the project
+    already declares (an unusual module name the curated map lacks). Loading the metadata costs
+    a few hundred milliseconds, so the common case skips it.
+    """
+    matched = {d for m in mappings for d in m.distributions}
+    unresolved = [i for i, m in enumerate(mappings) if not set(m.distributions) & known]
+    if not unresolved or not (known - matched):
+        return mappings
+    hinted = DistributionMapper(
+        known=known, import_map=plain.import_map, environment=environment_distributions
+    )
+    out = list(mappings)
+    for index in unresolved:
+        out[index] = hinted.resolve(sites[index].module, sites[index].symbols)
+    return out
+
+
 def scan_usage(ctx: CheckContext) -> ImportUsage:
     """Provide the ``imports`` fact: scan the code, classify and map every import."""
     policy = ctx.config.policy_section("imports")
@@ -252,22 +288,27 @@ def scan_usage(ctx: CheckContext) -> ImportUsage:
     modules = classify_sites(
         result.sites, first_party=first_party, siblings=sibling_names(code_files)
     )
+    known = known_names(ctx)
     mapper = DistributionMapper(
-        known=known_names(ctx),
+        known=known,
         extra_map=policy.get("import_map") or {},
-        environment=environment_distributions,
+        environment=environment_distributions if ctx.config.environment else None,
         environment_is_project=ctx.config.environment,
     )
-    dev_globs = tuple(str(p) for p in policy.get("dev_paths", ()))
-    resolved = tuple(
-        ResolvedSite(
-            site=site,
-            mapping=mapper.resolve(site.module, site.symbols),
-            dev=is_dev_path(site.path, dev_globs),
-        )
+    third_party = [
+        site
         for usage in modules.values()
         if usage.kind is ModuleKind.THIRD_PARTY
         for site in usage.sites
+    ]
+    mappings = [mapper.resolve(site.module, site.symbols) for site in third_party]
+    if not ctx.config.environment:
+        mappings = _with_environment_hint(mappings, third_party, known, mapper)
+    is_dev = dev_path_matcher(policy.get("dev_paths", ()))
+    dev_files = {path: is_dev(path) for path in code_files}
+    resolved = tuple(
+        ResolvedSite(site=site, mapping=mapping, dev=dev_files.get(site.path, False))
+        for site, mapping in zip(third_party, mappings, strict=True)
     )
     return ImportUsage(
         modules=modules,
@@ -287,6 +328,7 @@ __all__ = [
     "ModuleUsage",
     "ResolvedSite",
     "classify_sites",
+    "dev_path_matcher",
     "first_party_names",
     "is_dev_path",
     "known_names",
