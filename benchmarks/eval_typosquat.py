@@ -69,6 +69,8 @@ def main() -> int:
     started = time.perf_counter()
     harsh = {n: m for n in top if (m := matcher.match(n, as_unknown=True)) is not None}
     harsh_time = time.perf_counter() - started
+    bare = TyposquatMatcher(popular, policy.typosquat)
+    unlisted_allow = sum(1 for n in top if bare.match(n, as_unknown=True) is not None)
     held_out = [p.name for p in popular.packages[args.top :]]
     held = {n: m for n in held_out if (m := matcher.match(n, as_unknown=True)) is not None}
     deployed = {n: m for n in held_out if (m := matcher.match(n)) is not None}
@@ -98,6 +100,10 @@ def main() -> int:
     )
     for name, found in list(harsh.items())[: args.show]:
         print(f"    {name} -> {found.target} ({found.technique})")
+    print(
+        f"  ... the same without the allow-list: {unlisted_allow}/{len(top)} = "
+        f"{unlisted_allow / len(top):.2%}"
+    )
     print(
         f"False positives, ranks {args.top + 1}-{len(popular)} as unknown (held out): "
         f"{len(held)}/{len(held_out)} = {len(held) / max(1, len(held_out)):.2%}"
