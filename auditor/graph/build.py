@@ -9,6 +9,7 @@ installed metadata) says it depends on. Every edge keeps the list of places that
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,10 @@ from auditor.model import (
 )
 
 ROOT = "<root>"
+
+# A single exact pin (``==1.2.3`` / ``===1.2.3``, no wildcard): the version a requirements file
+# installs when no lockfile says otherwise.
+_EXACT_PIN = re.compile(r"^\s*===?\s*([^\s,;*]+)\s*$")
 
 
 @dataclass(slots=True)
@@ -84,6 +89,8 @@ def _add_requirement(graph: nx.DiGraph[str], req: Requirement) -> None:
         return
     attrs = _ensure_node(graph, req.name, req.raw_name)
     attrs["direct"] = True
+    if req.url is None and (pin := _EXACT_PIN.match(req.specifier)):
+        _add_unique(attrs.setdefault("pinned", []), pin.group(1))
     _add_unique(attrs["groups"], req.group)
     _add_unique(attrs["locations"], _location_dict(req.location))
     _add_origin(
@@ -171,6 +178,9 @@ def build_graph(inputs: Iterable[ParsedInput]) -> DependencyGraph:
         )  # fmt: skip
     for _name, attrs in graph.nodes(data=True):
         if "versions" in attrs:
+            if not attrs["locked"] and not attrs["versions"]:
+                # No lockfile knows the package: its exact pins are the versions installed.
+                attrs["versions"].extend(attrs.get("pinned", ()))
             attrs["versions"].sort()
     return DependencyGraph(nx=graph)
 
