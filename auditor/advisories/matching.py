@@ -43,21 +43,29 @@ def _same_version(a: str, b: str) -> bool:
     return va is not None and vb is not None and va == vb
 
 
+@functools.lru_cache(maxsize=8192)
+def _canonical_set(items: tuple[Any, ...]) -> frozenset[str]:
+    """Return the canonical (PEP 440 normalised where possible) forms of a versions list."""
+    found: set[str] = set()
+    for item in items:
+        if isinstance(item, str):
+            parsed = parse_version(item)
+            found.add(str(parsed) if parsed is not None else item)
+    return frozenset(found)
+
+
 def _in_versions(affected: Mapping[str, Any], version: str) -> bool:
     listed = affected.get("versions") or ()
     if not isinstance(listed, list):
         return False
+    if version in listed:
+        return True
     parsed = parse_version(version)
-    for item in listed:
-        if not isinstance(item, str):
-            continue
-        if item == version:
-            return True
-        if parsed is not None:
-            other = parse_version(item)
-            if other is not None and other == parsed:
-                return True
-    return False
+    key = str(parsed) if parsed is not None else version
+    try:
+        return key in _canonical_set(tuple(listed))
+    except TypeError:  # unhashable junk in the list: compare item by item
+        return any(isinstance(i, str) and _same_version(i, version) for i in listed)
 
 
 def _events(range_: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -120,25 +128,22 @@ def affects(affected: dict[str, Any], version: str) -> bool:
         True when the version is listed, or lies inside an ``ECOSYSTEM``/``SEMVER`` range. An
         entry with neither ranges nor versions affects every version (as osv-scanner reads it).
     """
-    if _in_versions(affected, version):
-        return True
     ranges = affected.get("ranges")
     listed = affected.get("versions")
     if not ranges and not listed:
         return True
-    if not isinstance(ranges, list):
-        return False
-    parsed = parse_version(version)
-    for range_ in ranges:
-        if not isinstance(range_, dict) or range_.get("type") not in _ORDERED_RANGES:
-            continue
-        if parsed is None:
-            # Unorderable version: only a range covering everything can include it.
-            if _covers_everything(range_):
+    if isinstance(ranges, list):
+        parsed = parse_version(version)
+        for range_ in ranges:
+            if not isinstance(range_, dict) or range_.get("type") not in _ORDERED_RANGES:
+                continue
+            if parsed is None:
+                # Unorderable version: only a range covering everything can include it.
+                if _covers_everything(range_):
+                    return True
+            elif _in_range(range_, parsed):
                 return True
-        elif _in_range(range_, parsed):
-            return True
-    return False
+    return _in_versions(affected, version)
 
 
 def _covers_everything(range_: Mapping[str, Any]) -> bool:

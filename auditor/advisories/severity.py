@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +49,7 @@ def rating(score: float) -> Severity:
     return Severity.LOW
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_cvss(kind: str, vector: str) -> CvssScore | None:
     """Score one OSV ``severity`` entry (``CVSS_V3``/``CVSS_V4``); None when unusable."""
     from cvss import CVSS3, CVSS4
