@@ -18,7 +18,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from fakes import FakeOsv  # noqa: E402 - after the tests folder is on sys.path
 
-from auditor.advisories.matching import record_affects  # noqa: E402
+from auditor.advisories.matching import parse_version, record_affects  # noqa: E402
 from auditor.advisories.store import record_names  # noqa: E402
 
 
@@ -65,7 +65,8 @@ def pick_packages(
     for record in records:
         for affected in record.get("affected", []):
             name = affected.get("package", {}).get("name", "")
-            listed = [v for v in affected.get("versions", []) if v]
+            # Lockfile tools reject non-PEP 440 versions, so only valid ones are picked.
+            listed = [v for v in affected.get("versions", []) if v and parse_version(v)]
             if name:
                 versions.setdefault(name.lower(), set()).update(listed or ["0.0.1"])
     chosen = [(name, rng.choice(sorted(vs))) for name, vs in sorted(versions.items())]
@@ -78,8 +79,10 @@ def pick_packages(
     return chosen
 
 
-def write_uv_project(folder: Path, packages: list[tuple[str, str]]) -> None:
-    """Write pyproject.toml + uv.lock locking `packages` (registry sources, fake hashes)."""
+def write_uv_project(
+    folder: Path, packages: list[tuple[str, str]], registry: str = "https://index.example/simple"
+) -> None:
+    """Write pyproject.toml + uv.lock locking `packages` (from `registry`, fake hashes)."""
     folder.mkdir(parents=True, exist_ok=True)
     deps = ", ".join(json.dumps(name) for name, _ in packages)
     (folder / "pyproject.toml").write_text(
@@ -98,8 +101,8 @@ def write_uv_project(folder: Path, packages: list[tuple[str, str]]) -> None:
             "[[package]]",
             f'name = "{name}"',
             f'version = "{version}"',
-            'source = { registry = "https://index.example/simple" }',
-            f'sdist = {{ url = "https://files.index.example/{name}-{version}.tar.gz", '
+            f'source = {{ registry = "{registry}" }}',
+            f'sdist = {{ url = "{registry}/files/{name}-{version}.tar.gz", '
             f'hash = "sha256:{"0" * 64}", size = 1 }}',
             "",
         ]
