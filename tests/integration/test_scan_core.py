@@ -414,3 +414,60 @@ def test_rules_list_and_show() -> None:
     unknown = run_cli("rules", "show", "AUD199")
     assert unknown.code == 2
     assert "no rule" in unknown.err
+
+
+# Robustness on the shared parser fixtures ------------------------------------------------------
+_CANONICAL = {
+    "pdmlock": "pdm.lock",
+    "pipfilelock": "Pipfile.lock",
+    "poetrylock": "poetry.lock",
+    "pylock": "pylock.toml",
+    "pyprojecttoml": "pyproject.toml",
+    "uvlock": "uv.lock",
+}
+
+
+def _shared_cases() -> list[tuple[str, str]]:
+    from conftest import SHARED_DATA
+
+    base = SHARED_DATA / "fixtures" / "python-lockfiles"
+    if not base.is_dir():
+        return [("missing", "missing")]
+    return [
+        (folder, path.name)
+        for folder in sorted(_CANONICAL)
+        for path in sorted((base / folder).iterdir())
+        if path.name != "expected.json"
+    ]
+
+
+@pytest.mark.parametrize(("folder", "name"), _shared_cases())
+def test_pin_checks_survive_real_lockfile_fixtures(tmp_path: Path, folder: str, name: str) -> None:
+    source = shared_data("fixtures", "python-lockfiles", folder, name)
+    target = tmp_path / _CANONICAL[folder]
+    target.write_bytes(source.read_bytes())
+    code, data, _err = scan_json(str(tmp_path), "--enable", "AUD1")
+    assert code in (0, 1, 3)
+    [item] = data["inputs"]
+    if item["status"] == "error":
+        assert code == 3
+        assert item["error"].startswith(target.name)
+    for finding in data["findings"]:
+        assert finding["rule_id"].startswith("AUD1")
+        assert finding["locations"]
+        assert finding["fix"]
+
+
+def test_pin_checks_on_real_requirements_fixtures(tmp_path: Path) -> None:
+    folder = shared_data("fixtures", "python-lockfiles", "requirements")
+    for path in folder.iterdir():
+        if path.suffix == ".txt":
+            (tmp_path / path.name.replace(".txt", "-requirements.txt")).write_bytes(
+                path.read_bytes()
+            )
+    code, data, _err = scan_json(str(tmp_path), "--enable", "AUD1", "--allow-incomplete")
+    assert code in (0, 1)
+    assert len(data["inputs"]) >= 10
+    assert "AUD101" in rule_ids(data)
+    for finding in data["findings"]:
+        assert finding["locations"][0]["path"].endswith(".txt")
