@@ -103,6 +103,7 @@ def scan_inputs(config: Config, progress: ProgressSink | None = None) -> Scan:
     if not found.inputs and not config.environment:
         notes.append(f"no Python dependency inputs found under {root}")
     notes.extend(item.error for item in parsed if item.status is InputStatus.SKIPPED and item.error)
+    notes.extend(f"{item.path}: {note}" for item in parsed for note in item.notes)
     return Scan(
         discovery=found,
         inputs=tuple(parsed),
