@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 from urllib3.exceptions import ReadTimeoutError
@@ -89,8 +89,8 @@ class IndexClient:
         return bool(getattr(self.session, "offline", False))
 
     def _cache_key(self, name: str) -> str:
-        # The answer depends on which index was asked, so the key names it.
-        return f"{self.json_url} {name}"
+        # The answer depends on which index was asked, so the key names it (never its secrets).
+        return f"{redact_url(self.json_url)} {name}"
 
     def lookup(self, name: str) -> ProjectLookup:
         """Return what the index says about one project (any spelling of its name)."""
@@ -137,7 +137,7 @@ class IndexClient:
         not serve per-version documents); UNKNOWN when it could not be asked.
         """
         key_name = normalize_name(name)
-        key = f"{self.json_url} {key_name} {version}"
+        key = f"{redact_url(self.json_url)} {key_name} {version}"
         entry = self.cache.get(RELEASE_CACHE_NAMESPACE, key)
         if entry is not None and (hit := _lookup_from_cache(key_name, entry)) is not None:
             return hit
@@ -388,6 +388,16 @@ def _lookup_from_cache(name: str, entry: Any) -> ProjectLookup | None:
     return ProjectLookup(name=name, state=state, info=info)
 
 
+def redact_url(url: str) -> str:
+    """Return `url` without user name and password (pip index URLs often carry tokens)."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 # -- the shared per-run helper ---------------------------------------------------------------
 
 
@@ -429,9 +439,8 @@ def index_lookups(ctx: CheckContext, names: Iterable[str]) -> dict[str, ProjectL
         for reason, packages in sorted(unknown.items()):
             _mark_incomplete(ctx, reason, packages)
     if wanted:
-        ctx.add_data_source(
-            DataSource(name="index", detail=f"package index at {ctx.config.index_url}")
-        )
+        where = redact_url(ctx.config.index_url)
+        ctx.add_data_source(DataSource(name="index", detail=f"package index at {where}"))
     return {name: state.results[name] for name in sorted(wanted)}
 
 
@@ -453,4 +462,5 @@ __all__ = [
     "parse_project_document",
     "parse_simple_html_status",
     "parse_simple_status",
+    "redact_url",
 ]

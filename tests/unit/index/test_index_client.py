@@ -21,6 +21,7 @@ from auditor.index.client import (
     IndexClient,
     index_lookups,
     parse_simple_html_status,
+    redact_url,
 )
 from auditor.index.model import LookupState, ProjectStatus
 from auditor.rules.catalog import load_rules
@@ -412,3 +413,25 @@ def test_index_lookups_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
             "packages": ["requests"],
         }
     ]
+
+
+def test_credentials_in_the_index_url_stay_out_of_cache_and_report(
+    index_server: tuple[FakeIndex, LoopbackServer],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake, server = index_server
+    fake.add("requests", {"2.31.0": "2023-05-22T00:00:00Z"})
+    secret_url = server.url.replace("http://", "http://me:s3cret@") + "/simple"
+    monkeypatch.setenv("AUDITOR_INDEX_URL", secret_url)
+    assert redact_url(secret_url) == f"{server.url}/simple"
+    assert redact_url("https://127.0.0.1/simple") == "https://127.0.0.1/simple"
+    ctx = _context(tmp_path)
+    try:
+        found = index_lookups(ctx, ["requests"])
+        stored = ctx.cache.get_many(CACHE_NAMESPACE, [f"{server.url}/pypi requests"])
+    finally:
+        ctx.close()
+    assert found["requests"].state is LookupState.FOUND
+    assert list(stored) == [f"{server.url}/pypi requests"]
+    assert "s3cret" not in repr(ctx.data_sources)
