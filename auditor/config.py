@@ -251,8 +251,19 @@ def _merge_policy(
     for name, table in override.items():
         if not isinstance(table, dict):
             raise ConfigError(f"{where}.{name}: expected a table")
-        merged.setdefault(name, {}).update(table)
+        merged[name] = _deep_merge(merged.get(name, {}), table)
     return merged
+
+
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Merge `override` into a copy of `base`, table by table (sub-tables merge too)."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 _ENV_BOOL = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}

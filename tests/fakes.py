@@ -98,7 +98,10 @@ class LoopbackServer:
             def do_POST(self) -> None:
                 self._serve("POST")
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _RequestHandler)
+        class _Server(ThreadingHTTPServer):
+            request_queue_size = 128  # many client threads connect at once in the pool tests
+
+        self._server = _Server(("127.0.0.1", 0), _RequestHandler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

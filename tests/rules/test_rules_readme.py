@@ -8,7 +8,7 @@ from conftest import REPO
 
 sys.path.insert(0, str(REPO / "scripts"))
 
-import gen_rules_index  # noqa: E402
+import gen_rules_index
 
 
 def test_rules_readme_is_current() -> None:
