@@ -1,1 +1,50 @@
-"""Import scanning and module -> distribution mapping."""
+"""Import scanning and module -> distribution mapping: what the code uses, and from whom.
+
+Other checks read the result through the shared ``imports`` fact, computed once per run::
+
+    from auditor.imports import ImportUsage, scan_usage
+
+    usage: ImportUsage = ctx.fact("imports", scan_usage)
+    for module in usage.third_party():             # ModuleUsage: name, kind, sites, symbols
+        ...
+    usage.sites_for_distribution("requests")       # [ResolvedSite(site, mapping, dev)]
+    usage.symbols_for_distribution("requests")     # ("requests.get", "requests.Session", ...)
+    usage.modules_for_distribution("pyyaml")       # ("yaml",)
+    usage.imported_distributions()                 # every distribution some import may need
+    usage.first_party                              # the repo's own top-level names
+    usage.errors                                   # files that did not parse (ScanError)
+
+An `ImportSite` is one import statement or literal dynamic import: full dotted ``module``,
+``top``-level name, ``path`` and ``line`` (repo-relative), the fully qualified ``symbols`` used
+from it, and the flags ``type_only`` (under TYPE_CHECKING), ``optional`` (try/except
+ImportError), ``dynamic`` (importlib.import_module / __import__ with a literal), ``relative``
+and ``star``. A `ModuleMapping` says which distributions may provide a module and how that was
+found (``source``: environment, lockfile-metadata, import-map or heuristic).
+"""
+
+from auditor.imports.mapping import DistributionMapper, ModuleMapping, load_import_map
+from auditor.imports.scanner import ImportSite, ScanError, ScanResult, scan_files
+from auditor.imports.usage import (
+    STDLIB,
+    ImportUsage,
+    ModuleKind,
+    ModuleUsage,
+    ResolvedSite,
+    scan_usage,
+)
+
+__all__ = [
+    "STDLIB",
+    "DistributionMapper",
+    "ImportSite",
+    "ImportUsage",
+    "ModuleKind",
+    "ModuleMapping",
+    "ModuleUsage",
+    "ResolvedSite",
+    "ScanError",
+    "ScanResult",
+    "load_import_map",
+    "scan_files",
+    "scan_usage",
+]

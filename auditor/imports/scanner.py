@@ -33,6 +33,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -497,11 +498,16 @@ def scan_files(
     result.parsed = len(todo)
     workers = default_workers() if workers is None else max(1, workers)
     parsed_items: Iterable[tuple[str, str, dict[str, Any]]]
+    pooled: list[tuple[str, str, dict[str, Any]]] | None = None
     if workers > 1 and len(todo) >= PARALLEL_THRESHOLD:
-        contents.clear()
         # Workers re-read their files (cheaper than pickling the bytes) and hash what they
         # read, so a file changed mid-scan is cached under the content actually parsed.
-        parsed_items = _run_pool(root, todo, workers)
+        try:
+            pooled = list(_run_pool(root, todo, workers))
+        except (BrokenProcessPool, OSError) as exc:
+            log.warning("import scan: process pool unavailable (%s); scanning serially", exc)
+    if pooled is not None:
+        parsed_items = pooled
     else:
         with _gc_paused():
             parsed_items = [(rel, digests[rel], _parse(rel, contents[rel])) for rel in todo]

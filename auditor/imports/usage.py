@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.graph import query
 from auditor.imports.mapping import DistributionMapper, ModuleMapping, environment_distributions
-from auditor.imports.scanner import ImportSite, ScanError, scan_files
+from auditor.imports.scanner import ImportSite, ScanError, default_workers, scan_files
 from auditor.model import InputStatus, ParsedInput, normalize_name
 
 if TYPE_CHECKING:
@@ -276,7 +276,7 @@ def scan_usage(ctx: CheckContext) -> ImportUsage:
         discovery.python_files,
         notebooks=discovery.notebooks,
         cache=ctx.cache,
-        workers=ctx.config.max_workers,
+        workers=min(ctx.config.max_workers, default_workers()),
     )
     ctx.progress.finish("imports")
     code_files = [*discovery.python_files, *discovery.notebooks]

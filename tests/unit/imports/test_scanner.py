@@ -240,3 +240,20 @@ def test_process_pool_gives_the_same_result_as_serial(
     assert pooled.sites == serial.sites
     assert pooled.errors == serial.errors
     assert len(serial.sites) == 20
+
+
+def test_broken_pool_falls_back_to_serial(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    def broken(*_args: object) -> list[object]:
+        raise BrokenProcessPool("no fork here")
+
+    monkeypatch.setattr(scanner, "PARALLEL_THRESHOLD", 2)
+    monkeypatch.setattr(scanner, "_run_pool", broken)
+    for i in range(3):
+        (tmp_path / f"m{i}.py").write_text(f"import pkg{i}\n")
+    result = scan_files(tmp_path, ["m0.py", "m1.py", "m2.py"], cache=None, workers=2)
+    assert [s.module for s in result.sites] == ["pkg0", "pkg1", "pkg2"]
+    assert "scanning serially" in caplog.text
