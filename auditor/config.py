@@ -295,6 +295,11 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
         out["fail_on"] = _parse_severity(env["AUDITOR_FAIL_ON"], "AUDITOR_FAIL_ON")
     if env.get("AUDITOR_TODAY"):
         out["today"] = _parse_date(env["AUDITOR_TODAY"], "AUDITOR_TODAY")
+    if env.get("AUDITOR_RETRIES"):
+        try:
+            out["retries"] = int(env["AUDITOR_RETRIES"])
+        except ValueError:
+            raise ConfigError("AUDITOR_RETRIES: expected a whole number") from None
     if env.get("AUDITOR_TIMEOUT"):
         try:
             out["timeout"] = float(env["AUDITOR_TIMEOUT"])

@@ -42,6 +42,8 @@ def _isolated_env(
     monkeypatch.setenv("AUDITOR_OSV_BULK_URL", f"{DEAD_URL}/all.zip")
     monkeypatch.setenv("AUDITOR_NO_PROGRESS", "1")
     monkeypatch.setenv("AUDITOR_TIMEOUT", "5")
+    # One immediate retry: enough for the retry tests, no backoff sleeps against dead ports.
+    monkeypatch.setenv("AUDITOR_RETRIES", "1")
     monkeypatch.setenv("PIP_CONFIG_FILE", "/dev/null")
     for name in ("AUDITOR_OFFLINE", "AUDITOR_FAIL_ON", "AUDITOR_TODAY", "PIP_INDEX_URL"):
         monkeypatch.delenv(name, raising=False)
