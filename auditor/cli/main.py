@@ -83,6 +83,9 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None,
     logging.basicConfig(
         level=level.upper(), stream=streams.err, format="%(levelname)s %(name)s: %(message)s"
     )
+    if args.verbose < 2:
+        # urllib3 logs every retry; Auditor reports unreachable sources itself.
+        logging.getLogger("urllib3").setLevel(logging.ERROR)
     if not getattr(args, "command", None):
         build_parser().print_help(streams.err)
         return EXIT_USAGE
