@@ -82,13 +82,15 @@ def _from_store(
     return found
 
 
-def _store_source(store: OsvStore, kind: str, why: str) -> DataSource:
+def _store_source(store: OsvStore, kind: str, why: str, stale_days: float) -> DataSource:
     infos = [s for s in store.sources() if s.kind == kind]
     count = sum(s.records for s in infos)
     names = ", ".join(s.name for s in infos) or "none"
     newest = store.newest_import(kind)
     ages = [a for s in infos if (a := s.age_days()) is not None]
     age = f", newest import {min(ages):.1f} days old" if ages else ""
+    if ages and min(ages) > stale_days:
+        age += " (stale: run auditor db update)"
     name = "osv-store" if kind == KIND_OSV else "malicious-store"
     return DataSource(
         name=name,
@@ -165,7 +167,9 @@ def resolve_advisories(
                 else:
                     reasons = "; ".join(sorted(_group_reason(failed))[:3])
                     why = f"OSV API failed for {len(fallback)} queries ({reasons})"
-                facts.data_sources.append(_store_source(store, KIND_OSV, why))
+                facts.data_sources.append(
+                    _store_source(store, KIND_OSV, why, policy.stale_after_days)
+                )
                 facts.mode = "osv-store" if facts.mode != "osv-api" else "osv-api+store"
             else:
                 for reason, items in sorted(_group_reason(failed).items()):
@@ -186,7 +190,9 @@ def resolve_advisories(
             for query, records in _from_store(store, unique, [KIND_MALICIOUS]).items():
                 _merge(facts.records, query, records)
             facts.data_sources.append(
-                _store_source(store, KIND_MALICIOUS, "malicious-package lists")
+                _store_source(
+                    store, KIND_MALICIOUS, "malicious-package lists", policy.stale_after_days
+                )
             )
     for query in unique:
         facts.records.setdefault(query, [])
