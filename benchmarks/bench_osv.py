@@ -27,8 +27,10 @@ from typing import Any
 
 from osv_common import SHARED_ZIP, IndexedFakeOsv, load_records, pick_packages, write_uv_project
 
+TARGET_S = 0.5  # warm offline matching of 1,000 locked packages
 
-def _offline(packages: list[tuple[str, str]], repeat: int, cache: Path, work: Path) -> None:
+
+def _offline(packages: list[tuple[str, str]], repeat: int, cache: Path, work: Path) -> bool:
     from auditor.advisories.client import Query
     from auditor.advisories.lookup import resolve_advisories
     from auditor.advisories.matching import group_aliases
@@ -55,7 +57,7 @@ def _offline(packages: list[tuple[str, str]], repeat: int, cache: Path, work: Pa
     print(f"db import of the shared zip (2,661 records):     {import_s:8.3f} s")
     print(f"offline lookup, {len(packages)} packages, cold:            {cold:8.3f} s")
     print(f"offline lookup, {len(packages)} packages, warm (best of {repeat}): {warm:8.3f} s"
-          f"   target < 0.5 s: {'OK' if warm < 0.5 else 'MISSED'}")  # fmt: skip
+          f"   target < {TARGET_S} s: {'OK' if warm < TARGET_S else 'MISSED'}")  # fmt: skip
     print(f"  vulnerable packages: {hit}, merged findings: {groups}")
     env = {**os.environ, "AUDITOR_CACHE_DIR": str(cache), "AUDITOR_NO_PROGRESS": "1"}
     best = math.inf
@@ -73,6 +75,7 @@ def _offline(packages: list[tuple[str, str]], repeat: int, cache: Path, work: Pa
         if proc.returncode not in (0, 1):
             raise SystemExit(f"scan failed: {proc.stderr.decode()}")
     print(f"end-to-end `auditor scan --offline --enable AUD2` on the uv.lock: {best:8.3f} s")
+    return warm < TARGET_S
 
 
 def _online(records: list[dict[str, Any]], vulnerable: int | None, label: str) -> None:
@@ -115,7 +118,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--packages", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
+    args, _unknown = parser.parse_known_args()
     records = load_records()
     if records is None:
         print(f"skipped: shared data not available ({SHARED_ZIP})")
@@ -124,10 +127,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="auditor-bench-osv-") as tmp:
         work = Path(tmp) / "proj"
         write_uv_project(work, packages)
-        _offline(packages, args.repeat, Path(tmp) / "cache", work)
+        met = _offline(packages, args.repeat, Path(tmp) / "cache", work)
     _online(records, None, "worst case: every advisory-database package at a vulnerable version")
     _online(records, 25, "typical: 25 vulnerable packages, the rest clean")
-    return 0
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

@@ -155,7 +155,7 @@ def main() -> int:
     """Print the comparison, or why it could not run."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--packages", type=int, default=200)
-    args = parser.parse_args()
+    args, _unknown = parser.parse_known_args()
     supported, detail = uv_audit_support()
     if not supported:
         print(f"skipped: {detail}")
