@@ -21,12 +21,14 @@ several distributions (``cv2``, ``google``); any one of them declared satisfies 
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -107,6 +109,43 @@ def environment_distributions() -> dict[str, tuple[str, ...]]:
         top: tuple(dict.fromkeys(normalize_name(d) for d in dists))
         for top, dists in packages_distributions().items()
     }
+
+
+def environment_fingerprint() -> str:
+    """Return a key that changes whenever a package is installed into or removed from sys.path.
+
+    Installing or removing a distribution changes the mtime of its site-packages folder.
+    """
+    parts = [sys.executable]
+    for entry in sys.path:
+        try:
+            parts.append(f"{entry}:{Path(entry or '.').stat().st_mtime_ns}")
+        except OSError:
+            continue
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def cached_environment_distributions(cache: CacheLike) -> dict[str, tuple[str, ...]]:
+    """Return `environment_distributions()`, kept in the cache per environment fingerprint."""
+    key = environment_fingerprint()
+    stored = cache.get("env-dists:v1", key)
+    if isinstance(stored, dict):
+        return {top: tuple(dists) for top, dists in stored.items()}
+    table = environment_distributions()
+    cache.set("env-dists:v1", key, {k: list(v) for k, v in table.items()}, ttl=7 * 86400)
+    return table
+
+
+class CacheLike(Protocol):
+    """The part of auditor.cache.Cache the environment table needs."""
+
+    def get(self, namespace: str, key: str, *, max_age: float | None = None) -> Any | None:
+        """Return a stored value or None."""
+        ...
+
+    def set(self, namespace: str, key: str, value: Any, *, ttl: float | None = None) -> None:
+        """Store a value."""
+        ...
 
 
 class DistributionMapper:

@@ -28,7 +28,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from auditor.graph import query
-from auditor.imports.mapping import DistributionMapper, ModuleMapping, environment_distributions
+from auditor.imports.mapping import (
+    DistributionMapper,
+    ModuleMapping,
+    cached_environment_distributions,
+)
 from auditor.imports.scanner import ImportSite, ScanError, default_workers, scan_files
 from auditor.model import InputStatus, ParsedInput, normalize_name
 
@@ -245,6 +249,7 @@ def _with_environment_hint(
     sites: list[ImportSite],
     known: set[str],
     plain: DistributionMapper,
+    environment: Callable[[], Mapping[str, tuple[str, ...]]],
 ) -> list[ModuleMapping]:
     """Second pass: let the running interpreter's metadata confirm declared names.
 
@@ -257,9 +262,7 @@ def _with_environment_hint(
     unresolved = [i for i, m in enumerate(mappings) if not set(m.distributions) & known]
     if not unresolved or not (known - matched):
         return mappings
-    hinted = DistributionMapper(
-        known=known, import_map=plain.import_map, environment=environment_distributions
-    )
+    hinted = DistributionMapper(known=known, import_map=plain.import_map, environment=environment)
     out = list(mappings)
     for index in unresolved:
         out[index] = hinted.resolve(sites[index].module, sites[index].symbols)
@@ -292,7 +295,9 @@ def scan_usage(ctx: CheckContext) -> ImportUsage:
     mapper = DistributionMapper(
         known=known,
         extra_map=policy.get("import_map") or {},
-        environment=environment_distributions if ctx.config.environment else None,
+        environment=(lambda: cached_environment_distributions(ctx.cache))
+        if ctx.config.environment
+        else None,
         environment_is_project=ctx.config.environment,
     )
     third_party = [
@@ -303,7 +308,13 @@ def scan_usage(ctx: CheckContext) -> ImportUsage:
     ]
     mappings = [mapper.resolve(site.module, site.symbols) for site in third_party]
     if not ctx.config.environment:
-        mappings = _with_environment_hint(mappings, third_party, known, mapper)
+        mappings = _with_environment_hint(
+            mappings,
+            third_party,
+            known,
+            mapper,
+            lambda: cached_environment_distributions(ctx.cache),
+        )
     is_dev = dev_path_matcher(policy.get("dev_paths", ()))
     dev_files = {path: is_dev(path) for path in code_files}
     resolved = tuple(
