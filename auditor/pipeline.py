@@ -177,7 +177,10 @@ def run_audit(
 ) -> AuditResult:
     """Run the whole audit for `config.root` and return the one result model."""
     progress = progress or NullProgress()
-    rules = rules or load_rules()
+    if rules is None:
+        from auditor.cache import default_cache_dir
+
+        rules = load_rules(validated_dir=config.cache_dir or default_cache_dir())
     scan = scan_inputs(config, progress)
     ctx = CheckContext(
         config=config,

@@ -34,6 +34,7 @@ import yaml
 
 from auditor.config import rules_dir
 from auditor.model import normalize_name
+from auditor.yamlio import safe_load
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ def load_import_map(path: Path | None = None) -> dict[str, tuple[str, ...]]:
     """Read ``rules/import-map.yaml`` (yaml.safe_load) into ``{import path: distributions}``."""
     path = path or rules_dir() / "import-map.yaml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         log.warning("%s: import map not loaded: %s", path, exc)
         return {}

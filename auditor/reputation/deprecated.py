@@ -11,6 +11,7 @@ import yaml
 from auditor.config import rules_dir
 from auditor.errors import ConfigError
 from auditor.model import Severity, normalize_name
+from auditor.yamlio import safe_load
 
 KINDS = ("renamed", "unmaintained", "placeholder", "stdlib", "removed")
 
@@ -36,7 +37,7 @@ def load_deprecated(path: Path | None = None) -> Mapping[str, DeprecatedPackage]
     """
     path = path or rules_dir() / "deprecated.yaml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from exc
     except yaml.YAMLError as exc:

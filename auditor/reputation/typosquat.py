@@ -33,6 +33,7 @@ import yaml
 from auditor.errors import ConfigError
 from auditor.model import normalize_name
 from auditor.reputation.popular import PopularList, PopularPackage
+from auditor.yamlio import safe_load
 
 # Techniques in the order a match is explained (earlier = more specific).
 TECHNIQUES = ("separator", "homoglyph", "affix", "swap", "double", "omit", "keyboard",
@@ -124,7 +125,7 @@ def load_allowlist(path: Path) -> AllowList:
         ConfigError: naming the file and entry that is malformed.
     """
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from exc
     except yaml.YAMLError as exc:

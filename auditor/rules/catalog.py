@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
+from auditor.atomic import atomic_write_text
 from auditor.config import rules_dir
 from auditor.errors import DuplicateRuleId, RuleSchemaError
 from auditor.model import Severity
+from auditor.yamlio import safe_load
 
 CATEGORIES = ("pins", "vulnerabilities", "licenses", "reputation", "imports", "replacement")
 
@@ -68,14 +71,17 @@ class Rule:
     path: str = ""
 
     @classmethod
-    def from_dict(cls, data: Any, path: str) -> Rule:
-        """Validate `data` against the rule schema and build the rule."""
-        validator = jsonschema.Draft202012Validator(RULE_SCHEMA)
-        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
-        if errors:
-            first = errors[0]
-            pointer = "/" + "/".join(str(p) for p in first.absolute_path)
-            raise RuleSchemaError(f"{path}: {pointer}: {first.message}")
+    def from_dict(cls, data: Any, path: str, *, validate: bool = True) -> Rule:
+        """Validate `data` against the rule schema (unless known valid) and build the rule."""
+        if validate:
+            import jsonschema
+
+            validator = jsonschema.Draft202012Validator(RULE_SCHEMA)
+            errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+            if errors:
+                first = errors[0]
+                pointer = "/" + "/".join(str(p) for p in first.absolute_path)
+                raise RuleSchemaError(f"{path}: {pointer}: {first.message}")
         return cls(
             id=data["id"],
             name=data["name"],
@@ -122,16 +128,16 @@ class RuleCatalog:
         return next((r for r in self._rules.values() if r.name == key.lower()), None)
 
 
-def load_rule_file(path: Path) -> Rule:
+def load_rule_file(path: Path, *, text: str | None = None, validate: bool = True) -> Rule:
     """Load and validate one rule file; its name must match its id and name."""
     match = _FILE_NAME.match(path.name)
     if match is None:
         raise RuleSchemaError(f"{path}: file name must be <CODE>-<name>.yaml (AUD201-name.yaml)")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8") if text is None else text)
     except yaml.YAMLError as exc:
         raise RuleSchemaError(f"{path}: invalid YAML: {exc}") from exc
-    rule = Rule.from_dict(data, str(path))
+    rule = Rule.from_dict(data, str(path), validate=validate)
     if (rule.id, rule.name) != (match.group(1), match.group(2)):
         raise RuleSchemaError(
             f"{path}: /id: file name says {match.group(1)}-{match.group(2)}, "
@@ -140,18 +146,28 @@ def load_rule_file(path: Path) -> Rule:
     return rule
 
 
-def load_rules(folder: Path | None = None) -> RuleCatalog:
+def load_rules(folder: Path | None = None, *, validated_dir: Path | None = None) -> RuleCatalog:
     """Load every rule in `folder` (default: the packaged catalogue).
 
-    All problems are gathered and raised together as an ExceptionGroup of RuleErrors.
+    All problems are gathered and raised together as an ExceptionGroup of RuleErrors. With
+    `validated_dir`, a marker named after the digest of every rule file's bytes records that
+    exactly these files passed the schema, so later runs (the pre-commit path) skip the slow
+    schema validation; any edit changes the digest and validates again.
     """
     folder = folder or rules_dir()
+    paths = sorted(folder.glob("AUD*.y*ml"))
+    texts = {path: path.read_text(encoding="utf-8") for path in paths}
+    digest = hashlib.sha256(
+        "\x1e".join(f"{p.name}\x1f{t}" for p, t in texts.items()).encode("utf-8")
+    ).hexdigest()
+    marker = validated_dir / f"rules-valid-{digest[:32]}" if validated_dir else None
+    validate = marker is None or not marker.exists()
     rules: list[Rule] = []
     problems: list[Exception] = []
     seen: dict[str, str] = {}
-    for path in sorted(folder.glob("AUD*.y*ml")):
+    for path in paths:
         try:
-            rule = load_rule_file(path)
+            rule = load_rule_file(path, text=texts[path], validate=validate)
         except RuleSchemaError as exc:
             problems.append(exc)
             continue
@@ -164,6 +180,9 @@ def load_rules(folder: Path | None = None) -> RuleCatalog:
         rules.append(rule)
     if problems:
         raise ExceptionGroup(f"{len(problems)} invalid rule file(s) in {folder}", problems)
+    if marker is not None and validate:
+        with contextlib.suppress(OSError):  # a read-only cache only costs speed
+            atomic_write_text(marker, digest + "\n")
     return RuleCatalog(rules)
 
 

@@ -17,6 +17,7 @@ from auditor.errors import ParseError
 from auditor.model import InputIssue, InputKind, Location, ParsedInput, Requirement
 from auditor.sources.declared import requirement_or_issue
 from auditor.sources.reading import read_text
+from auditor.yamlio import safe_load
 
 __all__ = ["CondaSource"]
 
@@ -38,7 +39,7 @@ class CondaSource:
         """
         text = read_text(root, relpath)
         try:
-            data = yaml.safe_load(text)
+            data = safe_load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None

@@ -52,3 +52,16 @@ def test_duplicate_ids(tmp_path: Path) -> None:
     (tmp_path / "AUD101-x.yml").write_text(GOOD.format(id="AUD101", name="x"))
     with pytest.raises(ExceptionGroup, match="invalid rule file"):
         load_rules(tmp_path)
+
+
+def test_validation_marker_skips_only_unchanged_rules(tmp_path: Path) -> None:
+    rules_dir, marks = tmp_path / "rules", tmp_path / "marks"
+    rules_dir.mkdir()
+    rule_file = rules_dir / "AUD101-x.yaml"
+    rule_file.write_text(GOOD.format(id="AUD101", name="x"))
+    load_rules(rules_dir, validated_dir=marks)
+    assert len(list(marks.iterdir())) == 1
+    # An edit changes the digest, so the broken file is validated (and rejected) again.
+    rule_file.write_text(GOOD.format(id="AUD101", name="x").replace("high", "severe"))
+    with pytest.raises(ExceptionGroup, match="invalid rule file"):
+        load_rules(rules_dir, validated_dir=marks)
