@@ -37,7 +37,7 @@ def main(argv: list[str]) -> int:
     new = updated_text(text)
     if "--check" in argv:
         if new != text:
-            print("rules/README.md is out of date: run python scripts/gen_rules_index.py")
+            sys.stderr.write("rules/README.md is stale: run python scripts/gen_rules_index.py\n")
             return 1
         return 0
     README.write_text(new, encoding="utf-8")
