@@ -91,6 +91,10 @@ def _store_source(store: OsvStore, kind: str, why: str, stale_days: float) -> Da
     age = f", newest import {min(ages):.1f} days old" if ages else ""
     if ages and min(ages) > stale_days:
         age += " (stale: run auditor db update)"
+    modified = max((s.newest_modified for s in infos if s.newest_modified), default=None)
+    if modified and kind == KIND_OSV:
+        # The import time says when the store was filled; this says how current its data is.
+        age += f"; newest advisory modified {modified[:10]}"
     name = "osv-store" if kind == KIND_OSV else "malicious-store"
     return DataSource(
         name=name,
