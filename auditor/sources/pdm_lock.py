@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from auditor.errors import ParseError
 from auditor.model import (
     MAIN_GROUP,
     InputKind,
@@ -18,9 +17,7 @@ from auditor.model import (
     ParsedInput,
     normalize_name,
 )
-from auditor.sources.lines import TomlLineIndex
-from auditor.sources.locked import dependency_from_pep508, package_line, string_list
-from auditor.sources.reading import load_toml, read_text
+from auditor.sources.locked import dependency_from_pep508, read_package_tables, string_list
 
 __all__ = ["PdmLockSource"]
 
@@ -38,18 +35,8 @@ class PdmLockSource:
         Raises:
             ParseError: the file cannot be read, is not TOML, or ``package`` is malformed.
         """
-        text = read_text(root, relpath)
-        data = load_toml(text, relpath)
-        index = TomlLineIndex(text)
-        raw_packages = data.get("package", [])
-        if not isinstance(raw_packages, list):
-            raise ParseError(relpath, None, "'package' must be an array of tables")
-        packages: list[LockedPackage] = []
-        for element, raw in enumerate(raw_packages):
-            line = package_line(index, "package", element)
-            if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
-                raise ParseError(relpath, line, "package entry without a name")
-            packages.append(_package(raw, Location(path=relpath, line=line)))
+        _, entries = read_package_tables(root, relpath, "package")
+        packages = [_package(raw, Location(path=relpath, line=line)) for raw, line in entries]
         return ParsedInput(path=relpath, kind=KIND, packages=tuple(packages))
 
 

@@ -14,7 +14,6 @@ from typing import Any
 from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import SpecifierSet
 
-from auditor.errors import ParseError
 from auditor.model import (
     MAIN_GROUP,
     InputKind,
@@ -24,10 +23,8 @@ from auditor.model import (
     ParsedInput,
     normalize_name,
 )
-from auditor.sources.lines import TomlLineIndex
-from auditor.sources.locked import package_line, string_list
+from auditor.sources.locked import read_package_tables, string_list
 from auditor.sources.poetry_constraint import UnsupportedConstraint, poetry_to_pep440
-from auditor.sources.reading import load_toml, read_text
 
 __all__ = ["PoetryLockSource"]
 
@@ -45,20 +42,12 @@ class PoetryLockSource:
         Raises:
             ParseError: the file cannot be read, is not TOML, or ``package`` is malformed.
         """
-        text = read_text(root, relpath)
-        data = load_toml(text, relpath)
-        index = TomlLineIndex(text)
-        raw_packages = data.get("package", [])
-        if not isinstance(raw_packages, list):
-            raise ParseError(relpath, None, "'package' must be an array of tables")
+        data, entries = read_package_tables(root, relpath, "package")
         metadata = data.get("metadata")
         files_v1 = metadata.get("files", {}) if isinstance(metadata, dict) else {}
-        packages: list[LockedPackage] = []
-        for element, raw in enumerate(raw_packages):
-            line = package_line(index, "package", element)
-            if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
-                raise ParseError(relpath, line, "package entry without a name")
-            packages.append(_package(raw, Location(path=relpath, line=line), files_v1))
+        packages = [
+            _package(raw, Location(path=relpath, line=line), files_v1) for raw, line in entries
+        ]
         return ParsedInput(path=relpath, kind=KIND, packages=tuple(packages))
 
 

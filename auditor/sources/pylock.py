@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from auditor.errors import ParseError
 from auditor.model import (
     MAIN_GROUP,
     InputKind,
@@ -22,9 +21,7 @@ from auditor.model import (
     ParsedInput,
     normalize_name,
 )
-from auditor.sources.lines import TomlLineIndex
-from auditor.sources.locked import package_line
-from auditor.sources.reading import load_toml, read_text
+from auditor.sources.locked import read_package_tables
 
 __all__ = ["PylockSource"]
 
@@ -43,18 +40,8 @@ class PylockSource:
         Raises:
             ParseError: the file cannot be read, is not TOML, or ``packages`` is malformed.
         """
-        text = read_text(root, relpath)
-        data = load_toml(text, relpath)
-        index = TomlLineIndex(text)
-        raw_packages = data.get("packages", [])
-        if not isinstance(raw_packages, list):
-            raise ParseError(relpath, None, "'packages' must be an array of tables")
-        packages: list[LockedPackage] = []
-        for element, raw in enumerate(raw_packages):
-            line = package_line(index, "packages", element)
-            if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
-                raise ParseError(relpath, line, "package entry without a name")
-            packages.append(_package(raw, Location(path=relpath, line=line)))
+        _, entries = read_package_tables(root, relpath, "packages")
+        packages = [_package(raw, Location(path=relpath, line=line)) for raw, line in entries]
         return ParsedInput(path=relpath, kind=KIND, packages=tuple(packages))
 
 

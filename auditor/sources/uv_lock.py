@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from auditor.errors import ParseError
 from auditor.model import (
     MAIN_GROUP,
     InputKind,
@@ -26,9 +25,7 @@ from auditor.model import (
     ParsedInput,
     normalize_name,
 )
-from auditor.sources.lines import TomlLineIndex
-from auditor.sources.locked import package_line, string_list
-from auditor.sources.reading import load_toml, read_text
+from auditor.sources.locked import read_package_tables, string_list
 
 __all__ = ["UvLockSource"]
 
@@ -46,18 +43,7 @@ class UvLockSource:
         Raises:
             ParseError: the file cannot be read, is not TOML, or ``package`` is malformed.
         """
-        text = read_text(root, relpath)
-        data = load_toml(text, relpath)
-        index = TomlLineIndex(text)
-        raw_packages = data.get("package", [])
-        if not isinstance(raw_packages, list):
-            raise ParseError(relpath, None, "'package' must be an array of tables")
-        entries: list[tuple[dict[str, Any], int | None]] = []
-        for element, raw in enumerate(raw_packages):
-            line = package_line(index, "package", element)
-            if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
-                raise ParseError(relpath, line, "package entry without a name")
-            entries.append((raw, line))
+        _, entries = read_package_tables(root, relpath, "package")
         groups = _propagate_groups([raw for raw, _ in entries])
         packages = [
             _package(

@@ -223,7 +223,7 @@ def test_pipfile_lock_merges_sections_and_reads_git(tmp_path: Path) -> None:
     [
         (PoetryLockSource, "[[package]]\nname = 1\n", 2),
         (UvLockSource, 'package = "x"\n', None),
-        (PdmLockSource, "[[package]]\nversion = '1'\n", None),
+        (PdmLockSource, "[[package]]\nversion = '1'\n", 1),
         (PylockSource, "packages = 3\n", None),
     ],
 )
@@ -367,3 +367,15 @@ def test_json_line_index() -> None:
     assert index.key_line("a", "b") == 3
     assert index.key_line("a", "c", "0", "d") == 5
     assert index.key_line("e") == 8
+
+
+def test_name_lines_survive_header_lookalikes_in_strings(tmp_path: Path) -> None:
+    # A multi-line string holding a header-like line defeats the fast line scan; the full
+    # TOML line index must still give the right lines.
+    text = (
+        '[[package]]\nname = "a"\nversion = "1"\ndescription = """\n[[package]]\n"""\n\n'
+        '[[package]]\nname = "b"\nversion = "2"\n'
+    )
+    (tmp_path / "poetry.lock").write_text(text)
+    parsed = PoetryLockSource().parse(tmp_path, "poetry.lock")
+    assert [(p.name, p.location.line) for p in parsed.packages] == [("a", 2), ("b", 9)]
