@@ -71,10 +71,16 @@ def _covered(layout: ProjectLayout, item: ParsedInput, req: Requirement) -> bool
 
 
 def _manifest_requirements(ctx: CheckContext) -> Iterator[tuple[ParsedInput, Requirement]]:
+    # A PEP 735 group that includes another repeats its requirements at the same line: judge
+    # each written requirement once, under the group that declares it.
+    seen: set[tuple[str, Location, str, str | None, str | None]] = set()
     for item in ctx.inputs:
         if is_manifest(item):
             for req in counted_requirements(item):
-                yield item, req
+                key = (req.name, req.location, req.specifier, req.marker, req.url)
+                if key not in seen:
+                    seen.add(key)
+                    yield item, req
 
 
 def _evidence(item: ParsedInput, req: Requirement, **more: object) -> dict[str, object]:

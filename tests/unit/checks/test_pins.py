@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 from pinkit import context, ids, issue, lockfile, manifest, pkg, req, run
 
 from auditor.checks.pins import local_target, vcs_ref
@@ -342,3 +344,15 @@ def test_untranslatable_constraint_is_not_called_unpinned(tmp_path: Path) -> Non
     )
     found = pins(tmp_path, item)
     assert ids(found) == [("AUD111", None)]
+
+
+def test_included_dependency_group_is_judged_once(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "lib"\nversion = "1"\ndependencies = []\n'
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+        '[dependency-groups]\nlint = ["ruff"]\ndev = [{include-group = "lint"}, "pytest"]\n'
+    )
+    result = run_cli("scan", str(tmp_path), "--format", "json", "--offline", "--enable", "AUD101")
+    findings = [f for f in json.loads(result.out)["findings"] if f["package"] == "ruff"]
+    assert len(findings) == 1
+    assert findings[0]["evidence"]["group"] == "lint"
