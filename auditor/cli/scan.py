@@ -119,7 +119,11 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
 
         isatty = getattr(streams.out, "isatty", None)
         color = args.output is None and bool(isatty and isatty())
-        text = ConsoleReporter(color=color, show_graph=args.show_graph).render(result)
+        import shutil
+
+        # A terminal gets its own width; files and pipes a stable 100 columns.
+        width = shutil.get_terminal_size((100, 24)).columns if color else 100
+        text = ConsoleReporter(color=color, width=width, show_graph=args.show_graph).render(result)
     else:
         text = fmt.reporter().render(result)
     write_report(text, args.output, streams.out)
