@@ -14,7 +14,13 @@ from auditor.model import LockedDependency, normalize_name
 from auditor.sources.lines import TomlLineIndex
 from auditor.sources.reading import load_toml, read_text
 
-__all__ = ["dependency_from_pep508", "package_line", "read_package_tables", "string_list"]
+__all__ = [
+    "dependency_from_pep508",
+    "package_line",
+    "read_package_tables",
+    "source_of",
+    "string_list",
+]
 
 _HEADER = re.compile(r"^\s*\[(\[)?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _NAME_KEY = re.compile(r"^\s*name\s*=")
@@ -85,6 +91,22 @@ def read_package_tables(
             raise ParseError(relpath, line, "package entry without a name")
         entries.append((entry, line))
     return data, entries
+
+
+def source_of(
+    raw: dict[str, Any], *, ref_key: str, path_keys: tuple[str, ...]
+) -> tuple[str | None, str | None]:
+    """Return (source URL, commit) of a lock entry: ``git`` + `ref_key`, else a path/URL key."""
+    git = raw.get("git")
+    if isinstance(git, str):
+        ref = raw.get(ref_key)
+        return (git if git.startswith("git+") else f"git+{git}"), (
+            ref if isinstance(ref, str) else None
+        )
+    for key in path_keys:
+        if isinstance(raw.get(key), str):
+            return raw[key], None
+    return None, None
 
 
 def string_list(value: object) -> tuple[str, ...]:

@@ -17,7 +17,12 @@ from auditor.model import (
     ParsedInput,
     normalize_name,
 )
-from auditor.sources.locked import dependency_from_pep508, read_package_tables, string_list
+from auditor.sources.locked import (
+    dependency_from_pep508,
+    read_package_tables,
+    source_of,
+    string_list,
+)
 
 __all__ = ["PdmLockSource"]
 
@@ -49,18 +54,7 @@ def _package(raw: dict[str, Any], location: Location) -> LockedPackage:
         for f in raw.get("files") or ()
         if isinstance(f, dict) and isinstance(f.get("hash"), str)
     )
-    source_url: str | None = None
-    commit: str | None = None
-    git = raw.get("git")
-    if isinstance(git, str):
-        source_url = git if git.startswith("git+") else f"git+{git}"
-        revision = raw.get("revision")
-        commit = revision if isinstance(revision, str) else None
-    else:
-        for key in ("url", "path"):
-            if isinstance(raw.get(key), str):
-                source_url = raw[key]
-                break
+    source_url, commit = source_of(raw, ref_key="revision", path_keys=("url", "path"))
     version = raw.get("version")
     return LockedPackage(
         name=normalize_name(name),

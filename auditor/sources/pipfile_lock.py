@@ -21,7 +21,7 @@ from auditor.model import (
     normalize_name,
 )
 from auditor.sources.lines import JsonLineIndex
-from auditor.sources.locked import string_list
+from auditor.sources.locked import source_of, string_list
 from auditor.sources.reading import load_json, read_text
 
 __all__ = ["PipfileLockSource"]
@@ -83,18 +83,7 @@ def _package(raw_name: str, info: dict[str, Any], group: str, location: Location
             if stripped.startswith(op):
                 pinned = stripped[len(op) :].strip()
                 break
-    source_url: str | None = None
-    commit: str | None = None
-    git = info.get("git")
-    if isinstance(git, str):
-        source_url = git if git.startswith("git+") else f"git+{git}"
-        ref = info.get("ref")
-        commit = ref if isinstance(ref, str) else None
-    else:
-        for key in ("path", "file"):
-            if isinstance(info.get(key), str):
-                source_url = info[key]
-                break
+    source_url, commit = source_of(info, ref_key="ref", path_keys=("path", "file"))
     return LockedPackage(
         name=normalize_name(raw_name),
         raw_name=raw_name,
