@@ -25,6 +25,8 @@ def read_text(root: Path, relpath: str) -> str:
         data = (root / relpath).read_bytes()
     except OSError as exc:
         raise ParseError(relpath, None, f"cannot read file: {exc.strerror or exc}") from exc
+    except ValueError as exc:  # a path taken from file content may hold a NUL byte
+        raise ParseError(relpath.replace("\x00", "\\0"), None, f"invalid path: {exc}") from exc
     return data.decode("utf-8", errors="replace").removeprefix("\ufeff")
 
 

@@ -2,8 +2,11 @@
 
 ``setup(install_requires=[...], extras_require={...}, tests_require=[...])`` is read when the
 values are literal lists/dicts of strings, module-level names bound once to such literals, or
-``+`` of those. Anything else (a function call, a comprehension, ``**kwargs``, a variable that is
-changed) becomes a ``dynamic-value`` issue "could not read statically" at its line.
+``+`` of those, with ``*name`` unpacking. A module-level list that is later grown with
+``NAME.append(...)``, ``NAME.extend(...)`` or ``NAME += ...`` (often inside an ``if`` on the
+platform) is read with its additions: each is a dependency under some condition. Anything else (a
+function call, a comprehension, ``**kwargs``, a variable rebound or shrunk) becomes a
+``dynamic-value`` issue "could not read statically" at its line.
 Groups: install_requires -> ``main``, extras_require keys -> ``optional:<extra>``,
 tests_require -> ``dev``.
 """
@@ -62,7 +65,11 @@ def _is_setup(func: ast.expr) -> bool:
 
 
 def _module_bindings(tree: ast.Module) -> dict[str, ast.expr | None]:
-    """Module-level names bound exactly once by a plain assignment (None if rebound/changed)."""
+    """Module-level names bound exactly once by a plain assignment (None if rebound/changed).
+
+    Growth by ``append``/``extend``/``+=`` anywhere in the file is folded into the binding as
+    ``literal + [item]`` / ``literal + other`` so the reader sees every possible element.
+    """
     bound: dict[str, ast.expr | None] = {}
     for stmt in tree.body:
         targets: list[ast.expr] = []
@@ -71,22 +78,47 @@ def _module_bindings(tree: ast.Module) -> dict[str, ast.expr | None]:
             targets, value = stmt.targets, stmt.value
         elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
             targets, value = [stmt.target], stmt.value
-        elif isinstance(stmt, ast.AugAssign):
-            targets, value = [stmt.target], None
         for target in targets:
             if isinstance(target, ast.Name):
                 bound[target.id] = None if target.id in bound else value
-    # A name changed by a method call (NAME.append(...)) anywhere is not static.
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and isinstance(node.func.value, ast.Name)
-            and node.func.value.id in bound
-            and node.func.attr in ("append", "extend", "insert", "update", "pop", "remove")
-        ):
-            bound[node.func.value.id] = None
+    # In source order, so requirements keep the order a reader sees them in.
+    nodes = sorted(
+        (n for n in ast.walk(tree) if isinstance(n, ast.AugAssign | ast.Call)),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
+    for node in nodes:
+        name, added = _growth(node)
+        if name is None or name not in bound:
+            continue
+        current = bound[name]
+        if added is None or current is None:
+            bound[name] = None
+        else:
+            bound[name] = ast.BinOp(left=current, op=ast.Add(), right=added)
     return bound
+
+
+def _growth(node: ast.AST) -> tuple[str | None, ast.expr | None]:
+    """Return (name, what is added) for ``NAME.append/extend(x)`` and ``NAME += x``.
+
+    Other changes (``insert``, ``pop``, ``remove``, ``update``, ``-=`` ...) give (name, None):
+    the name is no longer static.
+    """
+    if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+        return node.target.id, node.value if isinstance(node.op, ast.Add) else None
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+    ):
+        return None, None
+    name, method = node.func.value.id, node.func.attr
+    if method in ("append", "extend") and len(node.args) == 1 and not node.keywords:
+        arg = node.args[0]
+        return name, ast.List(elts=[arg], ctx=ast.Load()) if method == "append" else arg
+    if method in ("insert", "update", "pop", "remove", "clear"):
+        return name, None
+    return None, None
 
 
 class _Reader:
@@ -150,6 +182,8 @@ class _Reader:
             for element in value.elts:
                 if isinstance(element, ast.Constant) and isinstance(element.value, str):
                     self.add_string(element, element.value, group)
+                elif isinstance(element, ast.Starred):
+                    self.read_list(element.value, f"{what} item", group)
                 else:
                     self.dynamic(element, f"{what} item")
         elif isinstance(value, ast.Constant) and isinstance(value.value, str):

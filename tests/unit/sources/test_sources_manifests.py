@@ -285,11 +285,54 @@ def test_setup_py_static_values(tmp_path: Path) -> None:
         ("click", "main", 4),
         ("rich", "main", 15),
         ("pyyaml", "optional:yaml", 18),
+        # CHANGED.append("y") grows the list: both elements are read, each at its own line.
+        ("x", "optional:changed", 6),
+        ("y", "optional:changed", 7),
         ("pytest", "dev", 5),
     ]
     issues = [(i.code, i.location.line) for i in parsed.issues]
-    assert issues == [("dynamic-value", 16), ("dynamic-value", 18), ("dynamic-value", 18)]
+    assert issues == [("dynamic-value", 16), ("dynamic-value", 18)]
     assert all("could not read statically" in i.message for i in parsed.issues)
+
+
+def test_setup_py_conditional_growth_and_unpacking(tmp_path: Path) -> None:
+    # The shape of httpie's setup.py: a list grown under a platform condition, and extras that
+    # unpack another list with *name.
+    _write(
+        tmp_path,
+        "setup.py",
+        "import sys\nfrom setuptools import setup\n"
+        "tests = ['pytest']\n"
+        "dev = [*tests, 'flake8']\n"
+        "install = ['requests']\n"
+        "win = ['colorama']\n"
+        "if sys.platform == 'win32':\n"
+        "    install.extend(win)\n"
+        "install += ['rich']\n"
+        "setup(install_requires=install, extras_require={'dev': dev})\n",
+    )
+    parsed = SetupPySource().parse(tmp_path, "setup.py")
+    got = [(r.name, r.group, r.location.line) for r in parsed.requirements]
+    assert got == [
+        ("requests", "main", 5),
+        ("colorama", "main", 6),
+        ("rich", "main", 9),
+        ("pytest", "optional:dev", 3),
+        ("flake8", "optional:dev", 4),
+    ]
+    assert parsed.issues == ()
+
+
+def test_setup_py_shrunk_list_is_dynamic(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        "setup.py",
+        "from setuptools import setup\nreqs = ['a', 'b']\nreqs.remove('b')\n"
+        "setup(install_requires=reqs)\n",
+    )
+    parsed = SetupPySource().parse(tmp_path, "setup.py")
+    assert parsed.requirements == ()
+    assert [(i.code, i.location.line) for i in parsed.issues] == [("dynamic-value", 4)]
 
 
 def test_setup_py_kwargs_are_dynamic(tmp_path: Path) -> None:
