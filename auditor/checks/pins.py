@@ -143,7 +143,9 @@ class PinsCheck:
                     "(`uv lock`, `pip-compile`)."
                 ),
                 key=req.group,
-                severity=Severity.LOW if dev else None,
+                # A library leaves exact versions to its users; a missing lower bound still
+                # matters, but less than in an application that deploys what it declares.
+                severity=Severity.LOW if dev or layout.is_library_requirement(item) else None,
             )
         elif spec and not covered and self._too_loose(spec, level):
             yield self._unbounded(ctx, item, req, level, known)

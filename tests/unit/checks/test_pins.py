@@ -356,3 +356,13 @@ def test_included_dependency_group_is_judged_once(tmp_path: Path) -> None:
     findings = [f for f in json.loads(result.out)["findings"] if f["package"] == "ruff"]
     assert len(findings) == 1
     assert findings[0]["evidence"]["group"] == "lint"
+
+
+def test_unpinned_library_requirement_is_low(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "lib"\nversion = "1"\ndependencies = ["requests"]\n'
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+    )
+    result = run_cli("scan", str(tmp_path), "--format", "json", "--offline", "--enable", "AUD101")
+    (finding,) = json.loads(result.out)["findings"]
+    assert (finding["package"], finding["severity"]) == ("requests", "low")
