@@ -203,13 +203,33 @@ def is_dev_path(relpath: str, patterns: Iterable[str]) -> bool:
     return dev_path_matcher(patterns)(relpath)
 
 
+def repository_module_names(python_files: Iterable[str]) -> frozenset[str]:
+    """Return every module and package name found anywhere in the repository's tree."""
+    names: set[str] = set()
+    for relpath in python_files:
+        parts = relpath.split("/")
+        names.add(parts[-1].removesuffix(".py").removesuffix(".ipynb"))
+        names.update(parts[:-1])
+    names.discard("__init__")
+    return frozenset(names)
+
+
 def classify_sites(
     sites: Iterable[ImportSite],
     *,
     first_party: frozenset[str],
     siblings: Mapping[str, frozenset[str]],
+    dev_local: frozenset[str] = frozenset(),
+    is_dev: Callable[[str], bool] = lambda _path: False,
 ) -> dict[str, ModuleUsage]:
-    """Group sites by top-level module and sort each into stdlib, first- or third-party."""
+    """Group sites by top-level module and sort each into stdlib, first- or third-party.
+
+    Development code (tests, docs, examples) also sees `dev_local`, the module names found
+    anywhere in the repository: test suites put their helper apps on ``sys.path`` (Flask's
+    ``tests/test_apps``), so an import of such a name there is the repository's own module.
+    Production code gets no such leniency: a stray ``requests.py`` in the tree must not hide a
+    missing ``requests`` dependency.
+    """
     grouped: dict[str, list[ImportSite]] = defaultdict(list)
     local: dict[str, list[ImportSite]] = defaultdict(list)
     for site in sites:
@@ -217,7 +237,10 @@ def classify_sites(
             local["."].append(site)
             continue
         folder = site.path.rpartition("/")[0]
-        if site.top not in STDLIB and site.top in siblings.get(folder, frozenset()):
+        if site.top not in STDLIB and (
+            site.top in siblings.get(folder, frozenset())
+            or (site.top in dev_local and is_dev(site.path))
+        ):
             local[site.top].append(site)
         else:
             grouped[site.top].append(site)
@@ -288,8 +311,13 @@ def scan_usage(ctx: CheckContext) -> ImportUsage:
         [i for i in ctx.inputs if i.status is not InputStatus.SKIPPED],
         (str(n) for n in policy.get("known_first_party", ())),
     )
+    is_dev = dev_path_matcher(policy.get("dev_paths", ()))
     modules = classify_sites(
-        result.sites, first_party=first_party, siblings=sibling_names(code_files)
+        result.sites,
+        first_party=first_party,
+        siblings=sibling_names(code_files),
+        dev_local=repository_module_names(code_files),
+        is_dev=is_dev,
     )
     known = known_names(ctx)
     mapper = DistributionMapper(
@@ -315,7 +343,6 @@ def scan_usage(ctx: CheckContext) -> ImportUsage:
             mapper,
             lambda: cached_environment_distributions(ctx.cache),
         )
-    is_dev = dev_path_matcher(policy.get("dev_paths", ()))
     dev_files = {path: is_dev(path) for path in code_files}
     resolved = tuple(
         ResolvedSite(site=site, mapping=mapping, dev=dev_files.get(site.path, False))
@@ -343,6 +370,7 @@ __all__ = [
     "first_party_names",
     "is_dev_path",
     "known_names",
+    "repository_module_names",
     "scan_usage",
     "sibling_names",
 ]

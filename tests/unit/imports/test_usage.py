@@ -114,3 +114,26 @@ def test_fact_symbols_for_distribution(tmp_path: Path) -> None:
     data = usage.to_json()
     assert data["files"] == 1
     assert data["third_party"][1]["mappings"][0]["source"] == "lockfile-metadata"
+
+
+def test_test_code_sees_helper_apps_anywhere_in_the_tree_production_code_does_not() -> None:
+    from auditor.imports.usage import repository_module_names
+
+    files = ["src/pkg/__init__.py", "tests/test_apps/blueprintapp/__init__.py", "tests/t.py",
+             "src/pkg/core.py", "tools/requests.py"]  # fmt: skip
+    sites = [
+        ImportSite(path="tests/t.py", line=1, module="blueprintapp", top="blueprintapp"),
+        ImportSite(path="src/pkg/core.py", line=1, module="requests", top="requests"),
+        ImportSite(path="src/pkg/core.py", line=2, module="blueprintapp", top="blueprintapp"),
+    ]
+    modules = classify_sites(
+        sites,
+        first_party=frozenset({"pkg"}),
+        siblings={},
+        dev_local=repository_module_names(files),
+        is_dev=lambda path: path.startswith("tests/"),
+    )
+    assert modules["requests"].kind is ModuleKind.THIRD_PARTY
+    # the production import of blueprintapp stays third-party; only the test one is local
+    assert [s.path for s in modules["blueprintapp"].sites] == ["src/pkg/core.py"]
+    assert modules["blueprintapp"].kind is ModuleKind.THIRD_PARTY
