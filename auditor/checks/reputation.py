@@ -46,17 +46,20 @@ def _date(value: dt.datetime) -> str:
     return value.date().isoformat()
 
 
-def _imported_only(ctx: CheckContext, uses: list[NameUse]) -> dict[str, list[Location]]:
+def _imported_only(
+    ctx: CheckContext, uses: list[NameUse]
+) -> dict[str, tuple[list[Location], bool]]:
     """Third-party imports whose distribution is only guessed from the module name.
 
-    Imports that a declared name, the lockfile or the import map explains are left out, and so
-    are optional (``try``/``except ImportError``), type-only and dynamic imports.
+    Returns name -> (import sites, whether any site is production code). Imports that a
+    declared name, the lockfile or the import map explains are left out, and so are optional
+    (``try``/``except ImportError``), type-only and dynamic imports.
     """
     from auditor.imports.usage import scan_usage
 
     declared = {use.name for use in uses}
     usage = ctx.fact("imports", scan_usage)
-    found: dict[str, list[Location]] = {}
+    found: dict[str, tuple[list[Location], bool]] = {}
     for item in usage.resolved:
         site = item.site
         if item.mapping.source != "heuristic" or site.optional or site.type_only or site.dynamic:
@@ -65,13 +68,16 @@ def _imported_only(ctx: CheckContext, uses: list[NameUse]) -> dict[str, list[Loc
             if name in declared:
                 continue
             where = Location(path=site.path, line=site.line)
-            places = found.setdefault(name, [])
+            places, production = found.get(name, ([], False))
             if where not in places:
                 places.append(where)
+            found[name] = (places, production or not item.dev)
     return found
 
 
-def _missing_import(ctx: CheckContext, name: str, locations: list[Location]) -> Finding:
+def _missing_import(
+    ctx: CheckContext, name: str, locations: list[Location], *, production: bool
+) -> Finding:
     display = clean(name)
     return ctx.finding(
         HALLUCINATED,
@@ -83,7 +89,9 @@ def _missing_import(ctx: CheckContext, name: str, locations: list[Location]) -> 
         locations=sorted(locations),
         evidence={"index": "404 not found", "imported": True},
         fix=f"declare the distribution that provides {display}, or remove the import",
-        severity=Severity.HIGH,
+        # Only test or example code importing it: often a module the tests generate or put on
+        # sys.path at run time, and nothing installs it for users.
+        severity=Severity.HIGH if production else Severity.LOW,
         key="import",
     )
 
@@ -127,10 +135,10 @@ class ReputationCheck:
                     yield from self._missing(ctx, policy, use)
             elif lookup.state is LookupState.FOUND and lookup.info is not None:
                 found.append((use, lookup.info))
-        for name, locations in sorted(imported.items()):
+        for name, (locations, production) in sorted(imported.items()):
             lookup = lookups.get(name)
             if lookup is not None and lookup.state is LookupState.MISSING:
-                yield _missing_import(ctx, name, locations)
+                yield _missing_import(ctx, name, locations, production=production)
         today = ctx.config.today_date()
         for use, info in found:
             if ctx.enabled(NEW):

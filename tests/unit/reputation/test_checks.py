@@ -263,3 +263,16 @@ def test_imported_module_without_distribution(tmp_path: Path) -> None:
     assert "os" not in lookup.asked
     assert "helpers" not in lookup.asked
     assert "optional-thing" not in lookup.asked
+
+
+def test_unknown_import_only_in_tests_is_low(tmp_path: Path) -> None:
+    # Tests often import modules they write to a temporary folder at run time (Flask does).
+    files = {
+        "requirements.txt": "flask\n",
+        "app.py": "import flask\n",
+        "tests/test_app.py": "def test_x():\n    from generated_app import app\n",
+    }
+    ctx = make_ctx(tmp_path, files, today=TODAY)
+    lookup = FakeLookup({"flask": info("flask", OLD)})
+    hits = [f for f in ReputationCheck(lookup=lookup).run(ctx) if f.rule_id == "AUD401"]
+    assert [(f.package, f.severity) for f in hits] == [("generated-app", Severity.LOW)]
