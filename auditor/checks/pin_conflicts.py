@@ -4,7 +4,8 @@ Declarations are compared within one project scope (see `auditor.checks.pin_layo
 services of a monorepo may pin different versions. A declaration without an environment marker
 applies everywhere and is compared with every other; marked declarations are compared with the
 unmarked ones and with those carrying the same marker. Constraints (``-c``) take part: pip
-fails when a constraint excludes every version a requirement allows.
+fails when a constraint excludes every version a requirement allows. Separate requirements
+files are separate installs (see `_environments`); project metadata joins each of them.
 """
 
 from __future__ import annotations
@@ -15,13 +16,30 @@ from auditor.checks.base import CheckContext
 from auditor.checks.pin_layout import ProjectLayout, is_manifest, layout_of, scope_of
 from auditor.checks.pin_specs import check_satisfiable
 from auditor.checks.pins import describe
-from auditor.model import Finding, Location, ParsedInput, Requirement
+from auditor.model import Finding, InputKind, Location, ParsedInput, Requirement
 
 
 def _marker_key(marker: str | None) -> str | None:
     if marker is None:
         return None
     return " ".join(marker.replace('"', "'").split())
+
+
+def _environments(
+    decls: list[tuple[ParsedInput, Requirement]],
+) -> list[list[tuple[ParsedInput, Requirement]]]:
+    """Split declarations into the sets that are installed together.
+
+    Project metadata (pyproject, setup.cfg, setup.py, Pipfile) applies to every install. Each
+    requirements file (with the files it includes through -r/-c, already folded into it) is
+    its own install: ``requirements/dev.txt`` and ``requirements/tests-min.txt`` pinning
+    different versions are two environments, not a conflict.
+    """
+    base = [(item, req) for item, req in decls if item.kind is not InputKind.REQUIREMENTS]
+    files = sorted({item.path for item, _req in decls if item.kind is InputKind.REQUIREMENTS})
+    if not files:
+        return [base]
+    return [[*base, *((i, r) for i, r in decls if i.path == path)] for path in files]
 
 
 class ConflictCheck:
@@ -62,17 +80,21 @@ class ConflictCheck:
                 for version in versions
             }
         )
-        markers = {_marker_key(req.marker) for _item, req in decls}
-        for marker in sorted(markers, key=lambda m: m or ""):
-            subset = [
-                (item, req) for item, req in decls if _marker_key(req.marker) in (None, marker)
-            ]
-            specs = [req.specifier for _item, req in subset]
-            verdict = check_satisfiable(specs, locked)
-            if verdict.satisfiable:
-                continue
-            yield self._finding(ctx, scope, subset, marker, locked)
-            return
+        reported: set[frozenset[Location]] = set()
+        for env in _environments(decls):
+            markers = {_marker_key(req.marker) for _item, req in env}
+            for marker in sorted(markers, key=lambda m: m or ""):
+                subset = [
+                    (item, req) for item, req in env if _marker_key(req.marker) in (None, marker)
+                ]
+                verdict = check_satisfiable([req.specifier for _item, req in subset], locked)
+                if verdict.satisfiable:
+                    continue
+                where = frozenset(req.location for _item, req in subset)
+                if where not in reported:
+                    reported.add(where)
+                    yield self._finding(ctx, scope, subset, marker, locked)
+                break
 
     @staticmethod
     def _finding(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from conftest import run_cli
 from pinkit import context, ids, lockfile, manifest, pkg, req, run
 
 from auditor.model import InputKind, Location, ParsedInput
@@ -153,3 +155,23 @@ def test_urls_and_bare_names_are_skipped(tmp_path: Path) -> None:
         ),
     )
     assert found == []
+
+
+def test_separate_requirements_files_are_separate_installs(tmp_path: Path) -> None:
+    # Flask's layout: pip-compile locks per tox environment pin different versions on purpose.
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "dev.txt").write_text("click==8.1.6\n")
+    (tmp_path / "requirements" / "tests-min.txt").write_text("click==8.1.3\n")
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nversion = "1"\ndependencies = ["click>=8.1.3"]\n'
+    )
+    result = run_cli("scan", str(tmp_path), "--format", "json", "--offline", "--enable", "AUD109")
+    assert json.loads(result.out)["findings"] == []
+    # ... but project metadata joins every install: a pin below its floor conflicts.
+    (tmp_path / "requirements" / "tests-min.txt").write_text("click==8.0.0\n")
+    result = run_cli("scan", str(tmp_path), "--format", "json", "--offline", "--enable", "AUD109")
+    (finding,) = json.loads(result.out)["findings"]
+    assert [loc["path"] for loc in finding["locations"]] == [
+        "pyproject.toml",
+        "requirements/tests-min.txt",
+    ]
