@@ -27,7 +27,15 @@ from dataclasses import dataclass, field
 from auditor.checks.base import CheckContext
 from auditor.graph import query
 from auditor.imports.usage import STDLIB, ImportUsage, ResolvedSite, scan_usage
-from auditor.model import MAIN_GROUP, Finding, Location, Severity, normalize_name
+from auditor.model import (
+    MAIN_GROUP,
+    Finding,
+    InputKind,
+    Location,
+    ParsedInput,
+    Severity,
+    normalize_name,
+)
 
 MISSING = "AUD501"
 UNUSED = "AUD502"
@@ -55,17 +63,65 @@ class _Declared:
         return any(g == MAIN_GROUP or g.startswith("optional:") for g in self.groups)
 
 
-def _declared(ctx: CheckContext) -> dict[str, _Declared]:
+def _via_lines(ctx: CheckContext, path: str) -> dict[int, list[str]]:
+    """Return pip-compile's ``# via`` annotations of a requirements file: line -> sources.
+
+    pip-compile (and ``uv pip compile``) write, under each pinned line, the packages or files
+    that required it; a pin whose sources are only other packages is a transitive dependency
+    the lock records, not one the project declared.
+    """
+    try:
+        lines = (ctx.root / path).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return {}
+    found: dict[int, list[str]] = {}
+    owner: int | None = None
+    for number, raw in enumerate(lines, start=1):
+        text = raw.strip()
+        if not text.startswith("#"):
+            owner = number if text else None
+            continue
+        body = text.lstrip("#").strip()
+        if owner is None:
+            continue
+        if body == "via" or body.startswith("via "):
+            found.setdefault(owner, [])
+            if rest := body[3:].strip():
+                found[owner].append(rest)
+        elif owner in found and body:
+            found[owner].append(body)
+    return found
+
+
+def _compiled_transitive(ctx: CheckContext, item: ParsedInput) -> set[int]:
+    """Lines of a compiled requirements file whose pin is there only for other packages."""
+    if item.kind is not InputKind.REQUIREMENTS:
+        return set()
+    via = _via_lines(ctx, item.path)
+    return {
+        line
+        for line, sources in via.items()
+        if sources and not any(s.startswith(("-r", "-c", "-e")) for s in sources)
+    }
+
+
+def _declared(ctx: CheckContext, *, skip_compiled_transitive: bool = False) -> dict[str, _Declared]:
+    """Return every declared name; optionally without pins a compiled file has only for others."""
     declared: dict[str, _Declared] = {}
+    skipped: set[str] = set()
     for item in ctx.inputs:
+        transitive = _compiled_transitive(ctx, item) if skip_compiled_transitive else set()
         for req in item.requirements:
             if req.constraint:
+                continue
+            if req.location.path == item.path and req.location.line in transitive:
+                skipped.add(req.name)
                 continue
             entry = declared.setdefault(req.name, _Declared(req.name, req.raw_name))
             entry.add(req.group, req.location)
     # Lockfiles that record the project's own dependencies (root packages) declare too.
     for node in query.direct_packages(ctx.graph):
-        if node.name not in declared:
+        if node.name not in declared and node.name not in skipped:
             entry = declared.setdefault(node.name, _Declared(node.name, node.display_name))
             for group in node.groups or (MAIN_GROUP,):
                 entry.add(group, node.locations[0] if node.locations else None)
@@ -102,7 +158,8 @@ class ImportsCheck:
         declared = _declared(ctx)
         yield from self._missing_and_transitive(ctx, usage, declared)
         if ctx.enabled(UNUSED):
-            yield from self._unused(ctx, usage, declared)
+            # A pip-compile output lists the whole resolution; only its direct pins can be unused.
+            yield from self._unused(ctx, usage, _declared(ctx, skip_compiled_transitive=True))
         if ctx.enabled(MISPLACED):
             yield from self._misplaced(ctx, usage, declared)
 
