@@ -32,7 +32,6 @@ from auditor.model import (
     Finding,
     InputKind,
     Location,
-    ParsedInput,
     Severity,
     normalize_name,
 )
@@ -93,14 +92,18 @@ def _via_lines(ctx: CheckContext, path: str) -> dict[int, list[str]]:
     return found
 
 
-def _compiled_transitive(ctx: CheckContext, item: ParsedInput) -> set[int]:
-    """Lines of a compiled requirements file whose pin is there only for other packages."""
-    if item.kind is not InputKind.REQUIREMENTS:
-        return set()
-    via = _via_lines(ctx, item.path)
+def _compiled_transitive(ctx: CheckContext) -> set[Location]:
+    """Pins of compiled requirements files (included ones too) there only for other packages."""
+    paths = {
+        req.location.path
+        for item in ctx.inputs
+        if item.kind is InputKind.REQUIREMENTS
+        for req in item.requirements
+    }
     return {
-        line
-        for line, sources in via.items()
+        Location(path=path, line=line)
+        for path in sorted(paths)
+        for line, sources in _via_lines(ctx, path).items()
         if sources and not any(s.startswith(("-r", "-c", "-e")) for s in sources)
     }
 
@@ -109,12 +112,12 @@ def _declared(ctx: CheckContext, *, skip_compiled_transitive: bool = False) -> d
     """Return every declared name; optionally without pins a compiled file has only for others."""
     declared: dict[str, _Declared] = {}
     skipped: set[str] = set()
+    transitive = _compiled_transitive(ctx) if skip_compiled_transitive else set()
     for item in ctx.inputs:
-        transitive = _compiled_transitive(ctx, item) if skip_compiled_transitive else set()
         for req in item.requirements:
             if req.constraint:
                 continue
-            if req.location.path == item.path and req.location.line in transitive:
+            if req.location in transitive:
                 skipped.add(req.name)
                 continue
             entry = declared.setdefault(req.name, _Declared(req.name, req.raw_name))

@@ -204,13 +204,19 @@ def is_dev_path(relpath: str, patterns: Iterable[str]) -> bool:
 
 
 def repository_module_names(python_files: Iterable[str]) -> frozenset[str]:
-    """Return every module and package name found anywhere in the repository's tree."""
+    """Return every module (``x.py``) and regular package (``x/__init__.py``) in the tree.
+
+    Plain folders are left out: ``examples/celery/`` holding an example app is not a module
+    named ``celery``.
+    """
     names: set[str] = set()
     for relpath in python_files:
-        parts = relpath.split("/")
-        names.add(parts[-1].removesuffix(".py").removesuffix(".ipynb"))
-        names.update(parts[:-1])
-    names.discard("__init__")
+        folder, _, name = relpath.rpartition("/")
+        if name == "__init__.py":
+            if folder:
+                names.add(folder.rpartition("/")[2])
+        elif name.endswith(".py"):
+            names.add(name.removesuffix(".py"))
     return frozenset(names)
 
 
