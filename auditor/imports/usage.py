@@ -40,7 +40,8 @@ if TYPE_CHECKING:
     from auditor.checks.base import CheckContext
 
 _LAYOUT_DIRS = ("src", "lib", "python")
-STDLIB = frozenset(sys.stdlib_module_names) | {"__main__", "__future__"}
+# `_typeshed` exists only in the type checkers' bundled stubs (imported under TYPE_CHECKING).
+STDLIB = frozenset(sys.stdlib_module_names) | {"__main__", "__future__", "_typeshed"}
 
 
 class ModuleKind(enum.StrEnum):
