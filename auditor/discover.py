@@ -28,6 +28,8 @@ _REQUIREMENTS_NAME = re.compile(
     r"^(.*[-_.])?(requirements|requires|constraints|reqs)([-_.].*)?\.(txt|in|pip)$", re.IGNORECASE
 )
 _REQUIREMENTS_DIRS = frozenset({"requirements", "requirements.d", "reqs", "requires"})
+_REQ_EXTS = (".txt", ".in", ".pip")
+_DOC_DIRS = frozenset({"docs", "doc", "documentation"})
 _CONDA_NAME = re.compile(r"^(environment|conda|env)([-_.].*)?\.ya?ml$", re.IGNORECASE)
 _PYLOCK_NAME = re.compile(r"^pylock(\.[^./]+)?\.toml$")
 
@@ -52,12 +54,12 @@ def classify(relpath: str) -> InputKind | None:
     if _PYLOCK_NAME.match(name):
         return InputKind.PYLOCK
     if _REQUIREMENTS_NAME.match(name):
+        # Documentation folders hold prose files such as docs/ref/constraints.txt; there only
+        # files that say "requirements" are requirements files (docs/requirements.txt).
+        if "requirements" not in name.lower() and _DOC_DIRS.intersection(parts[:-1]):
+            return None
         return InputKind.REQUIREMENTS
-    if (
-        len(parts) > 1
-        and parts[-2].lower() in _REQUIREMENTS_DIRS
-        and name.endswith((".txt", ".in"))
-    ):
+    if len(parts) > 1 and parts[-2].lower() in _REQUIREMENTS_DIRS and name.endswith(_REQ_EXTS):
         return InputKind.REQUIREMENTS
     if _CONDA_NAME.match(name):
         return InputKind.CONDA
@@ -87,7 +89,19 @@ def _load_gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
         lines = ignore.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except ValueError:
+        # git skips a line it cannot read (a lone "!"); keep every line that is valid.
+        return pathspec.GitIgnoreSpec.from_lines(line for line in lines if _valid_pattern(line))
+
+
+def _valid_pattern(line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except ValueError:
+        return False
+    return True
 
 
 def _ignored(

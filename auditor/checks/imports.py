@@ -131,6 +131,30 @@ def _declared(ctx: CheckContext, *, skip_compiled_transitive: bool = False) -> d
     return declared
 
 
+def _unreadable_declarations(ctx: CheckContext) -> list[Location]:
+    """Places where declared dependencies could not be read statically (setup.py, dynamic)."""
+    found = sorted(
+        {
+            issue.location
+            for item in ctx.inputs
+            for issue in item.issues
+            if issue.code == "dynamic-value"
+        }
+    )
+    return found
+
+
+def _mark_hedged(ctx: CheckContext, unreadable: list[Location], packages: list[str]) -> None:
+    ctx.mark_incomplete(
+        "imports",
+        "declared dependencies could not be read statically at "
+        + ", ".join(str(loc) for loc in unreadable[:5])
+        + ("" if len(unreadable) <= 5 else f" (+{len(unreadable) - 5} more)")
+        + "; these missing-dependency findings may name packages declared there",
+        packages,
+    )
+
+
 def _project_names(ctx: CheckContext) -> set[str]:
     return {normalize_name(i.project_name) for i in ctx.inputs if i.project_name}
 
@@ -175,6 +199,8 @@ class ImportsCheck:
             policy.get("dev_only_missing_severity", "low"), Severity.LOW
         )
         transitive = {node.name for node in query.transitive_packages(ctx.graph)}
+        unreadable = _unreadable_declarations(ctx)
+        hedged: list[str] = []
         by_module: dict[str, list[ResolvedSite]] = defaultdict(list)
         for item in usage.resolved:
             if not any(d in declared for d in item.mapping.distributions):
@@ -212,17 +238,32 @@ class ImportsCheck:
             elif all(i.dev or i.site.type_only or i.site.optional for i in items):
                 severity = dev_severity
             dist = candidates[0]
+            message = (
+                f"'{module}' is imported but no manifest declares it "
+                f"(provided by {' or '.join(candidates)})"
+            )
+            if unreadable:
+                # Part of what the project declares could not be read statically: the import
+                # may well be declared there, so say so and lower the severity.
+                severity = Severity.LOW if severity in (None, Severity.MEDIUM) else severity
+                message += "; some declarations could not be read statically, so it may be declared"
+                hedged.append(dist)
             yield ctx.finding(
                 MISSING,
-                message=f"'{module}' is imported but no manifest declares it "
-                f"(provided by {' or '.join(candidates)})",
+                message=message,
                 package=dist,
                 locations=_locations(items),
-                evidence={**evidence, "dev_only": severity is dev_severity},
+                evidence={
+                    **evidence,
+                    "dev_only": severity is dev_severity,
+                    "unreadable_declarations": [str(loc) for loc in unreadable],
+                },
                 fix=f"declare {dist} as a dependency, or remove the import",
                 key=module,
                 severity=severity,
             )
+        if hedged:
+            _mark_hedged(ctx, unreadable, hedged)
 
     def _unused(
         self, ctx: CheckContext, usage: ImportUsage, declared: dict[str, _Declared]

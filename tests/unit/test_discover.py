@@ -17,6 +17,9 @@ from auditor.model import InputKind
         ("requirements-dev.txt", InputKind.REQUIREMENTS),
         ("dev-requirements.in", InputKind.REQUIREMENTS),
         ("requirements/base.txt", InputKind.REQUIREMENTS),
+        ("requirements/install.pip", InputKind.REQUIREMENTS),
+        ("docs/requirements.txt", InputKind.REQUIREMENTS),
+        ("docs/ref/models/constraints.txt", None),
         ("constraints.txt", InputKind.REQUIREMENTS),
         ("sub/pyproject.toml", InputKind.PYPROJECT),
         ("setup.cfg", InputKind.SETUP_CFG),
@@ -91,3 +94,11 @@ def test_exclude_patterns(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("y\n")
     found = discover(tmp_path, exclude=("vendor",))
     assert [p for p, _ in found.inputs] == ["requirements.txt"]
+
+
+def test_invalid_gitignore_line_is_skipped_like_git_does(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_text("!\nbuild-out/\n")
+    (tmp_path / "build-out").mkdir()
+    (tmp_path / "build-out" / "requirements.txt").write_text("x\n")
+    (tmp_path / "requirements.txt").write_text("y\n")
+    assert [p for p, _ in discover(tmp_path).inputs] == ["requirements.txt"]

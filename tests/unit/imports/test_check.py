@@ -180,3 +180,21 @@ def test_compiled_requirements_transitive_pins_are_not_unused(tmp_path: Path) ->
     (tmp_path / "app.py").write_text("import os\n")
     result = run_cli("scan", str(tmp_path), "--format", "json", "--offline", "--enable", "AUD502")
     assert {f["package"] for f in json.loads(result.out)["findings"]} == {"celery"}
+
+
+def test_missing_is_hedged_when_declarations_are_dynamic(tmp_path: Path) -> None:
+    from conftest import run_cli
+
+    (tmp_path / "setup.py").write_text(
+        "from setuptools import setup\nsetup(install_requires=read_reqs())\n"
+    )
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("import flask\n")
+    result = run_cli("scan", str(tmp_path), "--format", "json", "--offline", "--enable", "AUD501")
+    data = json.loads(result.out)
+    (finding,) = data["findings"]
+    assert finding["severity"] == "low"
+    assert "could not be read statically" in finding["message"]
+    assert finding["evidence"]["unreadable_declarations"] == ["setup.py:2"]
+    assert [i["source"] for i in data["incomplete"]] == ["imports"]
+    assert result.code == 3
