@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pinkit import context, ids, lockfile, manifest, pkg, req, run
 
-from auditor.model import InputKind, InputStatus, Location, ParsedInput, Severity
+from auditor.model import Finding, InputKind, InputStatus, Location, ParsedInput, Severity
 
 LIB_PYPROJECT = (
     '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
@@ -14,7 +14,7 @@ LIB_PYPROJECT = (
 )
 
 
-def lockcheck(tmp_path: Path, *inputs: ParsedInput, **policy: object) -> list:  # type: ignore[type-arg]
+def lockcheck(tmp_path: Path, *inputs: ParsedInput, **policy: object) -> list[Finding]:
     return run("lockfile", context(tmp_path, *inputs, policy=policy))
 
 

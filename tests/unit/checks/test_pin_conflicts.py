@@ -8,10 +8,10 @@ from pathlib import Path
 from conftest import run_cli
 from pinkit import context, ids, lockfile, manifest, pkg, req, run
 
-from auditor.model import InputKind, Location, ParsedInput
+from auditor.model import Finding, InputKind, Location, ParsedInput
 
 
-def conflicts(tmp_path: Path, *inputs: ParsedInput) -> list:  # type: ignore[type-arg]
+def conflicts(tmp_path: Path, *inputs: ParsedInput) -> list[Finding]:
     return run("pin_conflicts", context(tmp_path, *inputs))
 
 

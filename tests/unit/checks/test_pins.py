@@ -11,13 +11,13 @@ from pinkit import context, ids, issue, lockfile, manifest, pkg, req, run
 
 from auditor.checks.pins import local_target, vcs_ref
 from auditor.errors import ConfigError
-from auditor.model import InputKind, Location, Severity
+from auditor.model import Finding, InputKind, Location, ParsedInput, Severity
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
 
-def pins(tmp_path: Path, *inputs: object, **policy: object) -> list:  # type: ignore[type-arg]
-    return run("pins", context(tmp_path, *inputs, policy=policy))  # type: ignore[arg-type]
+def pins(tmp_path: Path, *inputs: ParsedInput, **policy: object) -> list[Finding]:
+    return run("pins", context(tmp_path, *inputs, policy=policy))
 
 
 # AUD101 -------------------------------------------------------------------------------------
