@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from imports_support import make_ctx
@@ -19,10 +20,10 @@ def _write(root: Path, files: dict[str, str]) -> None:
 
 
 def _run(
-    root: Path, files: dict[str, str], declared: dict[str, str], **kw: object
+    root: Path, files: dict[str, str], declared: Mapping[str, str | list[str]], **kw: object
 ) -> list[Finding]:
     _write(root, files)
-    ctx = make_ctx(root, declared, **kw)  # type: ignore[arg-type]
+    ctx = make_ctx(root, declared, **kw)  # type: ignore[arg-type]  # make_ctx's keywords, as given
     return list(CHECK.run(ctx))
 
 

@@ -20,13 +20,13 @@ DEV_GLOBS = (
 )  # fmt: skip
 
 
-def _site(module: str, path: str = "pkg/mod.py", **kw: bool) -> ImportSite:
+def _site(module: str, path: str = "pkg/mod.py", *, relative: bool = False) -> ImportSite:
     return ImportSite(
         module=module,
-        top="" if kw.get("relative") else module.partition(".")[0],
+        top="" if relative else module.partition(".")[0],
         path=path,
         line=1,
-        **kw,
+        relative=relative,
     )
 
 
