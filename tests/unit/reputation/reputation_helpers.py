@@ -50,7 +50,7 @@ class FakeLookup:
 
     def __init__(
         self,
-        projects: Mapping[str, ProjectInfo] = (),  # type: ignore[assignment]
+        projects: Mapping[str, ProjectInfo] = (),  # type: ignore[assignment]  # (): immutable empty, dict(()) == {}
         *,
         unknown: Iterable[str] = (),
         missing_is_unknown: bool = False,

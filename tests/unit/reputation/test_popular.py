@@ -40,7 +40,7 @@ def test_parse_ranks_by_downloads_and_normalizes() -> None:
     assert [p.name for p in popular] == ["boto3", "requests", "typing-extensions"]
     assert popular.rank("typing.extensions") == 3
     assert popular.get("Typing_Extensions") is not None
-    assert popular.get("Typing_Extensions").display_name == "Typing_Extensions"  # type: ignore[union-attr]
+    assert popular.get("Typing_Extensions").display_name == "Typing_Extensions"  # type: ignore[union-attr]  # not None: asserted above
     assert "REQUESTS" in popular
     assert popular.rank("nope") is None
     assert [p.name for p in popular.without("boto3")] == ["requests", "typing-extensions"]

@@ -34,7 +34,7 @@ def _policy(**changes: Any) -> TyposquatPolicy:
     return TyposquatPolicy.from_mapping(table, "test")
 
 
-def _popular(names: list[str] = NAMES, extra: list[tuple[str, int]] = ()) -> PopularList:  # type: ignore[assignment]
+def _popular(names: list[str] = NAMES, extra: list[tuple[str, int]] = ()) -> PopularList:  # type: ignore[assignment]  # () is an immutable empty default
     rows = [{"project": n, "download_count": 10**9 - i} for i, n in enumerate(names)]
     rows += [{"project": n, "download_count": d} for n, d in extra]
     return parse_popular({"rows": rows}, "test")
