@@ -14,7 +14,7 @@ def finding(rule: str = "AUD101", package: str = "flask", line: int = 1, **kw: o
     return Finding(
         rule_id=rule, rule_name="unpinned-requirement", severity=Severity.MEDIUM, message="m",
         package=package, locations=(Location(path="requirements.txt", line=line),),
-        **kw,  # type: ignore[arg-type]
+        **kw,  # type: ignore[arg-type]  # extra dataclass fields, passed through as given
     )  # fmt: skip
 
 

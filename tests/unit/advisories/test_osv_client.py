@@ -15,7 +15,9 @@ from auditor.cache import Cache
 from auditor.http import make_session
 
 
-def rec(rid: str, name: str, fixed: str = "2.0", aliases: list[str] | None = None):
+def rec(
+    rid: str, name: str, fixed: str = "2.0", aliases: list[str] | None = None
+) -> dict[str, Any]:
     events = [{"introduced": "0"}, {"fixed": fixed}]
     package = {"ecosystem": "PyPI", "name": name}
     return {"id": rid, "modified": "2024-01-01T00:00:00Z", "aliases": aliases or [],

@@ -23,7 +23,9 @@ from auditor.advisories.matching import (
 )
 
 
-def entry(*events: dict[str, str], versions: list[str] | None = None, kind: str = "ECOSYSTEM"):
+def entry(
+    *events: dict[str, str], versions: list[str] | None = None, kind: str = "ECOSYSTEM"
+) -> dict[str, Any]:
     data: dict[str, Any] = {"package": {"ecosystem": "PyPI", "name": "demo"}}
     if events:
         data["ranges"] = [{"type": kind, "events": list(events)}]
@@ -32,7 +34,9 @@ def entry(*events: dict[str, str], versions: list[str] | None = None, kind: str 
     return data
 
 
-def record(rid: str, *affected: dict[str, Any], aliases: list[str] | None = None, **extra: Any):
+def record(
+    rid: str, *affected: dict[str, Any], aliases: list[str] | None = None, **extra: Any
+) -> dict[str, Any]:
     return {"id": rid, "modified": "2024-01-01T00:00:00Z", "aliases": aliases or [],
             "affected": list(affected), **extra}  # fmt: skip
 
@@ -122,8 +126,10 @@ def test_property_between_introduced_and_fixed(points: list[tuple[int, int, int]
 
 
 @given(version_parts, version_parts)
-def test_property_at_or_after_fixed_is_not_affected(fix: tuple[int, ...], extra: tuple[int, ...]):
-    fixed = _text(fix)  # type: ignore[arg-type]
+def test_property_at_or_after_fixed_is_not_affected(
+    fix: tuple[int, int, int], extra: tuple[int, int, int]
+) -> None:
+    fixed = _text(fix)
     later = ".".join(str(a + b) for a, b in zip(fix, extra, strict=True))
     affected = entry({"introduced": "0"}, {"fixed": fixed})
     assert not affects(affected, fixed)

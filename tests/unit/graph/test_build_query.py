@@ -23,7 +23,7 @@ def req(name: str, spec: str = "", line: int = 1, group: str = "main", **kw: obj
     return Requirement(
         name=name, raw_name=name, specifier=spec, group=group,
         location=Location(path="requirements.txt", line=line), kind=InputKind.REQUIREMENTS,
-        **kw,  # type: ignore[arg-type]
+        **kw,  # type: ignore[arg-type]  # extra dataclass fields, passed through as given
     )  # fmt: skip
 
 

@@ -41,7 +41,7 @@ def _req(name: str, spec: str, line: int, **kwargs: object) -> Requirement:
         specifier=spec,
         location=Location(path="requirements.txt", line=line),
         kind=InputKind.REQUIREMENTS,
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,  # type: ignore[arg-type]  # extra dataclass fields, passed through as given
     )
 
 
@@ -52,7 +52,7 @@ def _locked(name: str, version: str, line: int, **kwargs: object) -> LockedPacka
         version=version,
         location=Location(path="poetry.lock", line=line),
         kind=InputKind.POETRY_LOCK,
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,  # type: ignore[arg-type]  # extra dataclass fields, passed through as given
     )
 
 
