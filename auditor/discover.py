@@ -75,6 +75,7 @@ class Discovery:
     python_files: list[str] = field(default_factory=list)
     notebooks: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    fixture_inputs: list[str] = field(default_factory=list)
 
 
 def _is_venv(path: Path) -> bool:
@@ -116,10 +117,38 @@ def _ignored(
     return False
 
 
+def in_fixture_dir(rel_dir: str, patterns: tuple[str, ...]) -> bool:
+    """Whether a repo-relative folder lies in a test-fixture or template folder.
+
+    A pattern without a slash is a glob on one folder name (``fixtures``, ``*{{*}}*``); a
+    pattern with slashes matches consecutive folder names anywhere in the path (``tests/data``).
+    """
+    if not rel_dir or not patterns:
+        return False
+    parts = rel_dir.lower().split("/")
+    for pattern in patterns:
+        pieces = pattern.lower().strip("/").split("/")
+        width = len(pieces)
+        for start in range(len(parts) - width + 1):
+            window = parts[start : start + width]
+            if all(fnmatch.fnmatchcase(p, q) for p, q in zip(window, pieces, strict=True)):
+                return True
+    return False
+
+
 def discover(
-    root: Path, *, exclude: tuple[str, ...] = (), max_file_bytes: int = 5_000_000
+    root: Path,
+    *,
+    exclude: tuple[str, ...] = (),
+    max_file_bytes: int = 5_000_000,
+    fixture_dirs: tuple[str, ...] = (),
 ) -> Discovery:
-    """Walk `root` and return every input, Python file and notebook in it, sorted by path."""
+    """Walk `root` and return every input, Python file and notebook in it, sorted by path.
+
+    Manifests and lockfiles inside folders matching `fixture_dirs` (test fixtures, project
+    templates) are not inputs: they are listed in ``fixture_inputs`` instead. Python files there
+    are still returned.
+    """
     root = root.resolve()
     found = Discovery(root=root)
     specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
@@ -141,11 +170,27 @@ def discover(
                 continue
             kept.append(name)
         dirnames[:] = kept
+        fixture = in_fixture_dir(rel_dir, fixture_dirs)
         for name in sorted(filenames):
             rel = f"{rel_dir}/{name}" if rel_dir else name
-            _consider_file(found, root, current / name, rel, specs, exclude, max_file_bytes)
+            is_input = classify(rel) is not None
+            if fixture and is_input and _wanted(rel, specs, exclude):
+                found.fixture_inputs.append(rel)
+            _consider_file(
+                found, root, current / name, rel, specs, exclude, max_file_bytes,
+                input_allowed=not fixture,
+            )  # fmt: skip
     found.inputs.sort()
+    found.fixture_inputs.sort()
     return found
+
+
+def _wanted(
+    rel: str, specs: list[tuple[str, pathspec.GitIgnoreSpec]], exclude: tuple[str, ...]
+) -> bool:
+    return not any(fnmatch.fnmatch(rel, pat) for pat in exclude) and not _ignored(
+        specs, rel, is_dir=False
+    )
 
 
 def _consider_file(
@@ -156,8 +201,10 @@ def _consider_file(
     specs: list[tuple[str, pathspec.GitIgnoreSpec]],
     exclude: tuple[str, ...],
     max_file_bytes: int,
+    *,
+    input_allowed: bool = True,
 ) -> None:
-    kind = classify(rel)
+    kind = classify(rel) if input_allowed else None
     is_source = rel.endswith(".py")
     is_notebook = rel.endswith(".ipynb")
     if kind is None and not is_source and not is_notebook:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import posixpath
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,8 +12,8 @@ from pathlib import Path
 from auditor import __version__
 from auditor.checks.base import CheckContext, load_check
 from auditor.config import Config
-from auditor.discover import Discovery, discover
-from auditor.errors import SourceError
+from auditor.discover import Discovery, discover, in_fixture_dir
+from auditor.errors import ConfigError, SourceError
 from auditor.events import NullProgress, ProgressSink
 from auditor.graph import query
 from auditor.graph.build import DependencyGraph, build_graph
@@ -74,7 +75,13 @@ def scan_inputs(config: Config, progress: ProgressSink | None = None) -> Scan:
     """Discover and parse every input under the configured root and build the graph."""
     progress = progress or NullProgress()
     root = config.root.resolve()
-    found = discover(root, exclude=config.exclude, max_file_bytes=config.max_file_bytes)
+    fixture_dirs = fixture_dir_patterns(config)
+    found = discover(
+        root,
+        exclude=config.exclude,
+        max_file_bytes=config.max_file_bytes,
+        fixture_dirs=fixture_dirs,
+    )
     progress.start("parse", len(found.inputs))
     parsed: list[ParsedInput] = []
     for relpath, kind in found.inputs:
@@ -102,6 +109,15 @@ def scan_inputs(config: Config, progress: ProgressSink | None = None) -> Scan:
     notes: list[str] = []
     if not found.inputs and not config.environment:
         notes.append(f"no Python dependency inputs found under {root}")
+    if found.fixture_inputs:
+        folders = sorted({_fixture_root(p, fixture_dirs) for p in found.fixture_inputs})
+        more = len(folders) - 3
+        shown = ", ".join(folders[:3]) + (f" and {more} more" if more > 0 else "")
+        notes.append(
+            f"skipped {len(found.fixture_inputs)} manifest(s)/lockfile(s) in test-fixture or "
+            f"template folders ({shown}); they are not this project's dependencies "
+            "(set [tool.auditor.policy.discovery] fixture_dirs = [] to scan them)"
+        )
     notes.extend(item.error for item in parsed if item.status is InputStatus.SKIPPED and item.error)
     notes.extend(f"{item.path}: {note}" for item in parsed for note in item.notes)
     return Scan(
@@ -111,6 +127,24 @@ def scan_inputs(config: Config, progress: ProgressSink | None = None) -> Scan:
         incomplete=incomplete,
         notes=tuple(notes),
     )
+
+
+def fixture_dir_patterns(config: Config) -> tuple[str, ...]:
+    """Return the ``discovery.fixture_dirs`` policy: folders whose manifests are not inputs."""
+    value = config.policy_section("discovery").get("fixture_dirs", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError("policy.discovery.fixture_dirs: expected a list of folder-name globs")
+    return tuple(v for v in value if v.strip())
+
+
+def _fixture_root(relpath: str, patterns: tuple[str, ...]) -> str:
+    """Return the outermost folder of `relpath` that counts as a fixture folder."""
+    parts = posixpath.dirname(relpath).split("/")
+    for end in range(1, len(parts) + 1):
+        folder = "/".join(parts[:end])
+        if in_fixture_dir(folder, patterns):
+            return folder
+    return posixpath.dirname(relpath)
 
 
 def _guess_kind(relpath: str) -> InputKind:

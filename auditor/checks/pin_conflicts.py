@@ -13,10 +13,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from auditor.checks.base import CheckContext
-from auditor.checks.pin_layout import ProjectLayout, is_manifest, layout_of, scope_of
+from auditor.checks.pin_layout import (
+    ProjectLayout,
+    is_manifest,
+    is_self_reference,
+    layout_of,
+    scope_of,
+)
 from auditor.checks.pin_specs import check_satisfiable
 from auditor.checks.pins import describe
-from auditor.model import Finding, InputKind, Location, ParsedInput, Requirement
+from auditor.model import (
+    MAIN_GROUP,
+    Finding,
+    InputKind,
+    Location,
+    ParsedInput,
+    Requirement,
+)
 
 
 def _marker_key(marker: str | None) -> str | None:
@@ -30,16 +43,22 @@ def _environments(
 ) -> list[list[tuple[ParsedInput, Requirement]]]:
     """Split declarations into the sets that are installed together.
 
-    Project metadata (pyproject, setup.cfg, setup.py, Pipfile) applies to every install. Each
+    The main dependencies of project metadata (pyproject, setup.cfg, setup.py, Pipfile) apply
+    to every install; each of its other groups (an extra, a dependency group, Poetry's dev
+    group) is installed on top of them, not necessarily with the other groups: datasets'
+    ``benchmarks`` extra pinning ``torch==2.0.1`` and its ``tests`` extra asking for
+    ``torch>=2.8`` are two environments, as are uv groups declared as conflicting. Each
     requirements file (with the files it includes through -r/-c, already folded into it) is
-    its own install: ``requirements/dev.txt`` and ``requirements/tests-min.txt`` pinning
-    different versions are two environments, not a conflict.
+    its own install too: ``requirements/dev.txt`` and ``requirements/tests-min.txt`` pinning
+    different versions are not a conflict.
     """
-    base = [(item, req) for item, req in decls if item.kind is not InputKind.REQUIREMENTS]
+    metadata = [(item, req) for item, req in decls if item.kind is not InputKind.REQUIREMENTS]
+    base = [(item, req) for item, req in metadata if req.group == MAIN_GROUP]
+    groups = sorted({req.group for _item, req in metadata if req.group != MAIN_GROUP})
     files = sorted({item.path for item, _req in decls if item.kind is InputKind.REQUIREMENTS})
-    if not files:
-        return [base]
-    return [[*base, *((i, r) for i, r in decls if i.path == path)] for path in files]
+    envs = [[*base, *((i, r) for i, r in metadata if r.group == group)] for group in groups]
+    envs += [[*base, *((i, r) for i, r in decls if i.path == path)] for path in files]
+    return envs or [base]
 
 
 class ConflictCheck:
@@ -57,6 +76,8 @@ class ConflictCheck:
             scope = scope_of(item.path)
             for req in item.requirements:
                 if req.url is not None or not req.specifier.strip():
+                    continue
+                if is_self_reference(item, req):
                     continue
                 groups.setdefault((scope, req.name), {})[req.location] = (item, req)
         findings: list[Finding] = []

@@ -208,9 +208,28 @@ class ProjectLayout:
         return self.policy.require
 
 
+def is_self_reference(item: ParsedInput, req: Requirement) -> bool:
+    """Whether `req` names the project `item` declares (``pdm[keyring]`` in pdm's extras).
+
+    Such a requirement re-installs the project with extras: what it pulls in is declared in the
+    same file, and no index version is involved, so pins do not apply to it.
+    """
+    return (
+        item.project_name is not None
+        and req.url is None
+        and req.name == _normalize(item.project_name)
+    )
+
+
 def counted_requirements(item: ParsedInput) -> list[Requirement]:
-    """Return the requirements that install something (constraints are not requirements)."""
-    return [req for req in item.requirements if not req.constraint]
+    """Return the requirements that install something from elsewhere.
+
+    Constraints are not requirements, and a project naming itself (to pull in its own extras)
+    installs nothing new.
+    """
+    return [
+        req for req in item.requirements if not req.constraint and not is_self_reference(item, req)
+    ]
 
 
 def is_manifest(item: ParsedInput) -> bool:
@@ -331,6 +350,7 @@ __all__ = [
     "build_layout",
     "counted_requirements",
     "is_manifest",
+    "is_self_reference",
     "layout_of",
     "scope_covers",
     "scope_of",
