@@ -60,11 +60,19 @@ def requirement_or_issue(
     try:
         parsed = parse_pep508(text)
     except InvalidRequirement as exc:
+        from auditor.sources.repair import repair_requirement
+
         first = str(exc).splitlines()[0] if str(exc) else "invalid requirement"
+        repair = repair_requirement(text)
         return InputIssue(
             code="not-a-requirement",
-            message=f"not a valid requirement: {first}",
+            message=(
+                f"not a valid requirement: {first}"
+                if repair is None
+                else f"not a valid requirement: {repair.why}; did you mean {repair.text}?"
+            ),
             location=location,
             line_text=text,
+            suggestion=None if repair is None else repair.text,
         )
     return build_requirement(parsed, location=location, kind=kind, group=group, line_text=text)

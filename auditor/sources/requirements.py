@@ -61,6 +61,7 @@ from auditor.model import (
 )
 from auditor.sources.declared import build_requirement, parse_pep508
 from auditor.sources.reading import load_toml, read_text
+from auditor.sources.repair import repair_requirement
 
 __all__ = ["RequirementsSource", "requirements_group"]
 
@@ -594,16 +595,31 @@ def _classify_junk(state: _State, line: _Line, content: str, args: str) -> None:
         _issue(state, line, "markdown", "Markdown inline code is not a requirement", tokens[0])
         _emit_suggested(state, line, tokens)
         return
+    repair = repair_requirement(stripped)
+    if repair is not None:
+        _issue(
+            state,
+            line,
+            "not-a-requirement",
+            f"not a valid requirement: {repair.why}; did you mean {repair.text}?",
+            repair.text,
+        )
+        _emit_suggested(state, line, [repair.text])
+        return
     message = "not a requirement"
+    suggestion: str | None = None
     words = args.split()
     if len(words) == 2 and _VERSIONISH.match(words[1]):
-        message = f"not a requirement (did you mean {words[0]}=={words[1].lstrip('vV')}?)"
+        suggestion = f"{words[0]}=={words[1].lstrip('vV')}"
+        message = f"not a requirement (did you mean {suggestion}?)"
+    elif len(words) >= 3 and not re.search(r"[<>=!~@\[;]", args):
+        message = "prose, not a requirement"
     else:
         try:
             parse_pep508(args)
         except InvalidRequirement as exc:
             message = f"not a requirement: {str(exc).splitlines()[0]}"
-    _issue(state, line, "not-a-requirement", message)
+    _issue(state, line, "not-a-requirement", message, suggestion)
 
 
 def _pip_install(state: _State, line: _Line, args: str) -> None:

@@ -241,7 +241,7 @@ def test_ai_junk_lines(tmp_path: Path) -> None:
         10: ("pip-install-command", "-r requirements-base.txt"),
         11: ("several-requirements", "flask\nrequests==2.0"),
         12: ("not-a-requirement", None),
-        13: ("not-a-requirement", None),
+        13: ("not-a-requirement", "asdf==1.0"),
         14: ("markdown", None),
     }
     got = {i.location.line: (i.code, i.suggestion) for i in parsed.issues}
