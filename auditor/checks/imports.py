@@ -26,7 +26,13 @@ from dataclasses import dataclass, field
 
 from auditor.checks.base import CheckContext
 from auditor.graph import query
-from auditor.imports.usage import STDLIB, ImportUsage, ResolvedSite, scan_usage
+from auditor.imports.usage import (
+    STDLIB,
+    ImportUsage,
+    ResolvedSite,
+    dev_path_matcher,
+    scan_usage,
+)
 from auditor.model import (
     MAIN_GROUP,
     Finding,
@@ -272,8 +278,14 @@ class ImportsCheck:
         allow = tuple(normalize_name(str(p)) for p in policy.get("never_unused", ()))
         used = usage.imported_distributions()
         own = _project_names(ctx)
+        is_dev = dev_path_matcher(policy.get("dev_paths", ()))
         for name, entry in sorted(declared.items()):
             if MAIN_GROUP not in entry.groups or name in used or name in own or name == "python":
+                continue
+            main_places = entry.locations.get(MAIN_GROUP, [])
+            if main_places and all("/" in loc.path and is_dev(loc.path) for loc in main_places):
+                # Declared only by manifests inside tests, docs or examples: test fixtures and
+                # documentation builds, not the dependencies of the project's own code.
                 continue
             if name.replace("-", "_") in STDLIB:
                 continue  # a standard-library name as a dependency is AUD409's concern

@@ -16,6 +16,7 @@ is not judged missing (it may live there).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from auditor.checks.base import CheckContext
@@ -33,6 +34,9 @@ ABANDONED = "AUD407"
 BORN_AFTER_USE = "AUD410"
 _RULES = (HALLUCINATED, NEW, ABANDONED, BORN_AFTER_USE)
 
+# PEP 508 names start and end with a letter or digit (normalised: separators become "-").
+_VALID_PROJECT = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+
 Lookup = Callable[[CheckContext, Iterable[str]], Mapping[str, ProjectLookup]]
 
 
@@ -47,13 +51,16 @@ def _date(value: dt.datetime) -> str:
 
 
 def _imported_only(
-    ctx: CheckContext, uses: list[NameUse]
+    ctx: CheckContext, uses: list[NameUse], *, dev_code: bool = False
 ) -> dict[str, tuple[list[Location], bool]]:
     """Third-party imports whose distribution is only guessed from the module name.
 
     Returns name -> (import sites, whether any site is production code). Imports that a
     declared name, the lockfile or the import map explains are left out, and so are optional
-    (``try``/``except ImportError``), type-only and dynamic imports.
+    (``try``/``except ImportError``), type-only and dynamic imports, and modules whose name
+    cannot be a project's (``_private_module`` normalises to ``-private-module``, which the
+    index refuses to register). Names imported only by development code are left out unless
+    `dev_code`.
     """
     from auditor.imports.usage import scan_usage
 
@@ -65,13 +72,15 @@ def _imported_only(
         if item.mapping.source != "heuristic" or site.optional or site.type_only or site.dynamic:
             continue
         for name in item.mapping.distributions:
-            if name in declared:
+            if name in declared or not _VALID_PROJECT.match(name):
                 continue
             where = Location(path=site.path, line=site.line)
             places, production = found.get(name, ([], False))
             if where not in places:
                 places.append(where)
             found[name] = (places, production or not item.dev)
+    if not dev_code:
+        found = {name: entry for name, entry in found.items() if entry[1]}
     return found
 
 
@@ -122,7 +131,11 @@ class ReputationCheck:
         uses = shared_declared_uses(ctx)
         if not uses:
             return
-        imported = _imported_only(ctx, uses) if ctx.enabled(HALLUCINATED) else {}
+        imported = (
+            _imported_only(ctx, uses, dev_code=policy.imported_in_dev_code)
+            if ctx.enabled(HALLUCINATED)
+            else {}
+        )
         lookups = self._lookup(ctx, [use.name for use in uses] + sorted(imported))
         found: list[tuple[NameUse, ProjectInfo]] = []
         for use in uses:

@@ -12,6 +12,11 @@ gives ``x.a.b``; ``import x.y as z`` followed by ``z.f`` gives ``x.y.f``) and fl
 * ``dynamic``: ``importlib.import_module("literal")`` or ``__import__("literal")``;
 * ``relative``: ``from . import x`` (always first-party).
 
+Branches that never run on Python 3 are skipped: the body of ``if PY2:`` / ``if
+sys.version_info[0] < 3:`` / ``if sys.version_info < (3,):`` (and the ``else`` of their Python 3
+forms), where compatibility code imports ``urllib2`` or ``StringIO``. Only comparisons decided
+by the major version alone count; ``sys.version_info < (3, 11)`` is left alone.
+
 Symbols are tracked per file without scoping (a name bound by an import anywhere in the file is
 followed everywhere in it): cheap, and a superset of what the code really uses.
 
@@ -45,7 +50,7 @@ log = logging.getLogger(__name__)
 
 CACHE_NAMESPACE = "imports:v1"
 # Bump when the shape or meaning of a cached record changes (it is part of every cache key).
-SCANNER_VERSION = "3"
+SCANNER_VERSION = "4"
 # Below this many files to parse, a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 400
 _CHUNK = 250
@@ -119,6 +124,80 @@ def _is_type_checking(test: ast.expr) -> bool:
     return False
 
 
+_PY2_FLAGS = frozenset({"PY2", "PY2K", "IS_PY2", "PYTHON2", "is_py2", "py2"})
+_PY3_FLAGS = frozenset({"PY3", "PY3K", "IS_PY3", "PYTHON3", "is_py3", "py3"})
+
+
+def _is_version_info(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Attribute) and node.attr == "version_info") or (
+        isinstance(node, ast.Name) and node.id == "version_info"
+    )
+
+
+def _major_of(node: ast.expr) -> bool:
+    """Whether `node` is ``sys.version_info[0]`` or ``sys.version_info.major``."""
+    if isinstance(node, ast.Subscript) and _is_version_info(node.value):
+        index = node.slice
+        return isinstance(index, ast.Constant) and index.value == 0
+    return isinstance(node, ast.Attribute) and node.attr == "major" and _is_version_info(node.value)
+
+
+def _sign_against(left: ast.expr, right: ast.expr) -> int | None:
+    """Python 3's version compared with `right`: -1, 0, 1, or None when it depends on the minor."""
+    if not isinstance(right, ast.Constant | ast.Tuple):
+        return None
+    if _major_of(left) and isinstance(right, ast.Constant) and type(right.value) is int:
+        return (right.value < 3) - (right.value > 3)
+    if _is_version_info(left) and isinstance(right, ast.Tuple) and right.elts:
+        parts = [
+            e.value for e in right.elts if isinstance(e, ast.Constant) and type(e.value) is int
+        ]
+        if len(parts) != len(right.elts):
+            return None
+        if parts[0] != 3:
+            return 1 if parts[0] < 3 else -1
+        # version_info is a 5-tuple: always greater than (3,) and (3, 0)
+        return 1 if parts in ([3], [3, 0]) else None
+    return None
+
+
+_OPS: dict[type[ast.cmpop], Any] = {
+    ast.Lt: lambda s: s < 0,
+    ast.LtE: lambda s: s <= 0,
+    ast.Gt: lambda s: s > 0,
+    ast.GtE: lambda s: s >= 0,
+    ast.Eq: lambda s: s == 0,
+    ast.NotEq: lambda s: s != 0,
+}
+
+
+def python3_truth(test: ast.expr) -> bool | None:
+    """Whether an ``if`` test is always true (True) or always false (False) on Python 3.
+
+    None when it is not a Python 2/3 check or depends on more than the major version.
+    """
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = python3_truth(test.operand)
+        return None if inner is None else not inner
+    ident = (
+        test.id
+        if isinstance(test, ast.Name)
+        else test.attr
+        if isinstance(test, ast.Attribute)
+        else None
+    )
+    if ident in _PY2_FLAGS:
+        return False
+    if ident in _PY3_FLAGS:
+        return True
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        op = _OPS.get(type(test.ops[0]))
+        sign = _sign_against(test.left, test.comparators[0])
+        if op is not None and sign is not None:
+            return bool(op(sign))
+    return None
+
+
 def _catches_import_error(handlers: list[ast.ExceptHandler]) -> bool:
     for handler in handlers:
         kind = handler.type
@@ -183,9 +262,12 @@ class _Collector:
                 if base == "importlib" and alias.name == "import_module":
                     self.import_module_names.add(alias.asname or alias.name)
         elif isinstance(node, ast.If):
+            truth = python3_truth(node.test)
             inner = flags | _TYPE_ONLY if _is_type_checking(node.test) else flags
-            self.statements(node.body, inner)
-            self.statements(node.orelse, flags)
+            if truth is not False:
+                self.statements(node.body, inner)
+            if truth is not True:
+                self.statements(node.orelse, flags)
         elif isinstance(node, ast.Try | ast.TryStar):
             inner = flags | _OPTIONAL if _catches_import_error(node.handlers) else flags
             self.statements(node.body, inner)

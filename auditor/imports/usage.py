@@ -22,9 +22,11 @@ import enum
 import fnmatch
 import re
 import sys
+import tomllib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.graph import query
@@ -228,6 +230,7 @@ def classify_sites(
     siblings: Mapping[str, frozenset[str]],
     dev_local: frozenset[str] = frozenset(),
     is_dev: Callable[[str], bool] = lambda _path: False,
+    stdlib: frozenset[str] = STDLIB,
 ) -> dict[str, ModuleUsage]:
     """Group sites by top-level module and sort each into stdlib, first- or third-party.
 
@@ -235,7 +238,8 @@ def classify_sites(
     anywhere in the repository: test suites put their helper apps on ``sys.path`` (Flask's
     ``tests/test_apps``), so an import of such a name there is the repository's own module.
     Production code gets no such leniency: a stray ``requests.py`` in the tree must not hide a
-    missing ``requests`` dependency.
+    missing ``requests`` dependency. `stdlib` is the set of standard-library names (by default
+    the running interpreter's).
     """
     grouped: dict[str, list[ImportSite]] = defaultdict(list)
     local: dict[str, list[ImportSite]] = defaultdict(list)
@@ -244,7 +248,7 @@ def classify_sites(
             local["."].append(site)
             continue
         folder = site.path.rpartition("/")[0]
-        if site.top not in STDLIB and (
+        if site.top not in stdlib and (
             site.top in siblings.get(folder, frozenset())
             or (site.top in dev_local and is_dev(site.path))
         ):
@@ -253,7 +257,7 @@ def classify_sites(
             grouped[site.top].append(site)
     modules: dict[str, ModuleUsage] = {}
     for name, items in grouped.items():
-        if name in STDLIB:
+        if name in stdlib:
             kind = ModuleKind.STDLIB
         elif name in first_party:
             kind = ModuleKind.FIRST_PARTY
@@ -264,6 +268,70 @@ def classify_sites(
         if name not in modules:
             modules[name] = ModuleUsage(name=name, kind=ModuleKind.FIRST_PARTY, sites=tuple(items))
     return modules
+
+
+def conftest_dev_matcher(
+    python_files: Iterable[str], is_dev: Callable[[str], bool]
+) -> Callable[[str], bool]:
+    """Extend `is_dev` to every file below a folder (not the root) that holds a conftest.py.
+
+    pytest collects such a folder as a test tree whatever its name (``t/``, ``qa/``), and the
+    modules there are test code; a conftest.py at the repository root says nothing.
+    """
+    roots = tuple(
+        sorted(
+            {
+                relpath.rpartition("/")[0] + "/"
+                for relpath in python_files
+                if relpath.rpartition("/")[2] == "conftest.py" and "/" in relpath
+            }
+        )
+    )
+    if not roots:
+        return is_dev
+    return lambda path: is_dev(path) or path.startswith(roots)
+
+
+# Settings of the common build backends that write a version module at build time: the module
+# is missing from a checkout (it is git-ignored) yet the project imports it.
+_VERSION_FILE_KEYS = (
+    ("tool", "hatch", "build", "hooks", "vcs", "version-file"),
+    ("tool", "setuptools_scm", "write_to"),
+    ("tool", "setuptools_scm", "version_file"),
+    ("tool", "setuptools-scm", "write_to"),
+    ("tool", "setuptools-scm", "version_file"),
+    ("tool", "pdm", "build", "write_to"),
+    ("tool", "pdm", "version", "write_to"),
+    ("tool", "poetry-dynamic-versioning", "files"),
+)
+
+
+def generated_module_names(root: Path, manifests: Iterable[str] = ("pyproject.toml",)) -> set[str]:
+    """Return the top-level modules a build backend writes (``_black_version`` ...).
+
+    Reads hatch-vcs's ``version-file``, setuptools-scm's ``write_to``/``version_file`` and
+    pdm-backend's ``write_to`` from each pyproject.toml named (repository-relative).
+    """
+    names: set[str] = set()
+    for manifest in manifests:
+        try:
+            data = tomllib.loads((root / manifest).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        for keys in _VERSION_FILE_KEYS:
+            value: Any = data
+            for key in keys:
+                value = value.get(key) if isinstance(value, dict) else None
+            targets = value if isinstance(value, list) else [value]
+            for target in targets:
+                if not isinstance(target, str) or not target.endswith(".py"):
+                    continue
+                parts = target.replace("\\", "/").strip("/").split("/")
+                if parts[0] in _LAYOUT_DIRS and len(parts) > 1:
+                    parts = parts[1:]
+                names.add(parts[0].removesuffix(".py"))
+    names.discard("")
+    return names
 
 
 def known_names(ctx: CheckContext) -> set[str]:
@@ -313,18 +381,29 @@ def scan_usage(ctx: CheckContext) -> ImportUsage:
     )
     ctx.progress.finish("imports")
     code_files = [*discovery.python_files, *discovery.notebooks]
+    pyprojects = [
+        i.path
+        for i in ctx.inputs
+        if i.path == "pyproject.toml" or i.path.endswith("/pyproject.toml")
+    ]
     first_party = first_party_names(
         code_files,
         [i for i in ctx.inputs if i.status is not InputStatus.SKIPPED],
-        (str(n) for n in policy.get("known_first_party", ())),
+        [
+            *(str(n) for n in policy.get("known_first_party", ())),
+            *generated_module_names(ctx.root, pyprojects),
+        ],
     )
     is_dev = dev_path_matcher(policy.get("dev_paths", ()))
+    if policy.get("conftest_folders_are_dev", True):
+        is_dev = conftest_dev_matcher(discovery.python_files, is_dev)
     modules = classify_sites(
         result.sites,
         first_party=first_party,
         siblings=sibling_names(code_files),
         dev_local=repository_module_names(code_files),
         is_dev=is_dev,
+        stdlib=STDLIB | frozenset(str(n) for n in policy.get("stdlib_other_versions", ())),
     )
     known = known_names(ctx)
     mapper = DistributionMapper(
@@ -373,8 +452,10 @@ __all__ = [
     "ModuleUsage",
     "ResolvedSite",
     "classify_sites",
+    "conftest_dev_matcher",
     "dev_path_matcher",
     "first_party_names",
+    "generated_module_names",
     "is_dev_path",
     "known_names",
     "repository_module_names",

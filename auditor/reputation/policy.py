@@ -29,6 +29,7 @@ class ReputationPolicy:
     born_after_grace_days: int
     stdlib_backports: Mapping[str, str]
     python2_modules: tuple[str, ...]
+    imported_in_dev_code: bool = False
 
 
 def _table(policy: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
@@ -89,6 +90,7 @@ def load_reputation_policy(config: Config) -> ReputationPolicy:
         born_after_grace_days=_int(born, "grace_days", f"{where}.born_after_use"),
         stdlib_backports={str(k).lower(): str(v) for k, v in backports.items()},
         python2_modules=tuple(v.lower() for v in python2),
+        imported_in_dev_code=bool(hallucinated.get("imported_in_dev_code", False)),
     )
 
 

@@ -435,18 +435,53 @@ class TyposquatMatcher:
         Unlike `matches` this searches the whole list, with plain edit distance on the
         separator-free forms plus affix-free forms, ranked by distance then popularity; it is
         called only for names the index does not know, so it may be slow.
+
+        Invented names are often a real project with words added (``pandas-profiling-lite``,
+        ``flask-jwt-simple-auth``): when edit distance finds too few, the name's leading words
+        are tried too, longest first: a listed project named by them (or one letter from it),
+        then listed projects extending a prefix of two or more words (``flask-jwt`` ->
+        ``flask-jwt-extended``).
         """
         key = normalize_name(name)
         skeleton = _skeleton(key)
         bases = {skeleton} | {base for base, _ in self._affix_forms(key) if base}
-        scored: list[tuple[int, int, str]] = []
+        scored: list[tuple[int, int, int, str]] = []
         for package in self.popular:
             other = _skeleton(package.name)
             best = min(osa_distance(base, other, max_distance) for base in bases)
             if best <= max_distance and package.name != key:
-                scored.append((best, package.rank, package.display_name))
+                scored.append((0, best, package.rank, package.display_name))
         scored.sort()
-        return [display for _, _, display in scored[:limit]]
+        found = [display for *_, display in scored[:limit]]
+        if len(found) < limit:
+            for display in self._prefix_suggestions(key):
+                if display not in found:
+                    found.append(display)
+                if len(found) >= limit:
+                    break
+        return found
+
+    def _prefix_suggestions(self, key: str) -> list[str]:
+        """Listed projects named by (or extending) the leading words of `key`, best first."""
+        words = key.split("-")
+        found: list[str] = []
+        for count in range(len(words) - 1, 0, -1):
+            prefix = "-".join(words[:count])
+            near: list[tuple[int, int, str]] = []
+            longer: list[tuple[int, str]] = []
+            squeezed = _skeleton(prefix)
+            for package in self.popular:
+                if package.name == prefix:
+                    near.append((0, package.rank, package.display_name))
+                elif count >= 2 and len(squeezed) >= 6:
+                    if osa_distance(squeezed, _skeleton(package.name), 1) <= 1:
+                        near.append((1, package.rank, package.display_name))
+                    elif package.name.startswith(prefix) and (
+                        package.name[len(prefix) :][:1] in ("-", *"0123456789")
+                    ):
+                        longer.append((package.rank, package.display_name))
+            found += [d for *_, d in sorted(near)] + [d for _, d in sorted(longer)]
+        return list(dict.fromkeys(found))
 
 
 __all__ = [

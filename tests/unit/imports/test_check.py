@@ -199,3 +199,56 @@ def test_missing_is_hedged_when_declarations_are_dynamic(tmp_path: Path) -> None
     assert finding["evidence"]["unreadable_declarations"] == ["setup.py:2"]
     assert [i["source"] for i in data["incomplete"]] == ["imports"]
     assert result.code == 3
+
+
+def test_other_python_versions_standard_library_is_never_missing(tmp_path: Path) -> None:
+    # annotationlib and compression are 3.14's; StringIO and urllib2 Python 2's.
+    files = {
+        "app.py": "import annotationlib\nfrom compression import zstd\n"
+        "try:\n    import StringIO\nexcept NameError:\n    pass\nimport urllib2\n"
+    }
+    assert _run(tmp_path, files, {}) == []
+
+
+def test_folders_with_a_conftest_are_test_code(tmp_path: Path) -> None:
+    files = {
+        "t/conftest.py": "",
+        "t/unit/proj/foo.py": "import xyzzy\n",
+        "conftest.py": "",
+        "app.py": "import thing_nobody_declared\n",
+    }
+    findings = {f.package: f.severity for f in _run(tmp_path, files, {})}
+    assert findings == {"xyzzy": Severity.LOW, "thing-nobody-declared": Severity.MEDIUM}
+
+
+def test_version_module_written_by_the_build_backend_is_first_party(tmp_path: Path) -> None:
+    files = {
+        "pyproject.toml": '[tool.hatch.build.hooks.vcs]\nversion-file = "src/_mypkg_version.py"\n'
+        '[tool.setuptools_scm]\nwrite_to = "_scm_version.py"\n',
+        "src/mypkg/__init__.py": "from _mypkg_version import version\nimport _scm_version\n",
+    }
+    assert _run(tmp_path, files, {}) == []
+
+
+def test_unused_skips_declarations_of_manifests_inside_tests_and_docs(tmp_path: Path) -> None:
+    import dataclasses
+
+    from imports_support import requirement
+
+    from auditor.graph.build import build_graph
+    from auditor.model import InputKind, Location, ParsedInput
+
+    _write(tmp_path, {"app.py": "import requests\n"})
+    ctx = make_ctx(tmp_path, {"requests": "main", "rich": "main"})
+    extra = []
+    for path, name in [
+        ("tests/fixtures/demo/pyproject.toml", "cachy"),
+        ("docs/requirements.txt", "furo-like-theme"),
+    ]:
+        req = dataclasses.replace(
+            requirement(name), location=Location(path=path, line=1), kind=InputKind.REQUIREMENTS
+        )
+        extra.append(ParsedInput(path=path, kind=InputKind.REQUIREMENTS, requirements=(req,)))
+    inputs = (*ctx.inputs, *extra)
+    ctx = dataclasses.replace(ctx, inputs=inputs, graph=build_graph(list(inputs)))
+    assert _pairs(list(CHECK.run(ctx))) == {("AUD502", "rich")}

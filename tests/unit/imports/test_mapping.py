@@ -51,6 +51,16 @@ def _mapper(
         ("usb", ("pyusb",)),
         ("zmq", ("pyzmq",)),
         ("OpenSSL", ("pyopenssl",)),
+        # met on real repositories (real-repo review)
+        ("opentelemetry.trace", ("opentelemetry-api",)),
+        ("opentelemetry.sdk.trace.export", ("opentelemetry-sdk",)),
+        ("grpc_health.v1.health_pb2", ("grpcio-health-checking",)),
+        ("vcr", ("vcrpy",)),
+        ("fastapi_cache", ("fastapi-cache2",)),
+        ("upath", ("universal-pathlib",)),
+        ("opensearchpy", ("opensearch-py",)),
+        ("pydispatch", ("pydispatcher", "pypydispatcher")),
+        ("backports.zoneinfo", ("backports-zoneinfo",)),
     ],
 )  # fmt: skip
 def test_curated_map_when_nothing_is_declared(module: str, expected: tuple[str, ...]) -> None:
@@ -146,8 +156,9 @@ def test_import_map_file_is_well_formed() -> None:
         names = value if isinstance(value, list) else [value]
         assert names, key
         assert all(isinstance(n, str) for n in names), key
-        # identity entries add nothing: the heuristic already finds them
-        assert names != [key] or key in {"psycopg2", "psycopg", "tensorflow", "ruamel.yaml"}, key
+        # identity entries add nothing: the heuristic already finds them (except for dotted
+        # namespace paths, where the heuristic falls back to the bare namespace)
+        assert names != [key] or "." in key or key in {"psycopg2", "psycopg", "tensorflow"}, key
 
 
 def test_import_map_agrees_with_pipreqs_where_they_overlap() -> None:
@@ -165,3 +176,9 @@ def test_import_map_agrees_with_pipreqs_where_they_overlap() -> None:
     # Deliberate: pipreqs names long-dead forks here; the curated map names the maintained
     # distribution people install today.
     assert disagree == {"mysql", "ruamel", "snappy", "socks"}
+
+
+def test_namespace_symbol_picks_the_precise_distribution() -> None:
+    # ``from google.cloud import storage``: the namespace alone names no distribution.
+    result = _mapper().resolve("google.cloud", ["google.cloud.storage"])
+    assert result.distributions == ("google-cloud-storage",)

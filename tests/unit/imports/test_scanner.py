@@ -257,3 +257,40 @@ def test_broken_pool_falls_back_to_serial(
     result = scan_files(tmp_path, ["m0.py", "m1.py", "m2.py"], cache=None, workers=2)
     assert [s.module for s in result.sites] == ["pkg0", "pkg1", "pkg2"]
     assert "scanning serially" in caplog.text
+
+
+def test_python2_only_branches_are_skipped(tmp_path: Path) -> None:
+    text = (
+        "import sys\n"
+        "if sys.version_info[0] < 3:\n"
+        "    import urllib2\n"
+        "else:\n"
+        "    import urllib.request\n"
+        "if PY2:\n"
+        "    from StringIO import StringIO\n"
+        "elif sys.version_info >= (3, 11):\n"
+        "    import tomllib\n"
+        "if six.PY3:\n"
+        "    import queue\n"
+        "else:\n"
+        "    import Queue\n"
+        "if not sys.version_info >= (3,):\n"
+        "    import httplib\n"
+        "if sys.version_info < (3, 11):\n"
+        "    import tomli\n"
+    )
+    modules = [s.module for s in _sites(tmp_path, text)]
+    assert modules == ["sys", "urllib.request", "tomllib", "queue", "tomli"]
+
+
+@pytest.mark.parametrize(
+    ("test", "expected"),
+    [("PY2", False), ("six.PY3", True), ("not PY2", True), ("sys.version_info[0] == 2", False),
+     ("sys.version_info.major >= 3", True), ("sys.version_info < (3,)", False),
+     ("sys.version_info > (2, 7)", True), ("sys.version_info >= (3, 0)", True),
+     ("sys.version_info < (3, 8)", None), ("sys.platform == 'win32'", None), ("x < 3", None)],
+)  # fmt: skip
+def test_python3_truth(test: str, expected: bool | None) -> None:
+    import ast
+
+    assert scanner.python3_truth(ast.parse(test, mode="eval").body) is expected

@@ -265,8 +265,9 @@ def test_imported_module_without_distribution(tmp_path: Path) -> None:
     assert "optional-thing" not in lookup.asked
 
 
-def test_unknown_import_only_in_tests_is_low(tmp_path: Path) -> None:
-    # Tests often import modules they write to a temporary folder at run time (Flask does).
+def test_unknown_import_only_in_tests_is_not_reported_by_default(tmp_path: Path) -> None:
+    # Tests often import modules they write to a temporary folder at run time (Flask does);
+    # AUD501 still reports them (low), AUD401 leaves them alone unless the policy asks.
     files = {
         "requirements.txt": "flask\n",
         "app.py": "import flask\n",
@@ -274,5 +275,31 @@ def test_unknown_import_only_in_tests_is_low(tmp_path: Path) -> None:
     }
     ctx = make_ctx(tmp_path, files, today=TODAY)
     lookup = FakeLookup({"flask": info("flask", OLD)})
+    assert [f for f in ReputationCheck(lookup=lookup).run(ctx) if f.rule_id == "AUD401"] == []
+
+
+def test_unknown_import_only_in_tests_is_low_when_policy_asks(tmp_path: Path) -> None:
+    files = {
+        "requirements.txt": "flask\n",
+        "pyproject.toml": "[tool.auditor.policy.reputation.hallucinated]\n"
+        "imported_in_dev_code = true\n",
+        "app.py": "import flask\n",
+        "tests/test_app.py": "def test_x():\n    from generated_app import app\n",
+    }
+    ctx = make_ctx(tmp_path, files, today=TODAY)
+    lookup = FakeLookup({"flask": info("flask", OLD)})
     hits = [f for f in ReputationCheck(lookup=lookup).run(ctx) if f.rule_id == "AUD401"]
     assert [(f.package, f.severity) for f in hits] == [("generated-app", Severity.LOW)]
+
+
+def test_private_module_import_is_never_asked_about(tmp_path: Path) -> None:
+    # ``_black_version`` normalises to "-black-version": no project can have that name.
+    files = {
+        "requirements.txt": "flask\n",
+        "app.py": "import flask\nimport _build_generated_version\nimport sklearn_extra_utils\n",
+    }
+    ctx = make_ctx(tmp_path, files, today=TODAY)
+    lookup = FakeLookup({"flask": info("flask", OLD)})
+    hits = [f for f in ReputationCheck(lookup=lookup).run(ctx) if f.rule_id == "AUD401"]
+    assert [(f.package, f.severity) for f in hits] == [("sklearn-extra-utils", Severity.HIGH)]
+    assert not any(n.startswith("-") for n in lookup.asked)

@@ -205,3 +205,18 @@ def test_detects_known_malicious_typosquats() -> None:
     for name in ("requesrts", "colotama", "beautifulsup4", "tensrflow", "typing-extnesions"):
         assert name in names
         assert matcher.match(name) is not None, name
+
+
+def test_suggestions_for_invented_names_built_on_real_ones() -> None:
+    # Assistants invent names by adding words to a real project's name.
+    popular = _popular(
+        [*NAMES, "pandas", "pandas-profiling", "flask-jwt-extended", "torch", "torch-optimizer",
+         "fastapi", "fastapi-cache2"]
+    )  # fmt: skip
+    matcher = TyposquatMatcher(popular, _policy())
+    assert matcher.suggest("pandas-profiling-lite")[0] == "pandas-profiling"
+    assert matcher.suggest("flask-jwt-simple-auth")[:2] == ["flask-jwt-extended", "flask"]
+    assert matcher.suggest("torch-optimizers-extra")[0] == "torch-optimizer"
+    assert matcher.suggest("fastapi-cache-redis")[0] == "fastapi-cache2"
+    assert matcher.suggest("requests-retry-session") == ["requests"]
+    assert matcher.suggest("zzzzzz-qqqqqq") == []
