@@ -607,11 +607,11 @@ def _classify_junk(state: _State, line: _Line, content: str, args: str) -> None:
         _emit_suggested(state, line, [repair.text])
         return
     message = "not a requirement"
-    suggestion: str | None = None
+    pin: str | None = None
     words = args.split()
     if len(words) == 2 and _VERSIONISH.match(words[1]):
-        suggestion = f"{words[0]}=={words[1].lstrip('vV')}"
-        message = f"not a requirement (did you mean {suggestion}?)"
+        pin = f"{words[0]}=={words[1].lstrip('vV')}"
+        message = f"not a requirement (did you mean {pin}?)"
     elif len(words) >= 3 and not re.search(r"[<>=!~@\[;]", args):
         message = "prose, not a requirement"
     else:
@@ -619,7 +619,7 @@ def _classify_junk(state: _State, line: _Line, content: str, args: str) -> None:
             parse_pep508(args)
         except InvalidRequirement as exc:
             message = f"not a requirement: {str(exc).splitlines()[0]}"
-    _issue(state, line, "not-a-requirement", message, suggestion)
+    _issue(state, line, "not-a-requirement", message, pin)
 
 
 def _pip_install(state: _State, line: _Line, args: str) -> None:
