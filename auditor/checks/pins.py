@@ -7,9 +7,11 @@ requirements, AUD111 values that could not be read). Lockfile questions (AUD103,
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from auditor.checks.base import CheckContext
@@ -275,22 +277,33 @@ class PinsCheck:
 
     @staticmethod
     def _local_finding(ctx: CheckContext, item: ParsedInput, req: Requirement) -> Iterator[Finding]:
+        if (req.url or "").strip().lower() == "workspace:":
+            return  # a uv workspace member: this repository's own code, locked with it
         target = local_target(req)
         folder = posixpath.dirname(req.location.path) or "."
         own = {folder, scope_of(req.location.path) or "."}
         if (req.url or "").strip().rstrip("/") == "." or target in own:
             return  # ``-e .``: the project installing itself
-        outside = target is None or target == ".." or target.startswith("../")
+        escapes = target is None or target == ".." or target.startswith("../")
+        in_repo = escapes and target is not None and _inside_enclosing_repo(ctx.root, target)
+        outside = escapes and not in_repo
+        if outside:
+            where = (
+                ", which is outside the scanned folder: the install only works where that "
+                "path exists"
+            )
+        elif in_repo:
+            where = (
+                ", elsewhere in the enclosing repository; other machines and the index never "
+                "see that code's version"
+            )
+        else:
+            where = "; other machines and the index never see that code's version"
         yield ctx.finding(
             "AUD107",
             message=(
                 f"{req.raw_name} is installed from the local path {req.url!r} ({req.location})"
-                + (
-                    ", which is outside the repository: the install only works on the machine "
-                    "that has it"
-                    if outside
-                    else "; other machines and the index never see that code's version"
-                )
+                + where
             ),
             package=req.raw_name,
             locations=[req.location],
@@ -417,6 +430,9 @@ def vcs_ref(url: str) -> str | None:
 def local_target(req: Requirement) -> str | None:
     """Return the repo-relative folder a local path requirement points at (None if outside)."""
     url = (req.url or "").strip()
+    if "${PROJECT_ROOT}" in url:
+        # PDM expands ${PROJECT_ROOT} to the folder of the pyproject.toml declaring it.
+        url = re.sub(r"^(?:file:(?://)?/?)?\$\{PROJECT_ROOT\}", ".", url, flags=re.IGNORECASE)
     if url.lower().startswith("file:"):
         url = urlsplit(url).path or url[len("file:") :]
         return None if url.startswith("/") else posixpath.normpath(url)
@@ -424,6 +440,19 @@ def local_target(req: Requirement) -> str | None:
         return None
     base = posixpath.dirname(req.location.path)
     return posixpath.normpath(posixpath.join(base, url.replace("\\", "/")))
+
+
+def _inside_enclosing_repo(root: Path, target: str) -> bool:
+    """Whether `target` (relative to the scan root, leaving it) stays in the git work tree.
+
+    Scanning one package of a monorepo (``libs/langchain`` with ``../core``) must not call a
+    sibling package "outside the repository".
+    """
+    top = next((p for p in (root, *root.parents) if (p / ".git").exists()), None)
+    if top is None:
+        return False
+    resolved = Path(os.path.normpath(root / target))
+    return resolved == top or top in resolved.parents
 
 
 CHECK = PinsCheck()

@@ -33,6 +33,7 @@ Requirements files named like ``requirements-dev.txt``, ``test-requirements.txt`
 
 from __future__ import annotations
 
+import configparser
 import os
 import posixpath
 import re
@@ -70,6 +71,7 @@ _ENV_VAR = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)\}")
 _VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
 _URL_SCHEMES = ("http://", "https://", "file:", "ftp://", *_VCS_PREFIXES)
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
+_PATH_EXTRAS = re.compile(r"^(?P<path>.+?)\[(?P<extras>[A-Za-z0-9._,\s-]*)\]$")
 _BULLET = re.compile(r"^(?:[-*+\u2022]\s+|\d{1,3}[.)]\s+)(?P<rest>.*)$")
 _FENCE = re.compile(r"^(```|~~~)")
 _VERSIONISH = re.compile(r"^v?\d+(\.\d+)*([a-z0-9.+-]*)$", re.IGNORECASE)
@@ -419,6 +421,14 @@ def _url_requirement(
     marker_text = marker.strip() or None
     name: str | None = None
     specifier = ""
+    extras: tuple[str, ...] = ()
+    with_extras = _PATH_EXTRAS.match(url)
+    if with_extras is not None and not url.lower().startswith(_URL_SCHEMES):
+        # pip's ``-e .[socks]`` / ``./pkg[cli]``: a local path followed by extras.
+        url = with_extras.group("path")
+        extras = tuple(
+            sorted(e.strip() for e in with_extras.group("extras").split(",") if e.strip())
+        )
     egg = _EGG.search(url)
     if egg is not None:
         name = egg.group(1)
@@ -451,6 +461,7 @@ def _url_requirement(
         name=normalize_name(name),
         raw_name=name,
         specifier=specifier,
+        extras=extras,
         marker=marker_text,
         url=url,
         editable=editable,
@@ -472,13 +483,26 @@ def _local_project_name(root: Path, including: str, target: str) -> str | None:
     try:
         data = load_toml(read_text(root, pyproject), pyproject)
     except ParseError:
-        return None
+        data = {}
     project = data.get("project")
     name = project.get("name") if isinstance(project, dict) else None
     if not isinstance(name, str):
         poetry = data.get("tool", {}).get("poetry", {})
         name = poetry.get("name") if isinstance(poetry, dict) else None
+    if not isinstance(name, str) or not name:
+        name = _setup_cfg_name(root, f"{rel}/setup.cfg" if rel != "." else "setup.cfg")
     return name if isinstance(name, str) and name else None
+
+
+def _setup_cfg_name(root: Path, relpath: str) -> str | None:
+    """Return ``[metadata] name`` of a setup.cfg, or None."""
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(read_text(root, relpath))
+    except (ParseError, configparser.Error):
+        return None
+    name = parser.get("metadata", "name", fallback="").strip()
+    return name or None
 
 
 # -- lines that are not requirements ---------------------------------------------------------

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pinkit import context, ids, lockfile, manifest, pkg, req, run
 
-from auditor.model import InputKind
+from auditor.model import InputKind, Requirement, Severity
 
 
 def test_project_requiring_its_own_extras_is_not_unpinned(tmp_path: Path) -> None:
@@ -77,3 +77,50 @@ def test_extra_conflicting_with_main_dependencies_is_reported(tmp_path: Path) ->
     )
     assert ids(found) == [("AUD109", "pydantic")]
     assert [loc.line for loc in found[0].locations] == [13, 74]
+
+
+def _local(name: str, url: str, path: str = "pyproject.toml") -> Requirement:
+    return req(name, path=path, line=5, url=url)
+
+
+def test_pdm_project_root_paths_are_resolved(tmp_path: Path) -> None:
+    found = run(
+        "pins",
+        context(
+            tmp_path,
+            manifest(
+                "pyproject.toml",
+                _local("package-a", "file:///${PROJECT_ROOT}/package_a"),
+                _local("core", "file:///${PROJECT_ROOT}/../core"),
+            ),
+        ),
+    )
+    by_name = {f.package: f for f in found}
+    assert by_name["package-a"].severity is Severity.LOW
+    assert by_name["package-a"].evidence["resolved"] == "package_a"
+    assert by_name["core"].severity is Severity.MEDIUM
+    assert "outside the scanned folder" in by_name["core"].message
+
+
+def test_uv_workspace_member_is_not_a_local_path_finding(tmp_path: Path) -> None:
+    found = run(
+        "pins",
+        context(tmp_path, manifest("pyproject.toml", _local("pydantic-core", "workspace:"))),
+    )
+    assert found == []
+
+
+def test_sibling_package_of_an_enclosing_git_repo_is_inside_the_repository(tmp_path: Path) -> None:
+    # Scanning libs/langchain of a monorepo: ../core is in the same git work tree.
+    (tmp_path / ".git").mkdir()
+    root = tmp_path / "libs" / "langchain"
+    (tmp_path / "libs" / "core").mkdir(parents=True)
+    root.mkdir()
+    found = run(
+        "pins",
+        context(root, manifest("pyproject.toml", _local("langchain-core", "../core"))),
+    )
+    (finding,) = found
+    assert finding.severity is Severity.LOW
+    assert "enclosing repository" in finding.message
+    assert "outside" not in finding.message

@@ -83,3 +83,15 @@ def test_pyproject_dependency_with_wrong_operator_carries_the_fix() -> None:
     assert isinstance(found, InputIssue)
     assert found.suggestion == "requests==2.31"
     assert "did you mean requests==2.31?" in found.message
+
+
+def test_editable_project_with_extras_is_named_from_its_metadata(tmp_path: Path) -> None:
+    # requests' requirements-dev.txt: "-e .[socks]"; pip accepts extras after a local path.
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "requests"\n', encoding="utf-8")
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "setup.cfg").write_text("[metadata]\nname = mylib\n", encoding="utf-8")
+    (tmp_path / "requirements.txt").write_text("-e .[socks]\n-e ./lib[cli,x]\n", encoding="utf-8")
+    parsed = RequirementsSource().parse(tmp_path, "requirements.txt")
+    assert parsed.issues == ()
+    got = [(r.name, r.url, r.extras, r.editable) for r in parsed.requirements]
+    assert got == [("requests", ".", ("socks",), True), ("mylib", "./lib", ("cli", "x"), True)]
