@@ -445,12 +445,13 @@ def _url_requirement(
         if name is None and not url.lower().startswith(_URL_SCHEMES):
             name = _local_project_name(state.root, line.path, url)
     if name is None:
-        _issue(
-            state,
-            line,
-            "unnamed-requirement",
-            f"cannot tell the project name of {url} without building it",
-        )
+        message = f"cannot tell the project name of {url} without building it"
+        suggestion = None
+        if url.lower().startswith(_VCS_PREFIXES):
+            suggestion, pinned = _vcs_suggestion(url)
+            if not pinned:
+                message += ", and with no revision it installs whatever the default branch holds"
+        _issue(state, line, "unnamed-requirement", message, suggestion)
         return None
     if marker_text is not None:
         try:
@@ -472,6 +473,18 @@ def _url_requirement(
         kind=InputKind.REQUIREMENTS,
         line_text=line.text,
     )
+
+
+def _vcs_suggestion(url: str) -> tuple[str, bool]:
+    """Return ``name @ url@<commit>`` for a VCS URL without #egg=, and whether it has a ref."""
+    base, hash_mark, fragment = url.partition("#")
+    scheme_end = base.find("://") + 3
+    path_start = base.find("/", scheme_end) if scheme_end > 2 else 0
+    ref_at = base.rfind("@")
+    has_ref = ref_at > max(path_start, 0)
+    bare = base[:ref_at] if has_ref else base
+    repo = bare.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git") or "name"
+    return f"{repo} @ {bare}@<full commit id>{hash_mark}{fragment}", has_ref
 
 
 def _local_project_name(root: Path, including: str, target: str) -> str | None:

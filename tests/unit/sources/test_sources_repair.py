@@ -95,3 +95,12 @@ def test_editable_project_with_extras_is_named_from_its_metadata(tmp_path: Path)
     assert parsed.issues == ()
     got = [(r.name, r.url, r.extras, r.editable) for r in parsed.requirements]
     assert got == [("requests", ".", ("socks",), True), ("mylib", "./lib", ("cli", "x"), True)]
+
+
+def test_unnamed_git_url_says_it_follows_the_default_branch(tmp_path: Path) -> None:
+    # celery's requirements/dev.txt: git+https://github.com/celery/kombu.git (no #egg=, no ref).
+    parsed = _parse(tmp_path, "git+https://github.com/celery/kombu.git\n")
+    (issue,) = parsed.issues
+    assert issue.code == "unnamed-requirement"
+    assert "default branch" in issue.message
+    assert issue.suggestion == "kombu @ git+https://github.com/celery/kombu.git@<full commit id>"
