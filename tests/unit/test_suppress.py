@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -59,3 +60,21 @@ def test_path_glob_ignore(tmp_path: Path) -> None:
         [finding()], (Ignore(path="requirements*.txt"),), root=tmp_path, today=TODAY
     )
     assert kept == []
+
+
+def test_inline_ignore_needs_a_line_and_a_readable_file(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("flask  # auditor: ignore\n")
+    whole_file, no_path, missing = (
+        dataclasses.replace(finding(), locations=(loc,))
+        for loc in (
+            Location(path="requirements.txt", line=None),
+            Location(path="", line=1),
+            Location(path="gone.txt", line=1),
+        )
+    )
+    past_end = finding(line=7)
+    kept, suppressed, _ = apply_ignores(
+        [whole_file, no_path, missing, past_end], (), root=tmp_path, today=TODAY
+    )
+    assert suppressed == []
+    assert len(kept) == 4

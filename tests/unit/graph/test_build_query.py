@@ -118,3 +118,57 @@ def test_exports_are_parseable() -> None:
     graphml = export.render_graphml(graph)
     parsed = nx.parse_graphml(graphml)
     assert parsed.number_of_nodes() == graph.nx.number_of_nodes()
+
+
+def test_graph_counts_leave_the_root_out() -> None:
+    graph = build_graph(sample())
+    names = {"flask", "werkzeug", "jinja2", "markupsafe", "orphan", "pytest", "urllib3"}
+    assert {p.name for p in query.packages(graph)} <= names
+    assert graph.package_count == graph.nx.number_of_nodes() - 1
+    assert graph.package_count == len(list(query.packages(graph)))
+    assert graph.edge_count == graph.nx.number_of_edges()
+    assert graph.edge_count >= 6
+
+
+def test_direct_and_transitive_packages() -> None:
+    graph = build_graph(sample())
+    direct = {p.name for p in query.direct_packages(graph)}
+    transitive = {p.name for p in query.transitive_packages(graph)}
+    assert {"flask", "pytest"} <= direct
+    assert {"werkzeug", "jinja2", "markupsafe"} <= transitive
+    assert not direct & transitive
+
+
+def test_queries_about_unknown_names_are_empty() -> None:
+    graph = build_graph(sample())
+    assert query.package(graph, "nothing") is None
+    assert query.origins(graph, "flask", "markupsafe") == []  # no such edge
+    assert query.incoming(graph, "nothing") == []
+    assert query.dependencies(graph, "nothing") == []
+    assert query.shortest_path(graph, "nothing") == []
+
+
+def test_incoming_lists_every_parent_sorted() -> None:
+    graph = build_graph(sample())
+    parents = [
+        (o.parent, o.location.path, o.location.line) for o in query.incoming(graph, "MarkupSafe")
+    ]
+    assert parents == [("jinja2", "uv.lock", 30), ("werkzeug", "uv.lock", 20)]
+    assert query.dependencies(graph, "Flask") == ["jinja2", "werkzeug"]
+    assert "flask" in query.dependencies(graph, ROOT)
+
+
+def test_paths_to_respects_the_limit_and_shortest_path() -> None:
+    graph = build_graph(sample())
+    (only,) = query.paths_to(graph, "markupsafe", limit=1)
+    assert only[0] == ROOT
+    assert only[-1] == "markupsafe"
+    assert len(only) == 4
+    assert query.shortest_path(graph, "MarkupSafe") in query.paths_to(graph, "markupsafe")
+    assert query.shortest_path(graph, "flask") == [ROOT, "flask"]
+
+
+def test_constraints_are_kept_apart_from_the_packages() -> None:
+    graph = build_graph(sample())
+    assert "urllib3" in query.constraints(graph)
+    assert query.constraints(build_graph([])) == {}

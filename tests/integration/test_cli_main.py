@@ -1,0 +1,131 @@
+"""The CLI entry point: help, usage errors and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+
+import auditor.cli.rules
+import auditor.rules.catalog
+from auditor.cli.main import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, Streams, entry_point
+from auditor.errors import AuditorError, RuleSchemaError
+
+
+def _replace_rules_run(monkeypatch: pytest.MonkeyPatch, error: BaseException) -> None:
+    """Make ``auditor rules`` raise `error` (the parser binds the command's run when built)."""
+
+    def run(args: argparse.Namespace, streams: Streams) -> int:
+        raise error
+
+    monkeypatch.setattr(auditor.cli.rules, "run", run)
+
+
+def test_help_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli("--help")
+    assert result.code == EXIT_OK
+    assert "usage: auditor" in capsys.readouterr().out
+
+
+def test_command_help_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli("scan", "--help").code == EXIT_OK
+    assert "--fail-on" in capsys.readouterr().out
+
+
+def test_no_command_prints_help_and_is_usage_error() -> None:
+    result = run_cli()
+    assert result.code == EXIT_USAGE
+    assert "usage: auditor" in result.err
+    assert result.out == ""
+
+
+def test_unknown_command_is_usage_error() -> None:
+    result = run_cli("frobnicate")
+    assert result.code == EXIT_USAGE
+    assert "invalid choice: 'frobnicate'" in result.err
+
+
+def test_very_verbose_keeps_urllib3_logging(monkeypatch: pytest.MonkeyPatch) -> None:
+    urllib3_log = logging.getLogger("urllib3")
+    monkeypatch.setattr(urllib3_log, "level", logging.NOTSET)
+    assert run_cli("-vv", "rules").code == EXIT_OK
+    assert urllib3_log.level == logging.NOTSET
+    assert run_cli("-v", "rules").code == EXIT_OK
+    assert urllib3_log.level == logging.ERROR
+
+
+def test_rules_show_without_a_rule_is_usage_error() -> None:
+    result = run_cli("rules", "show")
+    assert result.code == EXIT_USAGE
+    assert "configuration error: rules show: name a rule id or name" in result.err
+
+
+def test_invalid_rule_files_are_all_reported(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "AUD601-broken.yaml").write_text("schema: [unclosed\n", encoding="utf-8")
+    (tmp_path / "AUD602 bad name.yaml").write_text("schema: 1\n", encoding="utf-8")
+    monkeypatch.setattr(auditor.rules.catalog, "rules_dir", lambda: tmp_path)
+    result = run_cli("rules")
+    assert result.code == EXIT_USAGE
+    errors = [line for line in result.err.splitlines() if line.startswith("auditor: rule error:")]
+    assert len(errors) == 2
+    assert any("AUD601-broken.yaml: invalid YAML" in line for line in errors)
+    assert any("AUD602 bad name.yaml: file name must be" in line for line in errors)
+    assert result.out == ""
+
+
+def test_single_rule_error_is_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    _replace_rules_run(monkeypatch, RuleSchemaError("rules/AUD1-x.yaml: /id: bad"))
+    result = run_cli("rules")
+    assert result.code == EXIT_USAGE
+    assert result.err == "auditor: rule error: rules/AUD1-x.yaml: /id: bad\n"
+
+
+def test_other_auditor_errors_mean_incomplete(monkeypatch: pytest.MonkeyPatch) -> None:
+    _replace_rules_run(monkeypatch, AuditorError("somewhere: went wrong"))
+    result = run_cli("rules")
+    assert result.code == EXIT_INCOMPLETE
+    assert result.err == "auditor: somewhere: went wrong\n"
+
+
+def test_exception_group_with_other_errors_is_a_bug_and_propagates(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    group = ExceptionGroup("mixed", [RuleSchemaError("a.yaml: bad"), ValueError("bug")])
+    _replace_rules_run(monkeypatch, group)
+    with pytest.raises(ExceptionGroup) as info:
+        run_cli("rules")
+    assert info.value is group
+
+
+def test_unexpected_exceptions_propagate(monkeypatch: pytest.MonkeyPatch) -> None:
+    _replace_rules_run(monkeypatch, ValueError("a bug"))
+    with pytest.raises(ValueError, match="a bug"):
+        run_cli("rules")
+
+
+def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    _replace_rules_run(monkeypatch, KeyboardInterrupt())
+    result = run_cli("rules")
+    assert result.code == 130
+    assert result.err == "auditor: interrupted\n"
+
+
+def test_entry_point_exits_with_mains_code(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["auditor", "--version"])
+    with pytest.raises(SystemExit) as info:
+        entry_point()
+    assert info.value.code == EXIT_OK
+    assert capsys.readouterr().out.startswith("auditor ")
+    monkeypatch.setattr(sys, "argv", ["auditor", "rules", "show", "AUD000-nothing"])
+    with pytest.raises(SystemExit) as info:
+        entry_point()
+    assert info.value.code == EXIT_USAGE
+    assert "no rule 'AUD000-nothing'" in capsys.readouterr().err
