@@ -278,7 +278,7 @@ class ImportsCheck:
         allow = tuple(normalize_name(str(p)) for p in policy.get("never_unused", ()))
         used = usage.imported_distributions()
         own = _project_names(ctx)
-        is_dev = dev_path_matcher(policy.get("dev_paths", ()))
+        is_dev = dev_path_matcher([*policy.get("dev_paths", ()), *policy.get("vendored_paths", ())])
         for name, entry in sorted(declared.items()):
             if MAIN_GROUP not in entry.groups or name in used or name in own or name == "python":
                 continue

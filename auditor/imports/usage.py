@@ -13,7 +13,8 @@ file, the modules and packages beside it (a script importing its sibling ``helpe
 Python and pytest's rootdir insertion resolve it). Relative imports are always first-party.
 
 A file counts as development code (tests, docs, examples, repo tooling) when its path matches
-one of the imports policy's ``dev_paths`` globs.
+one of the imports policy's ``dev_paths`` globs, lies below a folder holding a conftest.py, or
+is vendored code (``vendored_paths``), whose imports are the vendored project's own.
 """
 
 from __future__ import annotations
@@ -394,7 +395,7 @@ def scan_usage(ctx: CheckContext) -> ImportUsage:
             *generated_module_names(ctx.root, pyprojects),
         ],
     )
-    is_dev = dev_path_matcher(policy.get("dev_paths", ()))
+    is_dev = dev_path_matcher([*policy.get("dev_paths", ()), *policy.get("vendored_paths", ())])
     if policy.get("conftest_folders_are_dev", True):
         is_dev = conftest_dev_matcher(discovery.python_files, is_dev)
     modules = classify_sites(

@@ -252,3 +252,16 @@ def test_unused_skips_declarations_of_manifests_inside_tests_and_docs(tmp_path: 
     inputs = (*ctx.inputs, *extra)
     ctx = dataclasses.replace(ctx, inputs=inputs, graph=build_graph(list(inputs)))
     assert _pairs(list(CHECK.run(ctx))) == {("AUD502", "rich")}
+
+
+def test_vendored_code_imports_are_the_vendored_projects_own(tmp_path: Path) -> None:
+    files = {
+        "pkg/__init__.py": "import requests\n",
+        "pkg/_vendor/platformdirs/android.py": "from jnius import autoclass\n",
+        "pkg/_vendor/vendor.txt": "",
+    }
+    findings = [(f.rule_id, f.package, f.severity) for f in _run(tmp_path, files, {})]
+    assert sorted(findings) == [
+        ("AUD501", "jnius", Severity.LOW),
+        ("AUD501", "requests", Severity.MEDIUM),
+    ]
