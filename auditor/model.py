@@ -207,6 +207,10 @@ class ParsedInput:
     includes: tuple[str, ...] = ()
     project_name: str | None = None
     notes: tuple[str, ...] = ()  # facts about the input worth telling people (not problems)
+    # Repo-relative requirements files this manifest reads its declared dependencies from
+    # (setup.py helpers, [tool.setuptools.dynamic], hatch-requirements-txt): their requirements
+    # are the library's metadata, not an application's.
+    metadata_files: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON form of the ``inputs`` array of the report."""

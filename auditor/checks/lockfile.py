@@ -96,10 +96,14 @@ class LockfileCheck:
         policy = layout.policy
         uncovered: dict[str, list[tuple[ParsedInput, list[Requirement]]]] = {}
         for item in layout.manifests:
+            if layout.feeds_metadata_of(item.path) is not None:
+                continue  # a library's metadata reads it: nothing to lock
             reqs = [
                 r
                 for r in counted_requirements(item)
-                if not policy.is_dev_group(r.group) and r.name not in _NOT_PACKAGES
+                if not policy.is_dev_group(r.group)
+                and r.name not in _NOT_PACKAGES
+                and layout.feeds_metadata_of(r.location.path) is None
             ]
             if not reqs or self._locked(layout, item, reqs):
                 continue

@@ -11,6 +11,11 @@ scope a library when it carries build metadata (a pyproject.toml with both ``[pr
 ``[build-system]``, a setup.py, or a setup.cfg with ``[options]``) and holds none of the
 ``application_markers`` files (app.py, manage.py, Dockerfile ...). Everything else is an
 application.
+
+Requirements files that a library's metadata reads (``setup.py`` opening
+``requirements/default.txt``, ``[tool.setuptools.dynamic]`` or hatch-requirements-txt; see
+``ParsedInput.metadata_files``) are that library's declared dependencies: their requirements are
+judged by ``library_require`` and they need no lockfile.
 """
 
 from __future__ import annotations
@@ -63,6 +68,7 @@ class PinPolicy:
     lockfile_covers_manifest: bool = True
     invalid_line_codes: frozenset[str] = frozenset()
     unreadable_value_codes: frozenset[str] = frozenset()
+    fold_per_file_codes: frozenset[str] = frozenset()
     incomplete_codes: frozenset[str] = frozenset()
     unpinned_exempt_codes: frozenset[str] = frozenset()
     full_sha_lengths: tuple[int, ...] = (40, 64)
@@ -114,6 +120,7 @@ class PinPolicy:
             lockfile_covers_manifest=bool(table.get("lockfile_covers_manifest", True)),
             invalid_line_codes=names("invalid_line_codes"),
             unreadable_value_codes=names("unreadable_value_codes"),
+            fold_per_file_codes=names("fold_per_file_codes"),
             incomplete_codes=names("incomplete_codes"),
             unpinned_exempt_codes=names("unpinned_exempt_codes"),
             full_sha_lengths=tuple(int(n) for n in lengths),
@@ -160,6 +167,8 @@ class ProjectLayout:
     library_scopes: frozenset[str] = frozenset()
     marker_scopes: frozenset[str] = frozenset()
     policy: PinPolicy = field(default_factory=PinPolicy)
+    # requirements file -> the library metadata (setup.py, pyproject.toml) that reads it
+    metadata_feeds: Mapping[str, str] = field(default_factory=dict)
 
     def covering_locks(self, path: str, *, real_only: bool = False) -> list[LockView]:
         """Return the locks that cover the file at `path` (nearest scope first)."""
@@ -181,9 +190,21 @@ class ProjectLayout:
             if name in lock.versions
         ]
 
-    def is_library_requirement(self, item: ParsedInput) -> bool:
-        """Whether `item` is library metadata (its requirements judged by library_require)."""
-        return item.path in self.library_inputs
+    def is_library_requirement(self, item: ParsedInput, req: Requirement | None = None) -> bool:
+        """Whether `item` (or the file `req` is written in) is library metadata.
+
+        Library metadata is judged by library_require: a setup.py, setup.cfg or pyproject.toml
+        with build metadata, and the requirements files such metadata reads.
+        """
+        return (
+            item.path in self.library_inputs
+            or item.path in self.metadata_feeds
+            or (req is not None and req.location.path in self.metadata_feeds)
+        )
+
+    def feeds_metadata_of(self, path: str) -> str | None:
+        """Return the library manifest whose metadata reads the requirements file `path`."""
+        return self.metadata_feeds.get(path)
 
     def is_application_scope(self, scope: str) -> bool:
         """Whether the scope is an application (needs a lockfile), by the policy heuristic."""
@@ -203,7 +224,7 @@ class ProjectLayout:
         """Return the pinning level required of `req`: exact, upper-bound, any or none."""
         if self.policy.is_dev_group(req.group):
             return self.policy.dev_require
-        if self.is_library_requirement(item):
+        if self.is_library_requirement(item, req):
             return self.policy.library_require
         return self.policy.require
 
@@ -324,9 +345,24 @@ def build_layout(ctx: CheckContext) -> ProjectLayout:
         if _is_library_metadata(ctx.root, item):
             library_inputs.add(item.path)
     layout.library_inputs = frozenset(library_inputs)
+    layout.metadata_feeds = _metadata_feeds(ctx.inputs, library_inputs)
     layout.library_scopes = frozenset(scope_of(p) for p in library_inputs)
     layout.marker_scopes = frozenset(_marker_scopes(ctx.root, layout.library_scopes, policy))
     return layout
+
+
+def _metadata_feeds(inputs: Iterable[ParsedInput], library_inputs: set[str]) -> dict[str, str]:
+    """Map each requirements file that library metadata reads to that metadata's path.
+
+    Files reached only through a ``-r`` include are kept too: the lines written in them are the
+    library's declarations whichever file includes them.
+    """
+    feeds: dict[str, str] = {}
+    for item in sorted(inputs, key=lambda i: i.path):
+        if item.path in library_inputs:
+            for path in item.metadata_files:
+                feeds.setdefault(path, item.path)
+    return feeds
 
 
 def _marker_scopes(root: Path, scopes: Iterable[str], policy: PinPolicy) -> set[str]:

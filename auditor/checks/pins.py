@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from auditor.checks.base import CheckContext
 from auditor.checks.pin_layout import (
+    PinPolicy,
     ProjectLayout,
     counted_requirements,
     is_manifest,
@@ -31,6 +32,7 @@ from auditor.checks.pin_specs import (
 from auditor.graph import query
 from auditor.model import (
     Finding,
+    InputIssue,
     InputKind,
     InputStatus,
     Location,
@@ -147,7 +149,7 @@ class PinsCheck:
                 key=req.group,
                 # A library leaves exact versions to its users; a missing lower bound still
                 # matters, but less than in an application that deploys what it declares.
-                severity=Severity.LOW if dev or layout.is_library_requirement(item) else None,
+                severity=Severity.LOW if dev or layout.is_library_requirement(item, req) else None,
             )
         elif spec and not covered and self._too_loose(spec, level):
             yield self._unbounded(ctx, item, req, level, known)
@@ -370,8 +372,17 @@ class PinsCheck:
     def _issue_findings(self, ctx: CheckContext, layout: ProjectLayout) -> Iterator[Finding]:
         policy = layout.policy
         for item in ctx.inputs:
+            folded: dict[str, list[InputIssue]] = {}
             for issue in item.issues:
                 code = issue.code.lower()
+                if code in policy.unreadable_value_codes and code in policy.fold_per_file_codes:
+                    folded.setdefault(code, []).append(issue)
+            for code, issues in folded.items():
+                yield self._folded_values(ctx, policy, item, code, issues)
+            for issue in item.issues:
+                code = issue.code.lower()
+                if code in folded:
+                    continue
                 evidence = {"code": issue.code, "line_text": issue.line_text, "input": item.path}
                 if code in policy.invalid_line_codes:
                     yield ctx.finding(
@@ -395,7 +406,52 @@ class PinsCheck:
                         key=f"{code}:{issue.line_text.strip()}",
                     )
 
+    @staticmethod
+    def _folded_values(
+        ctx: CheckContext,
+        policy: PinPolicy,
+        item: ParsedInput,
+        code: str,
+        issues: list[InputIssue],
+    ) -> Finding:
+        """One AUD111 finding for all the values of one code in a file (all lines listed)."""
+        if code in policy.incomplete_codes and ctx.enabled("AUD111"):
+            ctx.mark_incomplete(f"input:{item.path}", "; ".join(i.message for i in issues))
+        locations = sorted({issue.location for issue in issues}, key=lambda loc: loc.line or 0)
+        shown = "; ".join(issue.message for issue in issues[:_FOLD_SHOWN])
+        more = f"; and {len(issues) - _FOLD_SHOWN} more" if len(issues) > _FOLD_SHOWN else ""
+        reads = list(item.metadata_files)
+        read_note = ""
+        if reads and item.kind is InputKind.SETUP_PY:
+            listed = ", ".join(reads[:_FOLD_SHOWN])
+            rest = f" and {len(reads) - _FOLD_SHOWN} more" if len(reads) > _FOLD_SHOWN else ""
+            read_note = f" (it reads {listed}{rest}, audited separately)"
+        return ctx.finding(
+            "AUD111",
+            message=(
+                f"{item.path}: {len(issues)} value(s) could not be read{read_note}: {shown}{more}"
+            ),
+            locations=locations,
+            evidence={
+                "code": issues[0].code,
+                "input": item.path,
+                "count": len(issues),
+                "items": [
+                    {
+                        "line": issue.location.line,
+                        "message": issue.message,
+                        "line_text": issue.line_text,
+                    }
+                    for issue in issues
+                ],
+                "metadata_files": reads,
+            },
+            fix=_UNREADABLE_FIX.get(code, _UNREADABLE_DEFAULT),
+            key=code,
+        )
 
+
+_FOLD_SHOWN = 5  # how many of a folded finding's items its message quotes
 _UNREADABLE_DEFAULT = "Write the value out literally so tools can read it without running code."
 _UNREADABLE_FIX = {
     "dynamic-value": (

@@ -10,13 +10,19 @@ requirements of ``h`` under ``<g>``; cycles become ``include-cycle`` issues, unk
 ``[tool.uv.sources]`` entries set the URL of the matching requirements.
 
 Dependencies listed in ``[project] dynamic`` are reported as a ``dynamic-value`` issue (they
-are not in this file). A Poetry constraint with alternatives (``1.0 || 2.0``) keeps the
+are not in this file), unless a table points them at requirements files:
+``[tool.setuptools.dynamic] dependencies = {file = [...]}`` (and ``optional-dependencies``) or
+the hatch-requirements-txt plugin's ``[tool.hatch.metadata.hooks.requirements_txt]``
+(``files``/``filename`` and ``optional-dependencies``). Those files are audited on their own;
+they are recorded in ``ParsedInput.metadata_files`` and a note says where the field is read.
+A Poetry constraint with alternatives (``1.0 || 2.0``) keeps the
 requirement without a specifier and adds an ``unsupported-constraint`` issue.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 from pathlib import Path
 from typing import Any
 
@@ -142,10 +148,15 @@ def parse_pyproject_text(text: str, relpath: str) -> ParsedInput:
     col.add_strings(project.get("dependencies"), ("project", "dependencies"), MAIN_GROUP)
     for extra, values in _table(project.get("optional-dependencies")).items():
         col.add_strings(values, ("project", "optional-dependencies", extra), f"optional:{extra}")
+    fed = _metadata_file_tables(tool, relpath)
+    notes = [
+        f"[project] {field} is read from {', '.join(files)} ({table})"
+        for field, (table, files) in fed.items()
+    ]
     dynamic = project.get("dynamic")
     if isinstance(dynamic, list):
         for field in ("dependencies", "optional-dependencies"):
-            if field in dynamic:
+            if field in dynamic and field not in fed:
                 col.issue(
                     "dynamic-value",
                     f"[project] {field} is dynamic: could not read statically "
@@ -171,11 +182,69 @@ def parse_pyproject_text(text: str, relpath: str) -> ParsedInput:
         requirements=tuple(col.requirements),
         issues=tuple(col.issues),
         project_name=name if isinstance(name, str) else None,
+        notes=tuple(notes),
+        metadata_files=tuple(sorted({f for _table, files in fed.values() for f in files})),
     )
 
 
 def _table(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+# -- requirements files that feed [project] metadata -------------------------------------------
+
+
+def _file_list(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _metadata_file_tables(tool: dict[str, Any], relpath: str) -> dict[str, tuple[str, list[str]]]:
+    """Map ``dependencies``/``optional-dependencies`` to (table, repo-relative files)."""
+    folder = posixpath.dirname(relpath)
+
+    def rel(paths: list[str]) -> list[str]:
+        out = []
+        for path in paths:
+            joined = posixpath.normpath(posixpath.join(folder, path.strip().replace("\\", "/")))
+            if joined and not joined.startswith(("../", "/")) and joined != "..":
+                out.append(joined)
+        return out
+
+    fed: dict[str, tuple[str, list[str]]] = {}
+    dynamic = _table(_table(tool.get("setuptools")).get("dynamic"))
+    table = "[tool.setuptools.dynamic]"
+    deps = rel(_file_list(_table(dynamic.get("dependencies")).get("file")))
+    if deps:
+        fed["dependencies"] = (table, deps)
+    extras = [
+        f
+        for spec in _table(dynamic.get("optional-dependencies")).values()
+        for f in rel(_file_list(_table(spec).get("file")))
+    ]
+    if extras:
+        fed["optional-dependencies"] = (table, extras)
+
+    hook = _table(
+        _table(_table(_table(tool.get("hatch")).get("metadata")).get("hooks")).get(
+            "requirements_txt"
+        )
+    )
+    table = "[tool.hatch.metadata.hooks.requirements_txt]"
+    deps = rel(_file_list(hook.get("files")) + _file_list(hook.get("filename")))
+    if deps:
+        fed.setdefault("dependencies", (table, deps))
+    extras = [
+        f
+        for files in _table(hook.get("optional-dependencies")).values()
+        for f in rel(_file_list(files))
+    ]
+    if extras:
+        fed.setdefault("optional-dependencies", (table, extras))
+    return fed
 
 
 # -- PEP 735 -----------------------------------------------------------------------------

@@ -9,11 +9,21 @@ function call, a comprehension, ``**kwargs``, a variable rebound or shrunk) beco
 ``dynamic-value`` issue "could not read statically" at its line.
 Groups: install_requires -> ``main``, extras_require keys -> ``optional:<extra>``,
 tests_require -> ``dev``.
+
+Many libraries keep their dependencies in requirements files that setup.py reads
+(``open("requirements.txt")``, ``_reqs("default.txt")``, ``read_req_file("install")`` with
+``os.path.join("requirements", f"{name}.txt")``). Such files are found statically: string
+literals passed to calls in setup.py (and the strings a comprehension feeds to such a call)
+that name an existing requirements file next to setup.py or in its ``requirements/`` style
+folder, either by relative path, by file name, or by stem when every folder on the way is named
+by a literal too. They are recorded in ``ParsedInput.metadata_files``.
 """
 
 from __future__ import annotations
 
 import ast
+import posixpath
+from collections.abc import Iterator
 from pathlib import Path
 
 from auditor.errors import ParseError
@@ -55,6 +65,7 @@ class SetupPySource:
             requirements=tuple(reader.requirements),
             issues=tuple(reader.issues),
             project_name=reader.project_name,
+            metadata_files=read_requirements_files(tree, root, relpath),
         )
 
 
@@ -220,3 +231,148 @@ class _Reader:
                 self.requirements.append(parsed)
             else:
                 self.issues.append(parsed)
+
+
+# -- requirements files read by setup.py ---------------------------------------------------
+
+# Folders whose files belong to the project next to them (as in discovery and the pin layout).
+_REQUIREMENTS_DIRS = frozenset({"requirements", "requirements.d", "reqs", "requires"})
+_REQUIREMENTS_EXTS = (".txt", ".in", ".pip")
+_MAX_DEPTH = 3
+
+
+def read_requirements_files(tree: ast.Module, root: Path, relpath: str) -> tuple[str, ...]:
+    """Return the repo-relative requirements files setup.py reads its dependencies from.
+
+    Only files that exist are returned; nothing is executed (see the module docstring).
+    """
+    strings = _call_strings(tree)
+    if not strings:
+        return ()
+    parts = {part for text in strings for part in text.split("/") if part}
+    folder = posixpath.dirname(relpath)
+    found = [
+        posixpath.join(folder, rel) if folder else rel
+        for rel in _candidate_files(root / folder if folder else root)
+        if _names_file(rel, strings, parts)
+    ]
+    return tuple(sorted(found))
+
+
+def _names_file(rel: str, strings: set[str], parts: set[str]) -> bool:
+    """Whether the literals name `rel` (a path relative to setup.py's folder)."""
+    if rel in strings:
+        return True
+    *folders, name = rel.split("/")
+    stem = posixpath.splitext(name)[0]
+    for text in strings:
+        pieces = [p for p in text.split("/") if p]
+        if not pieces or len(pieces) > len(folders) + 1:
+            continue
+        tail = rel.split("/")[-len(pieces) :]
+        named = pieces == tail or (pieces[:-1] == tail[:-1] and pieces[-1] == stem and folders)
+        if not named:
+            continue
+        rest = folders[: len(folders) - (len(pieces) - 1)]
+        if all(folder in parts for folder in rest):
+            return True
+    return False
+
+
+def _candidate_files(base: Path) -> Iterator[str]:
+    """Requirements-like files in `base` and below its ``requirements/`` style folders."""
+    try:
+        children = sorted(base.iterdir())
+    except OSError:
+        return
+    for child in children:
+        if child.is_file() and child.name.lower().endswith(_REQUIREMENTS_EXTS):
+            yield child.name
+        elif child.is_dir() and not child.is_symlink() and child.name in _REQUIREMENTS_DIRS:
+            yield from (f"{child.name}/{rel}" for rel in _walk(child, _MAX_DEPTH))
+
+
+def _walk(folder: Path, depth: int) -> Iterator[str]:
+    try:
+        children = sorted(folder.iterdir())
+    except OSError:
+        return
+    for child in children:
+        if child.is_symlink():
+            continue
+        if child.is_file() and child.name.lower().endswith(_REQUIREMENTS_EXTS):
+            yield child.name
+        elif child.is_dir() and depth > 1:
+            yield from (f"{child.name}/{rel}" for rel in _walk(child, depth - 1))
+
+
+def _call_strings(tree: ast.Module) -> set[str]:
+    """String values passed to calls other than setup() (and pathlib ``/`` operands)."""
+    loops = _loop_values(tree)
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and not _is_setup(node.func):
+            for arg in (*node.args, *(k.value for k in node.keywords)):
+                out.update(_strings(arg, loops))
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            out.update(_strings(node.right, loops))
+    return {_clean_path(text) for text in out if text.strip()}
+
+
+def _clean_path(text: str) -> str:
+    text = text.strip().replace("\\", "/")
+    while text.startswith("./"):
+        text = text[2:]
+    return text
+
+
+def _strings(node: ast.expr, loops: dict[str, set[str]], depth: int = 0) -> set[str]:
+    """Possible string values of an argument expression (literal parts only)."""
+    if depth > 8:
+        return set()
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.Name):
+        return set(loops.get(node.id, ()))
+    if isinstance(node, ast.JoinedStr):
+        return {
+            v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+        }
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left = _strings(node.left, loops, depth + 1)
+        right = _strings(node.right, loops, depth + 1)
+        if left and right:
+            return {a + b for a in left for b in right} | left | right
+        return left | right
+    if isinstance(node, ast.Starred):
+        return _strings(node.value, loops, depth + 1)
+    return set()
+
+
+def _loop_values(tree: ast.Module) -> dict[str, set[str]]:
+    """Loop and comprehension variables bound to string literals (``for x in EXTENSIONS``)."""
+    collections: dict[str, ast.expr] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+            if isinstance(target, ast.Name):
+                collections[target.id] = stmt.value
+    out: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.comprehension | ast.For):
+            continue
+        target, source = node.target, node.iter
+        if isinstance(target, ast.Name):
+            if isinstance(source, ast.Name):
+                source = collections.get(source.id, source)
+            if isinstance(source, ast.Call) and source.args:  # sorted(X), set(X), tuple(X)
+                first = source.args[0]
+                source = collections.get(first.id, first) if isinstance(first, ast.Name) else first
+            if isinstance(source, ast.List | ast.Tuple | ast.Set):
+                values = {
+                    e.value
+                    for e in source.elts
+                    if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                }
+                out.setdefault(target.id, set()).update(values)
+    return out
