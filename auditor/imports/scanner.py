@@ -17,10 +17,16 @@ sys.version_info[0] < 3:`` / ``if sys.version_info < (3,):`` (and the ``else`` o
 forms), where compatibility code imports ``urllib2`` or ``StringIO``. Only comparisons decided
 by the major version alone count; ``sys.version_info < (3, 11)`` is left alone.
 
+A file (or notebook cell) that ``ast`` rejects with a SyntaxError -- typically newer syntax
+than the running interpreter knows (PEP 695, PEP 701, PEP 750) -- is read again by a
+conservative line-based fallback (`fallback_statements`): its import sites are kept, flagged
+``approximate``, and the file is still listed among the scan errors with a note saying how
+many imports were recovered. Files with NUL bytes or an undecodable encoding get no fallback.
+
 Symbols are tracked per file without scoping (a name bound by an import anywhere in the file is
 followed everywhere in it): cheap, and a superset of what the code really uses.
 
-Results are cached by the sha256 of each file's bytes (namespace ``imports:v1`` of the shared
+Results are cached by the sha256 of each file's bytes (namespace ``imports:v2`` of the shared
 cache, read and written in batches), so a warm re-scan parses only the files that changed. Cold
 scans of many files run in a process pool, in chunks; small scans stay serial because starting
 workers costs more than it saves.
@@ -32,10 +38,12 @@ import ast
 import contextlib
 import gc
 import hashlib
+import io
 import json
 import logging
 import os
 import re
+import tokenize
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -48,9 +56,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CACHE_NAMESPACE = "imports:v1"
+CACHE_NAMESPACE = "imports:v2"
 # Bump when the shape or meaning of a cached record changes (it is part of every cache key).
-SCANNER_VERSION = "4"
+SCANNER_VERSION = "5"
 # Below this many files to parse, a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 400
 _CHUNK = 250
@@ -60,6 +68,7 @@ _OPTIONAL = 2
 _DYNAMIC = 4
 _RELATIVE = 8
 _STAR = 16
+_APPROX = 32
 
 # ``name.attr.attr``: a dotted chain not preceded by a dot or identifier character.
 _CHAIN = re.compile(rb"(?<![\w.])([A-Za-z_]\w*)((?:[ \t]*\.[ \t]*[A-Za-z_]\w*)+)")
@@ -74,6 +83,8 @@ class ImportSite:
     ``.models``); `top` its first component (empty for ``from . import x``). `symbols` are
     fully qualified names used from the module. `line` is 1-based; in a notebook it counts the
     lines of the code cells joined in order, and `cell` is the 0-based index of the code cell.
+    `approximate` is set when the file did not parse and the site was read by the line-based
+    fallback (see `fallback_statements`).
     """
 
     module: str
@@ -87,19 +98,28 @@ class ImportSite:
     relative: bool = False
     star: bool = False
     cell: int | None = None
+    approximate: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScanError:
-    """A file that could not be scanned (syntax error, bad encoding, NUL bytes, unreadable)."""
+    """A file that could not be scanned (syntax error, bad encoding, NUL bytes, unreadable).
+
+    `recovered` counts the import sites the line-based fallback still read from a file with a
+    syntax error (they are in the scan result, flagged approximate); the message says so too.
+    """
 
     path: str
     line: int | None
     message: str
+    recovered: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON form used in the report's ``import_errors`` section."""
-        return {"path": self.path, "line": self.line, "message": self.message}
+        data: dict[str, Any] = {"path": self.path, "line": self.line, "message": self.message}
+        if self.recovered:
+            data["recovered_imports"] = self.recovered
+        return data
 
 
 @dataclass(slots=True)
@@ -359,6 +379,386 @@ def _error_line(exc: SyntaxError) -> int | None:
     return exc.lineno if isinstance(exc.lineno, int) else None
 
 
+# --- the line-based fallback for syntax this interpreter does not know -----------------------
+#
+# A file written for a newer Python (PEP 695 ``type X = ...`` / ``def f[T]()``, PEP 701 nested
+# f-strings, PEP 750 t-strings, ...) fails ``ast.parse`` on an older interpreter. Its imports
+# are then read by a small lexer instead: strings (triple-quoted, prefixed, f-strings with
+# nested replacement fields) are blanked and comments dropped, physical lines are joined into
+# logical lines (brackets and backslash continuations), and each statement that starts with
+# ``import`` or ``from`` is read with a regex. Block headers are tracked by indentation, so
+# ``if TYPE_CHECKING:`` bodies are type-only, ``try`` blocks whose ``except`` clauses catch
+# ImportError are optional, and dead Python 2 branches are skipped, as in the AST walk. Header
+# conditions and ``except`` types are still parsed with `ast` (they are old syntax). Dynamic
+# ``import_module("x")`` calls are not recovered.
+
+_STRING_PREFIXES = frozenset(
+    p
+    for base in ("r", "u", "b", "f", "t", "br", "rb", "fr", "rf", "tr", "rt")
+    for p in {base, base.upper(), base.capitalize(), base[::-1].capitalize()}
+)
+_FORMAT_PREFIX_LETTERS = frozenset("fFtT")
+_WORD = re.compile(r"\w+")
+_CODE_PLAIN = re.compile(r"[^\w\s'\"#\\()\[\]{}]+| +")
+_STRING_STOP = re.compile(r"[\\\n'\"]")
+_FSTRING_STOP = re.compile(r"[\\\n'\"{]")
+_NAME = r"[^\W\d]\w*"
+_DOTTED = rf"{_NAME}(?:\s*\.\s*{_NAME})*"
+_IMPORT_STMT = re.compile(r"import\b\s*(.*)", re.DOTALL)
+_FROM_STMT = re.compile(rf"from\b\s*((?:\.\s*)*)({_DOTTED})?\s*\bimport\b\s*(.*)", re.DOTALL)
+_ALIAS = re.compile(rf"({_DOTTED})(?:\s+as\s+({_NAME}))?")
+_FROM_ALIAS = re.compile(rf"(\*|{_NAME})(?:\s+as\s+({_NAME}))?")
+_HEADER = re.compile(
+    r"(if|elif|else|try|except|finally|while|for|with|def|class|match|case"
+    r"|async\s+(?:def|for|with))\b\*?"
+)
+# Inside brackets in valid code, a line never starts with these; in a file with an unclosed
+# bracket they end the runaway logical line (error recovery, so one typo does not hide the rest).
+_STATEMENT_START = re.compile(
+    rf"[ \t\f]*(?:import\s+{_NAME}|from\s+[.\w][.\w \t]*\simport\b|from\s*\.+\s*import\b"
+    rf"|(?:async\s+)?def\s+{_NAME}\s*[(\[]|class\s+{_NAME}\s*[(:\[])"
+)
+_AS_NAME = re.compile(rf"\s+as\s+{_NAME}\s*$")
+
+
+def _skip_string(text: str, i: int, formatted: bool) -> int:
+    """Return the index just past the string literal whose opening quote is at `i`.
+
+    An unterminated single-quoted string ends at its line's end; an unterminated triple-quoted
+    one swallows the rest of the file (so nothing inside it is read as an import).
+    """
+    quote = text[i]
+    delim = quote * 3 if text.startswith(quote * 3, i) else quote
+    i += len(delim)
+    stop = _FSTRING_STOP if formatted else _STRING_STOP
+    n = len(text)
+    while True:
+        found = stop.search(text, i)
+        if found is None:
+            return n
+        i = found.start()
+        char = text[i]
+        if char == "\\":
+            i += 2
+        elif char == "\n":
+            if len(delim) == 1:
+                return i
+            i += 1
+        elif char == "{":
+            i = i + 2 if text.startswith("{{", i) else _skip_field(text, i + 1)
+        elif text.startswith(delim, i):
+            return i + len(delim)
+        else:
+            i += 1
+
+
+def _skip_field(text: str, i: int) -> int:
+    """Return the index just past the ``}`` closing an f-string replacement field at `i`."""
+    depth = 0
+    n = len(text)
+    while i < n:
+        char = text[i]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            if depth == 0:
+                return i + 1
+            depth -= 1
+        elif char in "'\"":
+            i = _skip_string(text, i, formatted=False)
+            continue
+        elif char == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif char == ":" and depth == 0:
+            return _skip_format_spec(text, i + 1)
+        elif char == "_" or char.isalpha():
+            word = _WORD.match(text, i)
+            end = word.end() if word else i + 1
+            if end < n and text[end] in "'\"" and text[i:end] in _STRING_PREFIXES:
+                formatted = not _FORMAT_PREFIX_LETTERS.isdisjoint(text[i:end])
+                i = _skip_string(text, end, formatted)
+            else:
+                i = end
+            continue
+        i += 1
+    return n
+
+
+def _skip_format_spec(text: str, i: int) -> int:
+    """Skip a format spec (literal text with nested fields) up to the field's closing ``}``."""
+    n = len(text)
+    while i < n:
+        char = text[i]
+        if char == "{":
+            i = _skip_field(text, i + 1)
+            continue
+        if char == "}":
+            return i + 1
+        if char in "'\"\n":
+            return i  # the string ends here: leave its quote (or newline) to the caller
+        i += 1
+    return n
+
+
+def logical_lines(text: str) -> list[tuple[int, int, str]]:
+    """Split source text into logical lines: ``(first line, indent column, code)``.
+
+    String literals become ``""`` and comments are dropped, so the code holds no text that
+    could look like an import; bracketed and backslash-continued lines are joined.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    out: list[tuple[int, int, str]] = []
+    buf: list[str] = []
+    depth = 0
+    line = 1
+    start = 1
+    indent = 0
+    i = 0
+    n = len(text)
+    while i < n:
+        char = text[i]
+        if char == "\n":
+            line += 1
+            i += 1
+            if depth and _STATEMENT_START.match(text, i):
+                depth = 0
+            if depth == 0:
+                if buf:
+                    out.append((start, indent, " ".join("".join(buf).split())))
+                    buf = []
+            elif buf:
+                buf.append(" ")
+            continue
+        if char in " \t\f":
+            i += 1
+            if buf:
+                buf.append(" ")
+            continue
+        if char == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        if char == "\\":
+            if text.startswith("\n", i + 1):
+                line += 1
+                i += 2
+                if buf:
+                    buf.append(" ")
+                continue
+            i += 1
+            continue
+        if not buf:
+            start = line
+            bol = text.rfind("\n", 0, i) + 1
+            indent = len(text[bol:i].expandtabs(8))
+        if char in "'\"":
+            end = _skip_string(text, i, formatted=False)
+            line += text.count("\n", i, end)
+            buf.append('""')
+            i = end
+        elif char == "_" or char.isalnum():
+            word = _WORD.match(text, i)
+            end = word.end() if word else i + 1
+            if end < n and text[end] in "'\"" and text[i:end] in _STRING_PREFIXES:
+                formatted = not _FORMAT_PREFIX_LETTERS.isdisjoint(text[i:end])
+                stop = _skip_string(text, end, formatted)
+                line += text.count("\n", end, stop)
+                buf.append('""')
+                i = stop
+            else:
+                buf.append(text[i:end])
+                i = end
+        elif char in "([{":
+            depth += 1
+            buf.append(char)
+            i += 1
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+            buf.append(char)
+            i += 1
+        else:
+            plain = _CODE_PLAIN.match(text, i)
+            end = plain.end() if plain else i + 1
+            buf.append(text[i:end])
+            i = end
+    if buf:
+        out.append((start, indent, " ".join("".join(buf).split())))
+    return out
+
+
+def _split_top(code: str, sep: str) -> list[str]:
+    """Split blanked code on `sep` outside brackets (``:`` skips walrus ``:=``)."""
+    parts: list[str] = []
+    depth = 0
+    last = 0
+    for index, char in enumerate(code):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+        elif char == sep and depth == 0 and not (sep == ":" and code[index + 1 : index + 2] == "="):
+            parts.append(code[last:index])
+            last = index + 1
+            if sep == ":":
+                break
+    parts.append(code[last:])
+    return parts
+
+
+def _expression(source: str) -> ast.expr | None:
+    try:
+        return ast.parse(source.strip(), mode="eval").body
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _except_catches(header: str) -> bool:
+    """Whether an ``except ...`` header (blanked code, no colon) catches ImportError."""
+    kind = _AS_NAME.sub("", header.removeprefix("except").lstrip("*")).strip()
+    if not kind:
+        return True
+    parsed = _expression(kind)
+    if parsed is None:
+        return False
+    return _catches_import_error([ast.ExceptHandler(type=parsed, name=None, body=[])])
+
+
+def _import_nodes(statement: str, line: int) -> list[ast.Import | ast.ImportFrom]:
+    """Read one ``import ...`` or ``from ... import ...`` statement (blanked code)."""
+    found = _FROM_STMT.fullmatch(statement)
+    if found is not None:
+        dots, module, names = found.groups()
+        names = names.strip()
+        if names.startswith("(") and names.endswith(")"):
+            names = names[1:-1]
+        aliases = []
+        for part in names.split(","):
+            alias = _FROM_ALIAS.fullmatch(part.strip())
+            if alias is not None:
+                aliases.append(ast.alias(name=alias.group(1), asname=alias.group(2)))
+        if not aliases:
+            return []
+        dotted = re.sub(r"\s+", "", module) if module else None
+        level = dots.count(".")
+        return [ast.ImportFrom(module=dotted, names=aliases, level=level, lineno=line)]
+    found = _IMPORT_STMT.fullmatch(statement)
+    if found is None:
+        return []
+    nodes: list[ast.Import | ast.ImportFrom] = []
+    for part in found.group(1).split(","):
+        alias = _ALIAS.fullmatch(part.strip())
+        if alias is not None:
+            name = re.sub(r"\s+", "", alias.group(1))
+            nodes.append(
+                ast.Import(names=[ast.alias(name=name, asname=alias.group(2))], lineno=line)
+            )
+    return nodes
+
+
+def _try_catches(lines: list[tuple[int, int, str]], index: int, indent: int) -> bool:
+    """Whether the ``try`` on logical line `index` has an ``except`` catching ImportError."""
+    catches = False
+    for _line, other_indent, code in lines[index + 1 :]:
+        if other_indent > indent:
+            continue
+        if other_indent < indent:
+            break
+        head = _HEADER.match(code)
+        word = head.group(1) if head else ""
+        if word != "except":
+            break
+        catches = catches or _except_catches(_split_top(code, ":")[0])
+    return catches
+
+
+@dataclass(slots=True)
+class _Block:
+    indent: int
+    flags: int
+    skip: bool
+
+
+def fallback_statements(text: str) -> list[tuple[ast.Import | ast.ImportFrom, int]]:
+    """Recover the import statements of source that `ast` cannot parse, with their flags.
+
+    Returns synthetic ``ast.Import`` / ``ast.ImportFrom`` nodes (``lineno`` set) and the
+    type-only / optional flags of the blocks they sit in.
+    """
+    lines = logical_lines(text)
+    found: list[tuple[ast.Import | ast.ImportFrom, int]] = []
+    blocks: list[_Block] = []
+    # Per indentation, the last compound header there: ("if", whether its chain had a branch
+    # always true on Python 3) or ("try", whether it catches ImportError); else (word, False).
+    last: dict[int, tuple[str, bool]] = {}
+    for index, (line, indent, code) in enumerate(lines):
+        while blocks and blocks[-1].indent >= indent:
+            blocks.pop()
+        flags = blocks[-1].flags if blocks else 0
+        skip = bool(blocks) and blocks[-1].skip
+        head = _HEADER.match(code)
+        parts = _split_top(code, ":") if head else [code]
+        if head is not None and len(parts) == 2:
+            header, body = parts
+            word = head.group(1)
+            if word in ("if", "elif"):
+                chain_true = word == "elif" and last.get(indent) == ("if", True)
+                test = _expression(header[len(word) :])
+                truth = None if test is None else python3_truth(test)
+                if test is not None and _is_type_checking(test):
+                    flags |= _TYPE_ONLY
+                skip = skip or chain_true or truth is False
+                last[indent] = ("if", chain_true or truth is True)
+            elif word == "else":
+                skip = skip or last.get(indent) == ("if", True)
+            elif word == "try":
+                catches = _try_catches(lines, index, indent)
+                flags |= _OPTIONAL if catches else 0
+                last[indent] = ("try", catches)
+            elif word == "except":
+                flags |= _OPTIONAL if last.get(indent) == ("try", True) else 0
+            elif word != "finally":
+                last[indent] = (word, False)
+            blocks.append(_Block(indent, flags, skip))
+            code = body
+        if skip:
+            continue
+        for statement in _split_top(code, ";"):
+            statement = statement.strip()
+            if statement.startswith(("import", "from")):
+                found.extend((node, flags) for node in _import_nodes(statement, line))
+    return found
+
+
+def recover_imports(text: str) -> list[list[Any]]:
+    """Return import records (the cache form) read by the line-based fallback from `text`.
+
+    Every record is flagged approximate; symbols come from attribute chains as usual.
+    """
+    collector = _Collector()
+    for node, flags in fallback_statements(text):
+        collector.statement(node, flags | _APPROX)
+    if collector.bindings:
+        collector.attribute_chains(text.encode("utf-8"))
+    for record in collector.records:
+        record[3] = sorted(set(record[3]))
+    return collector.records
+
+
+def _decoded(data: bytes) -> str | None:
+    """Decode Python source bytes as the compiler would (BOM, PEP 263 cookie); None if not."""
+    try:
+        encoding, _lines = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        return None
+
+
+def _fallback_note(count: int) -> str:
+    return f"{count} import(s) recovered by the line-based fallback (approximate)"
+
+
 def parse_python(data: bytes) -> dict[str, Any]:
     """Parse one Python file's bytes; return ``{"imports": [...]}`` or ``{"error": ...}``.
 
@@ -370,7 +770,14 @@ def parse_python(data: bytes) -> dict[str, Any]:
     try:
         tree = ast.parse(data, type_comments=False)
     except SyntaxError as exc:
-        return {"error": f"syntax error: {exc.msg}", "line": _error_line(exc)}
+        failed: dict[str, Any] = {"error": f"syntax error: {exc.msg}", "line": _error_line(exc)}
+        text = _decoded(data)  # undecodable source (also a SyntaxError) gets no fallback
+        records = recover_imports(text) if text is not None else []
+        if records:
+            failed["error"] += f"; {_fallback_note(len(records))}"
+            failed["imports"] = records
+            failed["recovered"] = len(records)
+        return failed
     except (ValueError, UnicodeDecodeError, LookupError) as exc:
         return {"error": f"cannot decode: {exc}", "line": None}
     return {"imports": _records_for_tree(tree, data)}
@@ -413,13 +820,24 @@ def parse_notebook(data: bytes) -> dict[str, Any]:
     # and used in another still yields its symbols.
     collector = _Collector()
     problems: list[str] = []
+    recovered_counts: list[int] = []
     parsed_code: list[str] = []
     offset = 0
     for index, code in enumerate(cells):
         try:
             tree = ast.parse(code)
         except SyntaxError as exc:
-            problems.append(f"code cell {index}: syntax error: {exc.msg}")
+            first = len(collector.records)
+            for node, flags in fallback_statements(code):
+                collector.statement(node, flags | _APPROX)
+            recovered = collector.records[first:]
+            for record in recovered:
+                record[1] += offset
+                record.append(index)
+            note = f"; {_fallback_note(len(recovered))}" if recovered else ""
+            problems.append(f"code cell {index}: syntax error: {exc.msg}{note}")
+            recovered_counts.append(len(recovered))
+            parsed_code.append(code)
         else:
             first = len(collector.records)
             collector.statements(tree.body, 0)
@@ -437,6 +855,8 @@ def parse_notebook(data: bytes) -> dict[str, Any]:
     result: dict[str, Any] = {"imports": collector.records}
     if problems:
         result["cell_errors"] = problems
+        if any(recovered_counts):
+            result["cell_recovered"] = recovered_counts
     return result
 
 
@@ -485,11 +905,19 @@ def _parse_one(root: str, relpath: str, out: list[tuple[str, str, dict[str, Any]
 def _sites(relpath: str, parsed: dict[str, Any], result: ScanResult) -> None:
     if "error" in parsed:
         result.errors.append(
-            ScanError(path=relpath, line=parsed.get("line"), message=parsed["error"])
+            ScanError(
+                path=relpath,
+                line=parsed.get("line"),
+                message=parsed["error"],
+                recovered=parsed.get("recovered", 0),
+            )
         )
-        return
-    for problem in parsed.get("cell_errors", ()):
-        result.errors.append(ScanError(path=relpath, line=None, message=problem))
+        if "imports" not in parsed:  # the fallback recovered nothing
+            return
+    problems = parsed.get("cell_errors", ())
+    counts = parsed.get("cell_recovered") or [0] * len(problems)
+    for problem, count in zip(problems, counts, strict=True):
+        result.errors.append(ScanError(path=relpath, line=None, message=problem, recovered=count))
     append = result.sites.append
     for record in parsed["imports"]:
         module, line, flags, symbols = record[0], record[1], record[2], record[3]
@@ -519,6 +947,7 @@ def _sites(relpath: str, parsed: dict[str, Any], result: ScanResult) -> None:
                 relative=relative,
                 star=bool(flags & _STAR),
                 cell=record[4] if len(record) > 4 else None,
+                approximate=bool(flags & _APPROX),
             )
         )
 
@@ -607,7 +1036,10 @@ def scan_files(
         elif relpath in digests:
             _sites(relpath, known[digests[relpath]], result)
     for error in result.errors:
-        log.warning("%s: imports not scanned: %s", error.path, error.message)
+        if error.recovered:
+            log.warning("%s: imports read approximately: %s", error.path, error.message)
+        else:
+            log.warning("%s: imports not scanned: %s", error.path, error.message)
     return result
 
 
@@ -617,8 +1049,11 @@ __all__ = [
     "ScanError",
     "ScanResult",
     "default_workers",
+    "fallback_statements",
+    "logical_lines",
     "notebook_code",
     "parse_notebook",
     "parse_python",
+    "recover_imports",
     "scan_files",
 ]
