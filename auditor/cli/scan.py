@@ -34,6 +34,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("--show-graph", action="store_true",
                         help="console format: also print the dependency tree")  # fmt: skip
+    parser.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="report only: exit 0 even with findings or gaps (usage errors still exit 2)",
+    )
     add_workflow_options(parser)
     # pre-commit appends the staged file names after any hook args: take them as positionals.
     parser.add_argument("files", nargs="*", type=Path, help=argparse.SUPPRESS)
@@ -95,8 +100,7 @@ def summary_line(result: AuditResult) -> str:
 def run(args: argparse.Namespace, streams: Streams) -> int:
     """Run the scan, write the report, return the gate's exit code."""
     from auditor.cli.progress import progress_for
-    from auditor.pipeline import exit_code, run_audit
-    from auditor.report.base import OutputFormat
+    from auditor.pipeline import run_audit
 
     _positional_files(args)
     config = config_from_args(args)
@@ -106,6 +110,15 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     with progress_for(streams.err) as progress:
         result = run_audit(config, progress=progress)
     result = apply_workflow(args, config.root, result, baseline)
+    code = _render(args, streams, config, result)
+    return 0 if getattr(args, "exit_zero", False) else code
+
+
+def _render(args: argparse.Namespace, streams: Streams, config: Config, result: AuditResult) -> int:
+    """Write the report(s) and return the gate's exit code."""
+    from auditor.pipeline import exit_code
+    from auditor.report.base import OutputFormat
+
     if getattr(args, "output_dir", None) is not None:
         from auditor.report.bundle import write_bundle
 

@@ -33,3 +33,14 @@ def test_empty_repo_says_so(tmp_path: Path) -> None:
     assert data["schema_version"] == 1
     assert data["inputs"] == []
     assert any("no Python dependency inputs" in note for note in data["notes"])
+
+
+def test_exit_zero_reports_but_never_fails(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("flask\n")
+    gated = run_cli("scan", str(tmp_path), "--offline", "--fail-on", "low", "--enable", "AUD101")
+    assert gated.code == 1
+    report = run_cli(
+        "scan", str(tmp_path), "--offline", "--fail-on", "low", "--enable", "AUD101", "--exit-zero"
+    )
+    assert report.code == 0
+    assert "AUD101" in report.out
