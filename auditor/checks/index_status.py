@@ -22,7 +22,6 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from auditor.checks.base import CheckContext
-from auditor.config import load_policy_defaults
 from auditor.errors import ConfigError
 from auditor.graph import query
 from auditor.index.client import index_lookups
@@ -81,22 +80,6 @@ class IndexPolicy:
                 text.get("max_reason_chars", 300), f"{where}.text.max_reason_chars"
             ),
         )
-
-
-def index_policy_table(configured: Mapping[str, Any]) -> dict[str, Any]:
-    """Overlay the configured ``index`` table on the shipped one, one sub-table at a time.
-
-    The configuration merges policy files table by table, so a project that sets one key of
-    ``[tool.auditor.policy.index.stale]`` would otherwise drop the shipped keys beside it.
-    """
-    merged: dict[str, Any] = {}
-    for source in (load_policy_defaults().get("index", {}), configured):
-        for key, value in source.items():
-            if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
-                merged[key] = {**merged[key], **value}
-            else:
-                merged[key] = dict(value) if isinstance(value, Mapping) else value
-    return merged
 
 
 def _severity(value: Any, where: str) -> Severity:
@@ -169,7 +152,7 @@ class IndexStatusCheck:
         """Look every index package up once and report status, yanks and stale pins."""
         if not any(ctx.enabled(rule) for rule in _RULES):
             return []
-        policy = IndexPolicy.from_policy(index_policy_table(ctx.config.policy_section("index")))
+        policy = IndexPolicy.from_policy(ctx.config.policy_section("index"))
         uses = used_versions(ctx)
         names = set(index_names(ctx)) if ctx.enabled(STATUS_RULE) else set()
         if ctx.enabled(YANKED_RULE) or ctx.enabled(STALE_RULE):

@@ -12,7 +12,6 @@ from auditor.checks.base import CheckContext
 from auditor.checks.index_status import (
     CHECK,
     IndexPolicy,
-    index_policy_table,
     newest_release,
     next_good_release,
     quote_index_text,
@@ -157,8 +156,9 @@ def test_quote_index_text() -> None:
     assert quote_index_text(None, 10) == ""
 
 
-def test_policy_table_merges_per_subtable() -> None:
-    table = index_policy_table({"stale": {"stale_pin_days": 30}})
+def test_policy_table_merges_per_subtable(tmp_path: Path) -> None:
+    (tmp_path / ".auditor.toml").write_text("[policy.index.stale]\nstale_pin_days = 30\n")
+    table = load_config(tmp_path, env={}).policy_section("index")
     policy = IndexPolicy.from_policy(table)
     assert policy.stale_pin_days == 30
     assert policy.stale_major_versions == 2  # shipped value kept beside the override
