@@ -347,7 +347,7 @@ def _poetry_dependency(
                     )
                 )
         marker = _poetry_marker(table)
-        url = _poetry_url(table)
+        url = _source_url(table)
         extras = table.get("extras")
         for each in groups:
             col.requirements.append(
@@ -394,7 +394,8 @@ def _poetry_marker(table: dict[str, Any]) -> str | None:
         return text
 
 
-def _poetry_url(table: dict[str, Any]) -> str | None:
+def _source_url(table: dict[str, Any]) -> str | None:
+    """Return the direct reference of a Poetry or uv source table: git (+ref), url or path."""
     git = table.get("git")
     if isinstance(git, str):
         ref = next(
@@ -412,19 +413,10 @@ def _poetry_url(table: dict[str, Any]) -> str | None:
 
 
 def _uv_source_url(source: dict[str, Any]) -> str | None:
-    git = source.get("git")
-    if isinstance(git, str):
-        ref = next(
-            (source[k] for k in ("rev", "tag", "branch") if isinstance(source.get(k), str)), None
-        )
-        url = git if git.startswith("git+") else f"git+{git}"
-        return f"{url}@{ref}" if ref else url
-    for key in ("url", "path"):
-        if isinstance(source.get(key), str):
-            return str(source[key])
-    if source.get("workspace") is True:
+    url = _source_url(source)
+    if url is None and source.get("workspace") is True:
         return "workspace:"
-    return None
+    return url
 
 
 def _apply_uv_sources(col: _Collector, sources: dict[str, Any]) -> None:
