@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from auditor.checks.base import CheckContext
 from auditor.index.model import LookupState, ProjectInfo, ProjectLookup
-from auditor.model import Finding, Location, Severity
+from auditor.model import DataSource, Finding, Location, Severity
 from auditor.report.safe import clean
 from auditor.reputation.gitdates import GitHistory
 from auditor.reputation.policy import ReputationPolicy
@@ -276,6 +276,13 @@ class ReputationCheck:
         self, ctx: CheckContext, policy: ReputationPolicy, found: list[tuple[NameUse, ProjectInfo]]
     ) -> Iterator[Finding]:
         history = self._history(ctx)
+        if not history.in_repository:
+            # No history exists (an unpacked sdist, a copied folder): the rule cannot apply,
+            # which is not the same as a source that failed to answer.
+            ctx.add_data_source(
+                DataSource(name="git", detail="not a git checkout: AUD410 born-after-use n/a")
+            )
+            return
         if not history.usable:
             ctx.mark_incomplete(
                 "git",

@@ -58,6 +58,11 @@ class GitHistory:
         return done.stdout
 
     @property
+    def in_repository(self) -> bool:
+        """Whether `root` lies in a git checkout at all (a ``.git`` folder or file above it)."""
+        return any((folder / ".git").exists() for folder in (self.root, *self.root.parents))
+
+    @property
     def usable(self) -> bool:
         """Whether `root` is inside a git work tree that git can read."""
         if self._usable is None:

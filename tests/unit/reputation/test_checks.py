@@ -213,6 +213,10 @@ class FakeHistory(GitHistory):
         self.start = start
 
     @property
+    def in_repository(self) -> bool:
+        return True
+
+    @property
     def usable(self) -> bool:
         return True
 
@@ -240,11 +244,25 @@ def test_born_after_use(tmp_path: Path) -> None:
 
 
 def test_born_after_use_skips_when_git_is_unusable(tmp_path: Path) -> None:
-    ctx = make_ctx(tmp_path, {"requirements.txt": "flask\n"}, today=TODAY)
+    # A checkout git cannot read (a .git file pointing nowhere): the check could not run.
+    ctx = make_ctx(
+        tmp_path,
+        {"requirements.txt": "flask\n", ".git": "gitdir: /nonexistent/worktree\n"},
+        today=TODAY,
+    )
     check = ReputationCheck(lookup=FakeLookup({"flask": info("flask", OLD)}))
     assert [f for f in check.run(ctx) if f.rule_id == "AUD410"] == []
     (note,) = [i for i in ctx.incomplete if i.source == "git"]
     assert "born-after-use check skipped" in note.reason
+
+
+def test_born_after_use_does_not_apply_outside_a_checkout(tmp_path: Path) -> None:
+    # An unpacked sdist has no history: nothing failed, so the audit is not incomplete.
+    ctx = make_ctx(tmp_path, {"requirements.txt": "flask\n"}, today=TODAY)
+    check = ReputationCheck(lookup=FakeLookup({"flask": info("flask", OLD)}))
+    assert [f for f in check.run(ctx) if f.rule_id == "AUD410"] == []
+    assert [i for i in ctx.incomplete if i.source == "git"] == []
+    assert [d.name for d in ctx.data_sources] == ["git"]
 
 
 def test_imported_module_without_distribution(tmp_path: Path) -> None:
