@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import requests
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 
 if TYPE_CHECKING:
     from auditor.cache import Cache
@@ -60,7 +61,14 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, requests.Timeout):
         return f"timed out ({exc.__class__.__name__})"
     if isinstance(exc, requests.ConnectionError):
-        return f"connection failed: {exc}"
+        # urllib3 wraps the cause (name resolution, refused, TLS) in a long MaxRetryError text.
+        cause = exc.args[0] if exc.args else exc
+        reason = getattr(cause, "reason", None) or cause
+        # NewConnectionError subclasses ConnectTimeoutError in urllib3, but is a refusal.
+        timeouts = (TimeoutError, ReadTimeoutError, ConnectTimeoutError)
+        if isinstance(reason, timeouts) and not isinstance(reason, NewConnectionError):
+            return f"timed out ({type(reason).__name__})"
+        return f"connection failed ({type(reason).__name__})"
     return str(exc) or exc.__class__.__name__
 
 

@@ -171,3 +171,16 @@ def test_wrong_result_count_is_invalid(osv: tuple[FakeOsv, LoopbackServer]) -> N
     server.handler = short
     result = client(server).query([Query(name="alpha", version="1.0")])
     assert "expected 1 results, got 0" in result.failed[Query(name="alpha", version="1.0")]
+
+
+def test_unreachable_service_is_described_briefly(tmp_path: Path) -> None:
+    # A refused connection: one short reason, not urllib3's MaxRetryError text.
+    dead = OsvClient(
+        base_url="http://127.0.0.1:9",
+        session=make_session(timeout=2, retries=0),
+        cache=Cache(tmp_path),
+    )
+    result = dead.query([Query(name="alpha", version="1.0")])
+    (reason,) = result.failed.values()
+    assert "connection failed (NewConnectionError)" in reason
+    assert "MaxRetryError" not in reason
