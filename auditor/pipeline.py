@@ -12,7 +12,7 @@ from pathlib import Path
 from auditor import __version__
 from auditor.checks.base import CheckContext, load_check
 from auditor.config import Config
-from auditor.discover import Discovery, discover, in_fixture_dir
+from auditor.discover import Discovery, classify, discover, in_fixture_dir
 from auditor.errors import ConfigError, SourceError
 from auditor.events import NullProgress, ProgressSink
 from auditor.graph import query
@@ -95,7 +95,7 @@ def scan_inputs(config: Config, progress: ProgressSink | None = None) -> Scan:
         parsed.append(
             ParsedInput(
                 path=rel,
-                kind=InputKind.REQUIREMENTS if rel.endswith(".txt") else _guess_kind(rel),
+                kind=classify(rel) or InputKind.REQUIREMENTS,
                 status=InputStatus.SKIPPED,
                 error=f"{rel}: skipped: {reason}",
             )
@@ -145,12 +145,6 @@ def _fixture_root(relpath: str, patterns: tuple[str, ...]) -> str:
         if in_fixture_dir(folder, patterns):
             return folder
     return posixpath.dirname(relpath)
-
-
-def _guess_kind(relpath: str) -> InputKind:
-    from auditor.discover import classify
-
-    return classify(relpath) or InputKind.REQUIREMENTS
 
 
 def enabled_rule_ids(config: Config, rules: RuleCatalog) -> frozenset[str]:
