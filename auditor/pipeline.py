@@ -1,150 +1,26 @@
-"""run_audit: discover -> parse -> graph -> checks -> ignores -> AuditResult, nothing else."""
+"""run_audit: scan -> enrich -> checks -> ignores -> AuditResult, nothing else."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import posixpath
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from pathlib import Path
 
 from auditor import __version__
 from auditor.checks.base import CheckContext, load_check
 from auditor.config import Config
-from auditor.discover import Discovery, classify, discover, in_fixture_dir
-from auditor.errors import ConfigError, SourceError
+from auditor.context import RunContext
+from auditor.enrich import enrich, needs_of
 from auditor.events import NullProgress, ProgressSink
+from auditor.facts import Facts
 from auditor.graph import query
-from auditor.graph.build import DependencyGraph, build_graph
-from auditor.model import (
-    AuditResult,
-    Finding,
-    Incomplete,
-    InputKind,
-    InputStatus,
-    PackageSummary,
-    ParsedInput,
-)
+from auditor.graph.build import DependencyGraph
+from auditor.model import AuditResult, Finding, Incomplete, PackageSummary
 from auditor.rules.catalog import RuleCatalog, load_rules
-from auditor.sources.base import source_for
+from auditor.scanning import ENVIRONMENT_LABEL, Scan, fixture_dir_patterns, parse_input, scan_inputs
 from auditor.suppress import apply_ignores
 
 log = logging.getLogger(__name__)
-
-ENVIRONMENT_LABEL = "<environment>"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Scan:
-    """The inputs side of a run: what was found, parsed and built, before any check ran."""
-
-    discovery: Discovery
-    inputs: tuple[ParsedInput, ...]
-    graph: DependencyGraph
-    incomplete: tuple[Incomplete, ...]
-    notes: tuple[str, ...]
-
-
-def parse_input(root: Path, relpath: str, kind: InputKind) -> ParsedInput:
-    """Parse one input, turning a parse failure into an error entry (never raising)."""
-    try:
-        return source_for(kind).parse(root, relpath)
-    except SourceError as exc:
-        return ParsedInput(path=relpath, kind=kind, status=InputStatus.ERROR, error=str(exc))
-    except (OSError, UnicodeDecodeError) as exc:
-        return ParsedInput(
-            path=relpath,
-            kind=kind,
-            status=InputStatus.ERROR,
-            error=f"{relpath}: cannot read: {exc}",
-        )
-
-
-def _drop_included(inputs: list[ParsedInput]) -> list[ParsedInput]:
-    """Drop requirements files that another requirements file already pulled in with -r/-c."""
-    included = {inc for item in inputs for inc in item.includes}
-    return [
-        item
-        for item in inputs
-        if not (item.kind is InputKind.REQUIREMENTS and item.path in included)
-    ]
-
-
-def scan_inputs(config: Config, progress: ProgressSink | None = None) -> Scan:
-    """Discover and parse every input under the configured root and build the graph."""
-    progress = progress or NullProgress()
-    root = config.root.resolve()
-    fixture_dirs = fixture_dir_patterns(config)
-    found = discover(
-        root,
-        exclude=config.exclude,
-        max_file_bytes=config.max_file_bytes,
-        fixture_dirs=fixture_dirs,
-    )
-    progress.start("parse", len(found.inputs))
-    parsed: list[ParsedInput] = []
-    for relpath, kind in found.inputs:
-        parsed.append(parse_input(root, relpath, kind))
-        progress.advance("parse")
-    progress.finish("parse")
-    if config.environment:
-        parsed.append(parse_input(root, ENVIRONMENT_LABEL, InputKind.ENVIRONMENT))
-    parsed = _drop_included(parsed)
-    for rel, reason in found.skipped:
-        parsed.append(
-            ParsedInput(
-                path=rel,
-                kind=classify(rel) or InputKind.REQUIREMENTS,
-                status=InputStatus.SKIPPED,
-                error=f"{rel}: skipped: {reason}",
-            )
-        )
-    parsed.sort(key=lambda item: item.path)
-    incomplete = tuple(
-        Incomplete(source=f"input:{item.path}", reason=item.error or "unreadable")
-        for item in parsed
-        if item.status is InputStatus.ERROR
-    )
-    notes: list[str] = []
-    if not found.inputs and not config.environment:
-        notes.append(f"no Python dependency inputs found under {root}")
-    if found.fixture_inputs:
-        folders = sorted({_fixture_root(p, fixture_dirs) for p in found.fixture_inputs})
-        more = len(folders) - 3
-        shown = ", ".join(folders[:3]) + (f" and {more} more" if more > 0 else "")
-        notes.append(
-            f"skipped {len(found.fixture_inputs)} manifest(s)/lockfile(s) in test-fixture or "
-            f"template folders ({shown}); they are not this project's dependencies "
-            "(set [tool.auditor.policy.discovery] fixture_dirs = [] to scan them)"
-        )
-    notes.extend(item.error for item in parsed if item.status is InputStatus.SKIPPED and item.error)
-    notes.extend(f"{item.path}: {note}" for item in parsed for note in item.notes)
-    return Scan(
-        discovery=found,
-        inputs=tuple(parsed),
-        graph=build_graph(parsed),
-        incomplete=incomplete,
-        notes=tuple(notes),
-    )
-
-
-def fixture_dir_patterns(config: Config) -> tuple[str, ...]:
-    """Return the ``discovery.fixture_dirs`` policy: folders whose manifests are not inputs."""
-    value = config.policy_section("discovery").get("fixture_dirs", [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError("policy.discovery.fixture_dirs: expected a list of folder-name globs")
-    return tuple(v for v in value if v.strip())
-
-
-def _fixture_root(relpath: str, patterns: tuple[str, ...]) -> str:
-    """Return the outermost folder of `relpath` that counts as a fixture folder."""
-    parts = posixpath.dirname(relpath).split("/")
-    for end in range(1, len(parts) + 1):
-        folder = "/".join(parts[:end])
-        if in_fixture_dir(folder, patterns):
-            return folder
-    return posixpath.dirname(relpath)
 
 
 def enabled_rule_ids(config: Config, rules: RuleCatalog) -> frozenset[str]:
@@ -182,18 +58,29 @@ def package_summaries(graph: DependencyGraph) -> tuple[PackageSummary, ...]:
     )
 
 
-def run_checks(ctx: CheckContext) -> list[Finding]:
-    """Run every check that at least one enabled rule needs; keep findings of enabled rules."""
+def run_checks(
+    ctx: CheckContext, progress: ProgressSink | None = None
+) -> tuple[list[Finding], list[Incomplete]]:
+    """Run every check an enabled rule names; keep findings of enabled rules.
+
+    Returns the findings and what the checks could not judge.
+    """
+    progress = progress or NullProgress()
     names = sorted({rule.check for rule in ctx.rules if rule.id in ctx.enabled_rules})
     findings: list[Finding] = []
-    ctx.progress.start("checks", len(names))
+    unjudged: list[Incomplete] = []
+    progress.start("checks", len(names))
     for name in names:
         check = load_check(name)
         log.debug("running check %s", name)
-        findings.extend(f for f in check.run(ctx) if f.rule_id in ctx.enabled_rules)
-        ctx.progress.advance("checks")
-    ctx.progress.finish("checks")
-    return findings
+        for outcome in check.run(ctx):
+            if isinstance(outcome, Incomplete):
+                unjudged.append(outcome)
+            elif outcome.rule_id in ctx.enabled_rules:
+                findings.append(outcome)
+        progress.advance("checks")
+    progress.finish("checks")
+    return findings, unjudged
 
 
 def run_audit(
@@ -210,26 +97,29 @@ def run_audit(
 
         rules = load_rules(validated_dir=config.cache_dir or default_cache_dir())
     scan = scan_inputs(config, progress)
+    enabled = enabled_rule_ids(config, rules)
+    context = RunContext(config=config, progress=progress)
+    try:
+        facts = enrich(scan, needs_of(rules, enabled), context)
+    finally:
+        context.close()
     ctx = CheckContext(
         config=config,
-        root=config.root.resolve(),
+        root=scan.root,
         inputs=scan.inputs,
         graph=scan.graph,
         rules=rules,
         discovery=scan.discovery,
-        progress=progress,
-        enabled_rules=enabled_rule_ids(config, rules),
+        enabled_rules=enabled,
+        facts=facts,
     )
-    ctx.incomplete.extend(scan.incomplete)
-    try:
-        findings = run_checks(ctx)
-    finally:
-        ctx.close()
+    findings, unjudged = run_checks(ctx, progress)
+    incomplete = merge_incomplete([*scan.incomplete, *facts.incomplete, *unjudged])
     findings = [_with_severity(f, config) for f in _dedupe(findings)]
     if finding_filter is not None:
         findings = [f for f in findings if finding_filter(f)]
     kept, suppressed, unused = apply_ignores(
-        findings, config.ignores, root=ctx.root, today=config.today_date()
+        findings, config.ignores, root=scan.root, today=config.today_date()
     )
     return AuditResult(
         target=str(config.root),
@@ -239,12 +129,30 @@ def run_audit(
         findings=tuple(sorted(kept, key=Finding.sort_key)),
         suppressed=tuple(sorted(suppressed, key=lambda s: s.finding.sort_key())),
         unused_ignores=tuple(unused),
-        incomplete=tuple(sorted(ctx.incomplete, key=lambda i: (i.source, i.reason))),
+        incomplete=incomplete,
         notes=scan.notes,
-        data_sources=tuple(ctx.data_sources),
+        data_sources=facts.data_sources,
         graph=scan.graph,
-        extras=ctx.extras,
+        extras=_import_errors(facts),
     )
+
+
+def merge_incomplete(entries: Iterable[Incomplete]) -> tuple[Incomplete, ...]:
+    """One entry per (source, reason), its packages united; sorted by source and reason."""
+    merged: dict[tuple[str, str], set[str]] = {}
+    for entry in entries:
+        merged.setdefault((entry.source, entry.reason), set()).update(entry.packages)
+    return tuple(
+        Incomplete(source=source, reason=reason, packages=tuple(sorted(packages)))
+        for (source, reason), packages in sorted(merged.items())
+    )
+
+
+def _import_errors(facts: Facts) -> dict[str, object]:
+    usage = facts.imports
+    if usage is None or not usage.errors:
+        return {}
+    return {"import_errors": [error.to_json() for error in usage.errors]}
 
 
 def _with_severity(finding: Finding, config: Config) -> Finding:
@@ -280,6 +188,8 @@ __all__ = [
     "Scan",
     "enabled_rule_ids",
     "exit_code",
+    "fixture_dir_patterns",
+    "merge_incomplete",
     "package_summaries",
     "parse_input",
     "run_audit",

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     import requests
 
     from auditor.cache import Cache
-    from auditor.checks.base import CheckContext
     from auditor.config import Config
+    from auditor.context import RunContext
 
 SOURCE = "osv"
 NO_OFFLINE_DATA = "no offline advisory data; run auditor db update/import"
@@ -207,15 +207,10 @@ def _label(query: Query) -> str:
     return query.name if query.version is None else f"{query.name}=={query.version}"
 
 
-def lookup_advisories(ctx: CheckContext, queries: Sequence[Query]) -> AdvisoryFacts:
-    """Answer the queries for a run, recording incompleteness and data sources on `ctx`."""
-    session = None if ctx.config.offline else ctx.session
-    facts = resolve_advisories(queries, config=ctx.config, session=session, cache=ctx.cache)
-    for item in facts.incomplete:
-        ctx.mark_incomplete(item.source, item.reason, item.packages)
-    for source in facts.data_sources:
-        ctx.add_data_source(source)
-    return facts
+def lookup_advisories(context: RunContext, queries: Sequence[Query]) -> AdvisoryFacts:
+    """Answer the queries for a run with its session and cache."""
+    session = None if context.config.offline else context.session
+    return resolve_advisories(queries, config=context.config, session=session, cache=context.cache)
 
 
 __all__ = ["NO_OFFLINE_DATA", "AdvisoryFacts", "Query", "lookup_advisories", "resolve_advisories"]

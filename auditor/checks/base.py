@@ -1,46 +1,42 @@
-"""The Check protocol, the context every check reads, and the check registry.
+"""The Check protocol, the read-only context every check gets, and the check registry.
 
 A rule file names its check (``check: pins``); the check lives in ``auditor/checks/<name>.py``
-and exposes an instance as ``CHECK``. One check may report several rule ids. Facts that several
-checks need (advisory matches, index metadata, import usage) are computed once through
-`CheckContext.fact`.
+and exposes an instance as ``CHECK``. One check may report several rule ids. Checks are pure:
+they read the scan, the graph, the enrichment's `Facts` and the policy, and yield findings (and
+`Incomplete` entries for what they could not judge); they never touch the network or the cache.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from auditor.config import Config
 from auditor.discover import Discovery
-from auditor.events import NullProgress, ProgressSink
+from auditor.facts import Facts
 from auditor.graph.build import DependencyGraph
-from auditor.model import DataSource, Finding, Incomplete, Location, ParsedInput, Severity
+from auditor.model import Finding, Incomplete, Location, ParsedInput, Severity
 from auditor.rules.catalog import RuleCatalog
 
-if TYPE_CHECKING:
-    from auditor.cache import Cache
-    from auditor.http import AuditorSession
-
-T = TypeVar("T")
+Outcome = Finding | Incomplete
 
 
 class Check(Protocol):
-    """A check: reads the context, yields findings."""
+    """A check: reads the context, yields findings and what it could not judge."""
 
     name: str
 
-    def run(self, ctx: CheckContext) -> Iterable[Finding]:
-        """Return the findings of this check."""
+    def run(self, ctx: CheckContext) -> Iterable[Outcome]:
+        """Return the findings of this check (and `Incomplete` entries)."""
         ...
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class CheckContext:
-    """Everything checks may read, plus the places they report incompleteness and sources."""
+    """Everything checks may read: the scan, the graph, the facts and the configured rules."""
 
     config: Config
     root: Path
@@ -48,58 +44,12 @@ class CheckContext:
     graph: DependencyGraph
     rules: RuleCatalog
     discovery: Discovery
-    progress: ProgressSink = field(default_factory=NullProgress)
-    incomplete: list[Incomplete] = field(default_factory=list)
-    data_sources: list[DataSource] = field(default_factory=list)
-    extras: dict[str, Any] = field(default_factory=dict)
     enabled_rules: frozenset[str] = frozenset()
-    _facts: dict[str, Any] = field(default_factory=dict)
-    _session: AuditorSession | None = None
-    _cache: Cache | None = None
-
-    @property
-    def session(self) -> AuditorSession:
-        """The shared HTTP session (refuses to connect in offline mode)."""
-        if self._session is None:
-            from auditor.http import make_session
-
-            self._session = make_session(
-                timeout=self.config.timeout,
-                retries=self.config.retries,
-                offline=self.config.offline,
-            )
-        return self._session
-
-    @property
-    def cache(self) -> Cache:
-        """The shared on-disk cache."""
-        if self._cache is None:
-            from auditor.cache import Cache
-
-            self._cache = Cache(self.config.cache_dir)
-        return self._cache
-
-    def fact(self, name: str, compute: Callable[[CheckContext], T]) -> T:
-        """Compute a shared fact once per run (`name` must be unique per provider)."""
-        if name not in self._facts:
-            self._facts[name] = compute(self)
-        value: T = self._facts[name]
-        return value
+    facts: Facts = field(default_factory=Facts)
 
     def enabled(self, rule_id: str) -> bool:
         """Whether the rule is switched on for this run."""
         return rule_id in self.enabled_rules
-
-    def mark_incomplete(self, source: str, reason: str, packages: Iterable[str] = ()) -> None:
-        """Record that `source` could not be checked (for `packages`, if given)."""
-        entry = Incomplete(source=source, reason=reason, packages=tuple(sorted(set(packages))))
-        if entry not in self.incomplete:
-            self.incomplete.append(entry)
-
-    def add_data_source(self, source: DataSource) -> None:
-        """Record a data source used, with its age, for the report."""
-        if source not in self.data_sources:
-            self.data_sources.append(source)
 
     def finding(
         self,
@@ -131,12 +81,10 @@ class CheckContext:
             path_from_root=tuple(path_from_root),
         )
 
-    def close(self) -> None:
-        """Release the session and cache."""
-        if self._session is not None:
-            self._session.close()
-        if self._cache is not None:
-            self._cache.close()
+
+def incomplete(source: str, reason: str, packages: Iterable[str] = ()) -> Incomplete:
+    """Say that `source` could not be checked (for `packages`, if given)."""
+    return Incomplete(source=source, reason=reason, packages=tuple(sorted(set(packages))))
 
 
 def load_check(name: str) -> Check:
@@ -146,4 +94,4 @@ def load_check(name: str) -> Check:
     return check
 
 
-__all__ = ["Check", "CheckContext", "load_check"]
+__all__ = ["Check", "CheckContext", "Outcome", "incomplete", "load_check"]

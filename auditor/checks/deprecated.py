@@ -8,19 +8,14 @@ The index's own PEP 792 "deprecated" status is AUD403 (index_status), not this c
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from auditor.checks.base import CheckContext
 from auditor.model import Finding
 from auditor.report.safe import clean
-from auditor.reputation.deprecated import DeprecatedPackage, describe_successor, load_deprecated
-from auditor.reputation.targets import shared_declared_uses
+from auditor.reputation.deprecated import describe_successor, load_deprecated
 
 RULE = "AUD408"
-
-
-def _catalogue(ctx: CheckContext) -> Mapping[str, DeprecatedPackage]:
-    return load_deprecated()
 
 
 class DeprecatedCheck:
@@ -32,8 +27,8 @@ class DeprecatedCheck:
         """Yield one finding per deprecated name."""
         if not ctx.enabled(RULE):
             return
-        catalogue = ctx.fact("reputation-deprecated", _catalogue)
-        for use in shared_declared_uses(ctx):
+        catalogue = load_deprecated()
+        for use in ctx.facts.declared:
             entry = catalogue.get(use.name)
             if entry is None:
                 continue

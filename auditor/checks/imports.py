@@ -24,14 +24,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from auditor.checks.base import CheckContext
+from auditor.checks.base import CheckContext, Outcome, incomplete
 from auditor.graph import query
 from auditor.imports.usage import (
     STDLIB,
     ImportUsage,
     ResolvedSite,
     dev_path_matcher,
-    scan_usage,
 )
 from auditor.model import (
     MAIN_GROUP,
@@ -150,8 +149,8 @@ def _unreadable_declarations(ctx: CheckContext) -> list[Location]:
     return found
 
 
-def _mark_hedged(ctx: CheckContext, unreadable: list[Location], packages: list[str]) -> None:
-    ctx.mark_incomplete(
+def _hedged(unreadable: list[Location], packages: list[str]) -> Outcome:
+    return incomplete(
         "imports",
         "declared dependencies could not be read statically at "
         + ", ".join(str(loc) for loc in unreadable[:5])
@@ -181,13 +180,11 @@ class ImportsCheck:
 
     name = "imports"
 
-    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, ctx: CheckContext) -> Iterator[Outcome]:
         """Yield the import-hygiene findings of every enabled AUD50x rule."""
-        if not any(ctx.enabled(r) for r in RULES):
+        usage = ctx.facts.imports
+        if usage is None or not any(ctx.enabled(r) for r in RULES):
             return
-        usage = ctx.fact("imports", scan_usage)
-        if usage.errors:
-            ctx.extras["import_errors"] = [e.to_json() for e in usage.errors]
         declared = _declared(ctx)
         yield from self._missing_and_transitive(ctx, usage, declared)
         if ctx.enabled(UNUSED):
@@ -198,7 +195,7 @@ class ImportsCheck:
 
     def _missing_and_transitive(
         self, ctx: CheckContext, usage: ImportUsage, declared: dict[str, _Declared]
-    ) -> Iterator[Finding]:
+    ) -> Iterator[Outcome]:
         policy = ctx.config.policy_section("imports")
         optional_mode = str(policy.get("optional_imports", "skip"))
         dev_severity = _severity_from_policy(
@@ -269,7 +266,7 @@ class ImportsCheck:
                 severity=severity,
             )
         if hedged:
-            _mark_hedged(ctx, unreadable, hedged)
+            yield _hedged(unreadable, hedged)
 
     def _unused(
         self, ctx: CheckContext, usage: ImportUsage, declared: dict[str, _Declared]

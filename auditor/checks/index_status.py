@@ -24,7 +24,6 @@ from packaging.version import InvalidVersion, Version
 from auditor.checks.base import CheckContext
 from auditor.errors import ConfigError
 from auditor.graph import query
-from auditor.index.client import index_lookups
 from auditor.index.model import LookupState, ProjectInfo, ProjectStatus, Release
 from auditor.index.targets import VersionUse, index_names, used_versions
 from auditor.model import Finding, Severity
@@ -153,11 +152,11 @@ class IndexStatusCheck:
         if not any(ctx.enabled(rule) for rule in _RULES):
             return []
         policy = IndexPolicy.from_policy(ctx.config.policy_section("index"))
-        uses = used_versions(ctx)
-        names = set(index_names(ctx)) if ctx.enabled(STATUS_RULE) else set()
+        uses = used_versions(ctx.inputs, ctx.graph)
+        names = set(index_names(ctx.inputs, ctx.graph)) if ctx.enabled(STATUS_RULE) else set()
         if ctx.enabled(YANKED_RULE) or ctx.enabled(STALE_RULE):
             names.update(use.name for use in uses)
-        lookups = index_lookups(ctx, names)
+        lookups = {name: ctx.facts.index[name] for name in names if name in ctx.facts.index}
         infos = {
             name: lookup.info
             for name, lookup in lookups.items()

@@ -14,8 +14,8 @@ from auditor.checks.base import CheckContext
 from auditor.checks.pin_layout import (
     LockView,
     ProjectLayout,
+    build_layout,
     counted_requirements,
-    layout_of,
     scope_covers,
     scope_of,
 )
@@ -81,7 +81,7 @@ class LockfileCheck:
 
     def run(self, ctx: CheckContext) -> Iterable[Finding]:
         """Return the findings of AUD103 and AUD104."""
-        layout = layout_of(ctx)
+        layout = build_layout(ctx)
         findings = list(self._missing_lockfiles(ctx, layout))
         for item in layout.manifests:
             for lock in _drift_locks(layout, item):

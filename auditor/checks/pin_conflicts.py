@@ -15,9 +15,9 @@ from collections.abc import Iterable, Iterator
 from auditor.checks.base import CheckContext
 from auditor.checks.pin_layout import (
     ProjectLayout,
+    build_layout,
     is_manifest,
     is_self_reference,
-    layout_of,
     scope_of,
 )
 from auditor.checks.pin_specs import check_satisfiable
@@ -68,7 +68,7 @@ class ConflictCheck:
 
     def run(self, ctx: CheckContext) -> Iterable[Finding]:
         """Return the findings of AUD109."""
-        layout = layout_of(ctx)
+        layout = build_layout(ctx)
         groups: dict[tuple[str, str], dict[Location, tuple[ParsedInput, Requirement]]] = {}
         for item in ctx.inputs:
             if not is_manifest(item):

@@ -374,11 +374,6 @@ def _marker_scopes(root: Path, scopes: Iterable[str], policy: PinPolicy) -> set[
     return found
 
 
-def layout_of(ctx: CheckContext) -> ProjectLayout:
-    """Return the run's layout (computed once, shared by the pin checks)."""
-    return ctx.fact("pins.layout", build_layout)
-
-
 __all__ = [
     "LockView",
     "PinPolicy",
@@ -387,7 +382,6 @@ __all__ = [
     "counted_requirements",
     "is_manifest",
     "is_self_reference",
-    "layout_of",
     "scope_covers",
     "scope_of",
 ]

@@ -14,13 +14,13 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from auditor.checks.base import CheckContext
+from auditor.checks.base import CheckContext, Outcome, incomplete
 from auditor.checks.pin_layout import (
     PinPolicy,
     ProjectLayout,
+    build_layout,
     counted_requirements,
     is_manifest,
-    layout_of,
     scope_of,
 )
 from auditor.checks.pin_specs import (
@@ -103,10 +103,10 @@ class PinsCheck:
 
     name = "pins"
 
-    def run(self, ctx: CheckContext) -> Iterable[Finding]:
+    def run(self, ctx: CheckContext) -> Iterable[Outcome]:
         """Return the findings of AUD101, AUD102, AUD105-AUD108, AUD110 and AUD111."""
-        layout = layout_of(ctx)
-        findings: list[Finding] = []
+        layout = build_layout(ctx)
+        findings: list[Outcome] = []
         for item, req in _manifest_requirements(ctx):
             findings.extend(self._pin_findings(ctx, layout, item, req))
             findings.extend(self._reference_findings(ctx, layout, item, req))
@@ -369,7 +369,7 @@ class PinsCheck:
                 )
 
     # AUD110 / AUD111 ------------------------------------------------------------------------
-    def _issue_findings(self, ctx: CheckContext, layout: ProjectLayout) -> Iterator[Finding]:
+    def _issue_findings(self, ctx: CheckContext, layout: ProjectLayout) -> Iterator[Outcome]:
         policy = layout.policy
         for item in ctx.inputs:
             folded: dict[str, list[InputIssue]] = {}
@@ -378,7 +378,7 @@ class PinsCheck:
                 if code in policy.unreadable_value_codes and code in policy.fold_per_file_codes:
                     folded.setdefault(code, []).append(issue)
             for code, issues in folded.items():
-                yield self._folded_values(ctx, policy, item, code, issues)
+                yield from self._folded_values(ctx, policy, item, code, issues)
             for issue in item.issues:
                 code = issue.code.lower()
                 if code in folded:
@@ -396,7 +396,7 @@ class PinsCheck:
                     )
                 elif code in policy.unreadable_value_codes:
                     if code in policy.incomplete_codes and ctx.enabled("AUD111"):
-                        ctx.mark_incomplete(f"input:{issue.location.path}", str(issue.message))
+                        yield incomplete(f"input:{issue.location.path}", str(issue.message))
                     yield ctx.finding(
                         "AUD111",
                         message=f"{issue.location}: {issue.message}",
@@ -413,10 +413,10 @@ class PinsCheck:
         item: ParsedInput,
         code: str,
         issues: list[InputIssue],
-    ) -> Finding:
+    ) -> Iterator[Outcome]:
         """One AUD111 finding for all the values of one code in a file (all lines listed)."""
         if code in policy.incomplete_codes and ctx.enabled("AUD111"):
-            ctx.mark_incomplete(f"input:{item.path}", "; ".join(i.message for i in issues))
+            yield incomplete(f"input:{item.path}", "; ".join(i.message for i in issues))
         locations = sorted({issue.location for issue in issues}, key=lambda loc: loc.line or 0)
         shown = "; ".join(issue.message for issue in issues[:_FOLD_SHOWN])
         more = f"; and {len(issues) - _FOLD_SHOWN} more" if len(issues) > _FOLD_SHOWN else ""
@@ -426,7 +426,7 @@ class PinsCheck:
             listed = ", ".join(reads[:_FOLD_SHOWN])
             rest = f" and {len(reads) - _FOLD_SHOWN} more" if len(reads) > _FOLD_SHOWN else ""
             read_note = f" (it reads {listed}{rest}, audited separately)"
-        return ctx.finding(
+        yield ctx.finding(
             "AUD111",
             message=(
                 f"{item.path}: {len(issues)} value(s) could not be read{read_note}: {shown}{more}"

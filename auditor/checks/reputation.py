@@ -16,17 +16,15 @@ is not judged missing (it may live there).
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterator
 
-from auditor.checks.base import CheckContext
-from auditor.index.model import LookupState, ProjectInfo, ProjectLookup
-from auditor.model import DataSource, Finding, Location, Severity
+from auditor.checks.base import CheckContext, Outcome, incomplete
+from auditor.index.model import LookupState, ProjectInfo
+from auditor.model import Finding, Location, Severity
 from auditor.report.safe import clean
-from auditor.reputation.gitdates import GitHistory
-from auditor.reputation.policy import ReputationPolicy
-from auditor.reputation.shared import shared_matcher, shared_policy
-from auditor.reputation.targets import NameUse, shared_declared_uses
+from auditor.reputation.gitdates import GitDates
+from auditor.reputation.policy import ReputationPolicy, load_reputation_policy
+from auditor.reputation.targets import NameUse, imported_only
 
 HALLUCINATED = "AUD401"
 NEW = "AUD406"
@@ -34,54 +32,9 @@ ABANDONED = "AUD407"
 BORN_AFTER_USE = "AUD410"
 _RULES = (HALLUCINATED, NEW, ABANDONED, BORN_AFTER_USE)
 
-# PEP 508 names start and end with a letter or digit (normalised: separators become "-").
-_VALID_PROJECT = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
-
-Lookup = Callable[[CheckContext, Iterable[str]], Mapping[str, ProjectLookup]]
-
-
-def _index_lookups(ctx: CheckContext, names: Iterable[str]) -> Mapping[str, ProjectLookup]:
-    from auditor.index.client import index_lookups
-
-    return index_lookups(ctx, names)
-
 
 def _date(value: dt.datetime) -> str:
     return value.date().isoformat()
-
-
-def _imported_only(
-    ctx: CheckContext, uses: list[NameUse], *, dev_code: bool = False
-) -> dict[str, tuple[list[Location], bool]]:
-    """Third-party imports whose distribution is only guessed from the module name.
-
-    Returns name -> (import sites, whether any site is production code). Imports that a
-    declared name, the lockfile or the import map explains are left out, and so are optional
-    (``try``/``except ImportError``), type-only and dynamic imports, and modules whose name
-    cannot be a project's (``_private_module`` normalises to ``-private-module``, which the
-    index refuses to register). Names imported only by development code are left out unless
-    `dev_code`.
-    """
-    from auditor.imports.usage import scan_usage
-
-    declared = {use.name for use in uses}
-    usage = ctx.fact("imports", scan_usage)
-    found: dict[str, tuple[list[Location], bool]] = {}
-    for item in usage.resolved:
-        site = item.site
-        if item.mapping.source != "heuristic" or site.optional or site.type_only or site.dynamic:
-            continue
-        for name in item.mapping.distributions:
-            if name in declared or not _VALID_PROJECT.match(name):
-                continue
-            where = Location(path=site.path, line=site.line)
-            places, production = found.get(name, ([], False))
-            if where not in places:
-                places.append(where)
-            found[name] = (places, production or not item.dev)
-    if not dev_code:
-        found = {name: entry for name, entry in found.items() if entry[1]}
-    return found
 
 
 def _missing_import(
@@ -115,33 +68,26 @@ class ReputationCheck:
 
     name = "reputation"
 
-    def __init__(
-        self,
-        lookup: Lookup | None = None,
-        history: Callable[[CheckContext], GitHistory] | None = None,
-    ) -> None:
-        self._lookup = lookup or _index_lookups
-        self._history = history or (lambda ctx: GitHistory(ctx.root, timeout=ctx.config.timeout))
-
-    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, ctx: CheckContext) -> Iterator[Outcome]:
         """Yield the findings of the enabled rules."""
         if not any(ctx.enabled(rule) for rule in _RULES):
             return
-        policy = shared_policy(ctx)
-        uses = shared_declared_uses(ctx)
+        policy = load_reputation_policy(ctx.config)
+        uses = list(ctx.facts.declared)
         if not uses:
             return
+        usage = ctx.facts.imports
         imported = (
-            _imported_only(ctx, uses, dev_code=policy.imported_in_dev_code)
-            if ctx.enabled(HALLUCINATED)
+            imported_only(uses, usage, dev_code=policy.imported_in_dev_code)
+            if ctx.enabled(HALLUCINATED) and usage is not None
             else {}
         )
-        lookups = self._lookup(ctx, [use.name for use in uses] + sorted(imported))
+        lookups = ctx.facts.index
         found: list[tuple[NameUse, ProjectInfo]] = []
         for use in uses:
             lookup = lookups.get(use.name)
             if lookup is None:
-                ctx.mark_incomplete("index", "no index answer", [use.name])
+                yield incomplete("index", "no index answer", [use.name])
                 continue
             if lookup.state is LookupState.MISSING:
                 if ctx.enabled(HALLUCINATED):
@@ -158,23 +104,23 @@ class ReputationCheck:
                 yield from self._new(ctx, policy, use, info, today)
             if ctx.enabled(ABANDONED):
                 yield from self._abandoned(ctx, policy, use, info, today)
-        if ctx.enabled(BORN_AFTER_USE) and found:
-            yield from self._born_after_use(ctx, policy, found)
+        if ctx.enabled(BORN_AFTER_USE) and found and ctx.facts.git is not None:
+            yield from self._born_after_use(ctx, policy, found, ctx.facts.git)
 
     # -- AUD401 -------------------------------------------------------------------------------
 
     def _missing(
         self, ctx: CheckContext, policy: ReputationPolicy, use: NameUse
-    ) -> Iterator[Finding]:
+    ) -> Iterator[Outcome]:
         if use.other_index is not None:
-            ctx.mark_incomplete(
+            yield incomplete(
                 "reputation",
                 f"existence not judged: {clean(use.other_index)} is configured as another "
                 "index, the name may live there",
                 [use.name],
             )
             return
-        matcher = shared_matcher(ctx)
+        matcher = ctx.facts.matcher
         suggestions: list[str] = []
         if matcher is not None and policy.suggestions:
             suggestions = matcher.suggest(
@@ -273,49 +219,34 @@ class ReputationCheck:
     # -- AUD410 -------------------------------------------------------------------------------
 
     def _born_after_use(
-        self, ctx: CheckContext, policy: ReputationPolicy, found: list[tuple[NameUse, ProjectInfo]]
+        self,
+        ctx: CheckContext,
+        policy: ReputationPolicy,
+        found: list[tuple[NameUse, ProjectInfo]],
+        git: GitDates,
     ) -> Iterator[Finding]:
-        history = self._history(ctx)
-        if not history.in_repository:
-            # No history exists (an unpacked sdist, a copied folder): the rule cannot apply,
-            # which is not the same as a source that failed to answer.
-            ctx.add_data_source(
-                DataSource(name="git", detail="not a git checkout: AUD410 born-after-use n/a")
-            )
-            return
-        if not history.usable:
-            ctx.mark_incomplete(
-                "git",
-                f"born-after-use check skipped: {history.problem or 'no git history'}",
-                [use.name for use, _ in found],
-            )
-            return
+        if not git.usable:
+            return  # the enrichment said why (not a checkout, or git failed)
         grace = dt.timedelta(days=policy.born_after_grace_days)
-        oldest: dict[str, dt.datetime | None] = {}
         for use, info in found:
             released = info.first_release
             if released is None:
                 continue
             for where in use.locations:
-                if where.path not in oldest:
-                    oldest[where.path] = history.first_commit(where.path)
-                file_start = oldest[where.path]
+                file_start = git.first_commit.get(where.path)
                 # A package released before the manifest's first commit cannot be born after use.
                 if file_start is None or released <= file_start + grace:
                     continue
-                written = self._first_written(history, use, where.path)
+                dates = [
+                    found_at
+                    for text in use.spellings_in(where.path)
+                    if (found_at := git.first_mention.get((where.path, text))) is not None
+                ]
+                written = min(dates) if dates else None
                 if written is None or released <= written + grace:
                     continue
                 yield self._born_finding(ctx, use, where, written, released)
                 break
-
-    @staticmethod
-    def _first_written(history: GitHistory, use: NameUse, path: str) -> dt.datetime | None:
-        spellings = {use.display_name} | {
-            r.raw_name for r in use.requirements if r.location.path == path
-        }
-        dates = [d for s in spellings if (d := history.first_mention(path, s)) is not None]
-        return min(dates) if dates else None
 
     @staticmethod
     def _born_finding(

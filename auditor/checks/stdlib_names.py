@@ -14,9 +14,8 @@ from collections.abc import Iterator
 from auditor.checks.base import CheckContext
 from auditor.model import Finding, Severity
 from auditor.report.safe import clean
-from auditor.reputation.shared import shared_policy
+from auditor.reputation.policy import load_reputation_policy
 from auditor.reputation.stdlib import limited_to_older_python, match_stdlib, stdlib_names
-from auditor.reputation.targets import shared_declared_uses
 
 RULE = "AUD409"
 
@@ -30,9 +29,9 @@ class StdlibNamesCheck:
         """Yield one finding per standard-library name declared."""
         if not ctx.enabled(RULE):
             return
-        policy = shared_policy(ctx)
+        policy = load_reputation_policy(ctx.config)
         names = stdlib_names(policy.python2_modules)
-        for use in shared_declared_uses(ctx):
+        for use in ctx.facts.declared:
             match = match_stdlib(use.name, names, policy.stdlib_backports)
             if match is None:
                 continue

@@ -9,26 +9,17 @@ and an unlisted name that the index says is new, sparse or missing high.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 
-from auditor.checks.base import CheckContext
+from auditor.checks.base import CheckContext, Outcome, incomplete
 from auditor.index.model import LookupState, ProjectLookup
 from auditor.model import Finding, Location, Severity
 from auditor.report.safe import clean
-from auditor.reputation.policy import ReputationPolicy
-from auditor.reputation.shared import NO_POPULAR_LIST, shared_matcher, shared_policy
-from auditor.reputation.targets import shared_declared_uses
+from auditor.reputation.policy import ReputationPolicy, load_reputation_policy
+from auditor.reputation.popular import NO_POPULAR_LIST
 from auditor.reputation.typosquat import TyposquatMatch
 
 RULE = "AUD402"
-
-Lookup = Callable[[CheckContext, Iterable[str]], Mapping[str, ProjectLookup]]
-
-
-def _index_lookups(ctx: CheckContext, names: Iterable[str]) -> Mapping[str, ProjectLookup]:
-    from auditor.index.client import index_lookups
-
-    return index_lookups(ctx, names)
 
 
 def _aggravation(
@@ -58,25 +49,22 @@ class TyposquatCheck:
 
     name = "typosquat"
 
-    def __init__(self, lookup: Lookup | None = None) -> None:
-        self._lookup = lookup or _index_lookups
-
-    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+    def run(self, ctx: CheckContext) -> Iterator[Outcome]:
         """Yield one finding per look-alike name."""
         if not ctx.enabled(RULE):
             return
-        uses = shared_declared_uses(ctx)
+        uses = ctx.facts.declared
         if not uses:
             return
-        matcher = shared_matcher(ctx)
+        matcher = ctx.facts.matcher
         if matcher is None:
-            ctx.mark_incomplete("typosquat", NO_POPULAR_LIST, [use.name for use in uses])
+            yield incomplete("typosquat", NO_POPULAR_LIST, [use.name for use in uses])
             return
-        policy = shared_policy(ctx)
+        policy = load_reputation_policy(ctx.config)
         hits = [(use, m) for use in uses if (m := matcher.match(use.name)) is not None]
         if not hits:
             return
-        lookups = self._lookup(ctx, [use.name for use, _ in hits])
+        lookups = ctx.facts.index
         today = ctx.config.today_date()
         for use, match in hits:
             listed = matcher.popular.get(use.name)

@@ -9,13 +9,11 @@ malicious entries) and AUD203 (ranges that admit vulnerable releases).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
 from auditor.advisories.client import Query
-from auditor.advisories.lookup import AdvisoryFacts, lookup_advisories
+from auditor.advisories.lookup import AdvisoryFacts
 from auditor.advisories.matching import (
     AdvisoryGroup,
     admitted_versions,
@@ -29,9 +27,9 @@ from auditor.advisories.matching import (
 )
 from auditor.advisories.policy import advisory_policy
 from auditor.advisories.severity import group_severity
+from auditor.advisories.targets import PackageTarget, package_targets
 from auditor.checks.base import CheckContext
 from auditor.graph import query as gq
-from auditor.graph.build import ROOT
 from auditor.model import Finding, Location, Severity
 
 AUD201 = "AUD201"
@@ -39,75 +37,6 @@ AUD202 = "AUD202"
 AUD203 = "AUD203"
 _SUMMARY_CHARS = 200
 _IDS_SHOWN = 5
-
-
-@dataclass(slots=True)
-class PackageTarget:
-    """What the run knows about one package: versions (with their places) and ranges."""
-
-    name: str
-    display: str
-    locked: bool
-    versions: dict[str, list[Location]] = field(default_factory=dict)
-    ranges: list[tuple[str, Location]] = field(default_factory=list)
-    locations: tuple[Location, ...] = ()
-
-
-def _pinned_version(specifier: str) -> str | None:
-    """Return the version of an exact pin (``==1.2`` or ``===1.2``), else None."""
-    try:
-        spec = SpecifierSet(specifier)
-    except InvalidSpecifier:
-        return None
-    items = list(spec)
-    if len(items) != 1:
-        return None
-    item = items[0]
-    if item.operator not in ("==", "===") or item.version.endswith(".*"):
-        return None
-    return item.version
-
-
-def package_targets(ctx: CheckContext) -> list[PackageTarget]:
-    """Collect every package of the graph with its known versions and declared ranges."""
-    targets: list[PackageTarget] = []
-    for node in gq.packages(ctx.graph):
-        target = PackageTarget(
-            name=node.name,
-            display=node.display_name,
-            locked=node.locked,
-            locations=tuple(sorted(node.locations)),
-        )
-        for version in node.versions:
-            target.versions.setdefault(version, list(target.locations))
-        for origin in gq.incoming(ctx.graph, node.name):
-            if origin.parent != ROOT or origin.source == "inferred" or origin.url:
-                continue
-            pinned = _pinned_version(origin.specifier)
-            if pinned is not None:
-                places = target.versions.setdefault(pinned, [])
-                if origin.location not in places:
-                    places.append(origin.location)
-            else:
-                target.ranges.append((origin.specifier, origin.location))
-        targets.append(target)
-    return targets
-
-
-def target_queries(targets: Iterable[PackageTarget]) -> list[Query]:
-    """Return the queries a run needs: one per known version, or one per unversioned package."""
-    queries: set[Query] = set()
-    for target in targets:
-        if target.versions:
-            queries.update(Query(name=target.name, version=v) for v in target.versions)
-        else:
-            queries.add(Query(name=target.name))
-    return sorted(queries)
-
-
-def advisories_fact(ctx: CheckContext) -> AdvisoryFacts:
-    """Compute the run's advisory lookup (shared through ``ctx.fact("advisories", ...)``)."""
-    return lookup_advisories(ctx, target_queries(package_targets(ctx)))
 
 
 def _summary(record: Mapping[str, Any]) -> str:
@@ -294,8 +223,10 @@ class VulnsCheck:
         """Look the run's packages up once and turn the advisories into findings."""
         if not any(ctx.enabled(r) for r in (AUD201, AUD202, AUD203)):
             return []
-        targets = package_targets(ctx)
-        facts = ctx.fact("advisories", advisories_fact)
+        facts = ctx.facts.advisories
+        if facts is None:
+            return []
+        targets = package_targets(ctx.graph)
         findings: list[Finding] = []
         for target in targets:
             if target.versions:
@@ -307,11 +238,4 @@ class VulnsCheck:
 
 CHECK = VulnsCheck()
 
-__all__ = [
-    "CHECK",
-    "PackageTarget",
-    "VulnsCheck",
-    "advisories_fact",
-    "package_targets",
-    "target_queries",
-]
+__all__ = ["CHECK", "VulnsCheck"]

@@ -1,10 +1,9 @@
 """Import scanning and module -> distribution mapping: what the code uses, and from whom.
 
-Other checks read the result through the shared ``imports`` fact, computed once per run::
+The enrichment stage computes the result once per run (``scan_usage(scan, context)``) and
+checks read it as ``ctx.facts.imports``::
 
-    from auditor.imports import ImportUsage, scan_usage
-
-    usage: ImportUsage = ctx.fact("imports", scan_usage)
+    usage: ImportUsage = ctx.facts.imports
     for module in usage.third_party():             # ModuleUsage: name, kind, sites, symbols
         ...
     usage.sites_for_distribution("requests")       # [ResolvedSite(site, mapping, dev)]

@@ -1,7 +1,7 @@
 """Which modules and symbols the project's code uses, where, and which distributions provide them.
 
-`scan_usage(ctx)` is the provider of the shared ``imports`` fact (``ctx.fact("imports",
-scan_usage)``): it scans ``ctx.discovery.python_files`` and ``.notebooks`` (cached by content),
+`scan_usage(scan, context)` provides the ``imports`` fact of the enrichment stage: it scans the
+discovery's ``python_files`` and ``notebooks`` (cached by content),
 sorts each imported top-level module into standard library, first-party or third-party, and maps
 the third-party imports to distributions.
 
@@ -40,7 +40,9 @@ from auditor.imports.scanner import ImportSite, ScanError, default_workers, scan
 from auditor.model import InputStatus, ParsedInput, normalize_name
 
 if TYPE_CHECKING:
-    from auditor.checks.base import CheckContext
+    from auditor.context import RunContext
+    from auditor.graph.build import DependencyGraph
+    from auditor.scanning import Scan
 
 _LAYOUT_DIRS = ("src", "lib", "python")
 # `_typeshed` exists only in the type checkers' bundled stubs (imported under TYPE_CHECKING).
@@ -335,11 +337,12 @@ def generated_module_names(root: Path, manifests: Iterable[str] = ("pyproject.to
     return names
 
 
-def known_names(ctx: CheckContext) -> set[str]:
+def known_names(inputs: Iterable[ParsedInput], graph: DependencyGraph) -> set[str]:
     """Return every package name the project declares or locks (PEP 503)."""
-    names = {req.name for item in ctx.inputs for req in item.requirements if not req.constraint}
-    names.update(pkg.name for item in ctx.inputs for pkg in item.packages if not pkg.is_root)
-    names.update(node.name for node in query.packages(ctx.graph))
+    items = list(inputs)
+    names = {req.name for item in items for req in item.requirements if not req.constraint}
+    names.update(pkg.name for item in items for pkg in item.packages if not pkg.is_root)
+    names.update(node.name for node in query.packages(graph))
     return names
 
 
@@ -368,31 +371,32 @@ def _with_environment_hint(
     return out
 
 
-def scan_usage(ctx: CheckContext) -> ImportUsage:
+def scan_usage(scan: Scan, context: RunContext) -> ImportUsage:
     """Provide the ``imports`` fact: scan the code, classify and map every import."""
-    policy = ctx.config.policy_section("imports")
-    discovery = ctx.discovery
-    ctx.progress.start("imports", len(discovery.python_files) + len(discovery.notebooks))
+    config = context.config
+    policy = config.policy_section("imports")
+    discovery = scan.discovery
+    context.progress.start("imports", len(discovery.python_files) + len(discovery.notebooks))
     result = scan_files(
-        ctx.root,
+        scan.root,
         discovery.python_files,
         notebooks=discovery.notebooks,
-        cache=ctx.cache,
-        workers=min(ctx.config.max_workers, default_workers()),
+        cache=context.cache,
+        workers=min(config.max_workers, default_workers()),
     )
-    ctx.progress.finish("imports")
+    context.progress.finish("imports")
     code_files = [*discovery.python_files, *discovery.notebooks]
     pyprojects = [
         i.path
-        for i in ctx.inputs
+        for i in scan.inputs
         if i.path == "pyproject.toml" or i.path.endswith("/pyproject.toml")
     ]
     first_party = first_party_names(
         code_files,
-        [i for i in ctx.inputs if i.status is not InputStatus.SKIPPED],
+        [i for i in scan.inputs if i.status is not InputStatus.SKIPPED],
         [
             *(str(n) for n in policy.get("known_first_party", ())),
-            *generated_module_names(ctx.root, pyprojects),
+            *generated_module_names(scan.root, pyprojects),
         ],
     )
     is_dev = dev_path_matcher([*policy.get("dev_paths", ()), *policy.get("vendored_paths", ())])
@@ -406,14 +410,14 @@ def scan_usage(ctx: CheckContext) -> ImportUsage:
         is_dev=is_dev,
         stdlib=STDLIB | frozenset(str(n) for n in policy.get("stdlib_other_versions", ())),
     )
-    known = known_names(ctx)
+    known = known_names(scan.inputs, scan.graph)
     mapper = DistributionMapper(
         known=known,
         extra_map=policy.get("import_map") or {},
-        environment=(lambda: cached_environment_distributions(ctx.cache))
-        if ctx.config.environment
+        environment=(lambda: cached_environment_distributions(context.cache))
+        if config.environment
         else None,
-        environment_is_project=ctx.config.environment,
+        environment_is_project=config.environment,
     )
     third_party = [
         site
@@ -422,13 +426,13 @@ def scan_usage(ctx: CheckContext) -> ImportUsage:
         for site in usage.sites
     ]
     mappings = [mapper.resolve(site.module, site.symbols) for site in third_party]
-    if not ctx.config.environment:
+    if not config.environment:
         mappings = _with_environment_hint(
             mappings,
             third_party,
             known,
             mapper,
-            lambda: cached_environment_distributions(ctx.cache),
+            lambda: cached_environment_distributions(context.cache),
         )
     dev_files = {path: is_dev(path) for path in code_files}
     resolved = tuple(

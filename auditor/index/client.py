@@ -19,7 +19,7 @@ import json
 import logging
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -39,7 +39,7 @@ from auditor.model import DataSource, Incomplete, normalize_name
 
 if TYPE_CHECKING:
     from auditor.cache import Cache
-    from auditor.checks.base import CheckContext
+    from auditor.context import RunContext
 
 log = logging.getLogger(__name__)
 
@@ -398,65 +398,62 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-# -- the shared per-run helper ---------------------------------------------------------------
+# -- the per-run lookup --------------------------------------------------------------------
 
 
-@dataclass
-class _RunState:
-    client: IndexClient
-    results: dict[str, ProjectLookup] = field(default_factory=dict)
+@dataclass(frozen=True, slots=True)
+class IndexAnswers:
+    """The index's answers for a run, what could not be checked, and the source used."""
+
+    lookups: dict[str, ProjectLookup]
+    incomplete: tuple[Incomplete, ...] = ()
+    data_sources: tuple[DataSource, ...] = ()
 
 
-def _make_state(ctx: CheckContext) -> _RunState:
-    config = ctx.config
-    client = IndexClient(
-        session=ctx.session,
-        cache=ctx.cache,
-        json_url=config.index_json_url,
-        simple_url=config.index_url,
-        max_workers=config.max_workers,
-    )
-    return _RunState(client=client)
+def index_lookups(context: RunContext, names: Iterable[str]) -> IndexAnswers:
+    """Look `names` up on the index once, grouping what could not be checked by reason.
 
-
-def index_lookups(ctx: CheckContext, names: Iterable[str]) -> dict[str, ProjectLookup]:
-    """Look `names` up on the index once per run and report what could not be checked.
-
-    Every check that needs index facts calls this; a name asked twice in one run is fetched
-    once. UNKNOWN answers are recorded with `CheckContext.mark_incomplete` under source
-    ``index``; the index is recorded as a data source.
+    UNKNOWN answers become one ``index`` incomplete entry per reason; the index is recorded as
+    a data source whenever a name was asked. `context.index_lookup` replaces the client (tests).
     """
-    state = ctx.fact("index-client", _make_state)
-    wanted = {normalize_name(n) for n in names if n and n.strip()}
-    missing = sorted(wanted - state.results.keys())
-    if missing:
-        fetched = state.client.lookup_many(missing)
-        state.results.update(fetched)
-        unknown: dict[str, list[str]] = {}
-        for name, lookup in fetched.items():
-            if lookup.state is LookupState.UNKNOWN:
-                unknown.setdefault(lookup.reason or "unknown error", []).append(name)
-        for reason, packages in sorted(unknown.items()):
-            _mark_incomplete(ctx, reason, packages)
-    if wanted:
-        where = redact_url(ctx.config.index_url)
-        ctx.add_data_source(DataSource(name="index", detail=f"package index at {where}"))
-    return {name: state.results[name] for name in sorted(wanted)}
-
-
-def _mark_incomplete(ctx: CheckContext, reason: str, packages: list[str]) -> None:
-    """Merge into an existing ``index`` entry with the same reason, so the report lists it once."""
-    text = f"package index not checked: {reason}"
-    for position, entry in enumerate(ctx.incomplete):
-        if entry.source == "index" and entry.reason == text:
-            merged = tuple(sorted({*entry.packages, *packages}))
-            ctx.incomplete[position] = Incomplete(source="index", reason=text, packages=merged)
-            return
-    ctx.mark_incomplete("index", text, packages)
+    wanted = sorted({normalize_name(n) for n in names if n and n.strip()})
+    if not wanted:
+        return IndexAnswers(lookups={})
+    if context.index_lookup is not None:
+        fetched = dict(context.index_lookup(wanted))
+    else:
+        config = context.config
+        client = IndexClient(
+            session=context.session,
+            cache=context.cache,
+            json_url=config.index_json_url,
+            simple_url=config.index_url,
+            max_workers=config.max_workers,
+        )
+        fetched = client.lookup_many(wanted)
+    unknown: dict[str, list[str]] = {}
+    for name, lookup in fetched.items():
+        if lookup.state is LookupState.UNKNOWN:
+            unknown.setdefault(lookup.reason or "unknown error", []).append(name)
+    incomplete = tuple(
+        Incomplete(
+            source="index",
+            reason=f"package index not checked: {reason}",
+            packages=tuple(sorted(set(packages))),
+        )
+        for reason, packages in sorted(unknown.items())
+    )
+    where = redact_url(context.config.index_url)
+    return IndexAnswers(
+        lookups={name: fetched[name] for name in wanted if name in fetched},
+        incomplete=incomplete,
+        data_sources=(DataSource(name="index", detail=f"package index at {where}"),),
+    )
 
 
 __all__ = [
     "CACHE_NAMESPACE",
+    "IndexAnswers",
     "IndexClient",
     "index_lookups",
     "parse_project_document",

@@ -8,14 +8,14 @@ exactly (``==X`` / ``===X``, not a wildcard).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from auditor.checks.base import CheckContext
 from auditor.graph import query
-from auditor.model import InputStatus, Location, LockedPackage
+from auditor.graph.build import DependencyGraph
+from auditor.model import InputStatus, Location, LockedPackage, ParsedInput
 
 _VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+", "git://", "ssh://")
 
@@ -60,13 +60,13 @@ def _off_index_locked(pkg: LockedPackage) -> bool:
     return url.startswith(("file:", ".", "/", "~")) or "://" not in url
 
 
-def off_index_names(ctx: CheckContext) -> frozenset[str]:
+def off_index_names(inputs: Iterable[ParsedInput], graph: DependencyGraph) -> frozenset[str]:
     """Return the packages declared as local paths, VCS links or direct URLs (not on the index)."""
     names: set[str] = set()
-    for node in query.packages(ctx.graph):
-        if any(_off_index_url(origin.url) for origin in query.incoming(ctx.graph, node.name)):
+    for node in query.packages(graph):
+        if any(_off_index_url(origin.url) for origin in query.incoming(graph, node.name)):
             names.add(node.name)
-    for item in ctx.inputs:
+    for item in inputs:
         if item.status is not InputStatus.OK:
             continue
         names.update(req.name for req in item.requirements if req.url or req.editable)
@@ -74,10 +74,10 @@ def off_index_names(ctx: CheckContext) -> frozenset[str]:
     return frozenset(names)
 
 
-def index_names(ctx: CheckContext) -> list[str]:
+def index_names(inputs: Sequence[ParsedInput], graph: DependencyGraph) -> list[str]:
     """Return every package node of the graph that comes from the index, sorted."""
-    skip = off_index_names(ctx)
-    return [node.name for node in query.packages(ctx.graph) if node.name not in skip]
+    skip = off_index_names(inputs, graph)
+    return [node.name for node in query.packages(graph) if node.name not in skip]
 
 
 @dataclass(slots=True)
@@ -95,14 +95,14 @@ class _Gathered:
         self.locked = self.locked or locked
 
 
-def used_versions(ctx: CheckContext) -> list[VersionUse]:
+def used_versions(inputs: Sequence[ParsedInput], graph: DependencyGraph) -> list[VersionUse]:
     """Return each (package, exact version) the scan locks or pins, with all its locations.
 
     Constraint-file entries are left out: they limit what may be installed but install nothing.
     """
-    skip = off_index_names(ctx)
+    skip = off_index_names(inputs, graph)
     found: dict[tuple[str, str], _Gathered] = {}
-    for item in ctx.inputs:
+    for item in inputs:
         if item.status is not InputStatus.OK:
             continue
         for req in item.requirements:

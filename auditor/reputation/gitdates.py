@@ -12,7 +12,13 @@ import datetime as dt
 import os
 import shutil
 import subprocess
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from auditor.reputation.targets import NameUse
 
 _SAFE_CONFIG = ("-c", "core.fsmonitor=false", "-c", "core.pager=cat", "-c", "diff.external=")
 
@@ -103,4 +109,58 @@ class GitHistory:
         return self._oldest(f"-S{text}", "--", relpath)
 
 
-__all__ = ["GitHistory"]
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GitDates:
+    """What git history says about the files that declare packages (for AUD410).
+
+    `first_commit` maps a repo-relative path to its first commit; `first_mention` maps
+    ``(path, text)`` to the first commit that added `text` to that path. Only the pairs a
+    born-after-use judgement needs are present.
+    """
+
+    in_repository: bool
+    usable: bool
+    problem: str | None = None
+    first_commit: Mapping[str, dt.datetime | None] = field(default_factory=dict)
+    first_mention: Mapping[tuple[str, str], dt.datetime | None] = field(default_factory=dict)
+
+
+def born_after_dates(
+    history: GitHistory,
+    candidates: Iterable[tuple[NameUse, dt.datetime]],
+    grace: dt.timedelta,
+) -> GitDates:
+    """Read the git dates a born-after-use judgement needs, and no more.
+
+    For each declared name with its first release, each declaring file's first commit is read;
+    only where the release came after that (plus `grace`) are the name's spellings searched for,
+    and a name stops at its first file where it was written before it was released.
+    """
+    if not history.in_repository:
+        return GitDates(in_repository=False, usable=False)
+    if not history.usable:
+        return GitDates(in_repository=True, usable=False, problem=history.problem)
+    first_commit: dict[str, dt.datetime | None] = {}
+    first_mention: dict[tuple[str, str], dt.datetime | None] = {}
+    for use, released in candidates:
+        for where in use.locations:
+            if where.path not in first_commit:
+                first_commit[where.path] = history.first_commit(where.path)
+            start = first_commit[where.path]
+            if start is None or released <= start + grace:
+                continue
+            dates = []
+            for text in use.spellings_in(where.path):
+                key = (where.path, text)
+                if key not in first_mention:
+                    first_mention[key] = history.first_mention(where.path, text)
+                if (found := first_mention[key]) is not None:
+                    dates.append(found)
+            if dates and released > min(dates) + grace:
+                break
+    return GitDates(
+        in_repository=True, usable=True, first_commit=first_commit, first_mention=first_mention
+    )
+
+
+__all__ = ["GitDates", "GitHistory", "born_after_dates"]

@@ -216,6 +216,12 @@ def _read_store(config: Config) -> dict[str, Any] | None:
     return data
 
 
+NO_POPULAR_LIST = (
+    "typosquat check could not run: no popular-package list; run auditor db update or "
+    "auditor db import top-pypi-packages.json"
+)
+
+
 def load_popular(config: Config) -> PopularList | None:
     """Return the stored list, or None when nothing was imported (or the store is damaged)."""
     data = _read_store(config)
@@ -256,6 +262,7 @@ def popular_status(config: Config) -> dict[str, Any] | None:
 
 
 __all__ = [
+    "NO_POPULAR_LIST",
     "SOURCE_NAME",
     "PopularList",
     "PopularPackage",

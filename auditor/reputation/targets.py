@@ -11,12 +11,21 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from auditor.checks.base import CheckContext
 from auditor.graph import query
+from auditor.graph.build import DependencyGraph
 from auditor.index.targets import off_index_names
-from auditor.model import InputKind, InputStatus, Location, Requirement
+from auditor.model import InputKind, InputStatus, Location, ParsedInput, Requirement
+
+if TYPE_CHECKING:
+    from auditor.imports.usage import ImportUsage
+
+# PEP 508 names start and end with a letter or digit (normalised: separators become "-").
+_VALID_PROJECT = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 
 _INDEX_OPTION = re.compile(
     r"^\s*(?:-i|--index-url|--extra-index-url|-f|--find-links)(?:\s*=\s*|\s+)(\S+)", re.MULTILINE
@@ -33,6 +42,13 @@ class NameUse:
     requirements: tuple[Requirement, ...] = ()
     other_index: str | None = None
 
+    def spellings_in(self, path: str) -> list[str]:
+        """The ways the name is written in `path`: its display name and each raw spelling."""
+        texts = {self.display_name} | {
+            r.raw_name for r in self.requirements if r.location.path == path
+        }
+        return sorted(texts)
+
     @property
     def first_location(self) -> Location | None:
         """The first place the name is declared."""
@@ -46,14 +62,16 @@ class _Gathered:
     requirements: list[Requirement] = field(default_factory=list)
 
 
-def _other_index_inputs(ctx: CheckContext) -> dict[str, str]:
+def _other_index_inputs(
+    root: Path, inputs: Sequence[ParsedInput], index_url: str
+) -> dict[str, str]:
     """Return ``{input path: the other index it configures}`` for manifests that add one."""
-    default = ctx.config.index_url.rstrip("/")
+    default = index_url.rstrip("/")
     found: dict[str, str] = {}
-    for item in ctx.inputs:
+    for item in inputs:
         if item.status is not InputStatus.OK:
             continue
-        path = ctx.root / item.path
+        path = root / item.path
         try:
             if item.kind is InputKind.REQUIREMENTS:
                 text = path.read_text(encoding="utf-8", errors="replace")
@@ -80,11 +98,20 @@ def _other_index_inputs(ctx: CheckContext) -> dict[str, str]:
     return found
 
 
-def declared_uses(ctx: CheckContext) -> list[NameUse]:
-    """Return every index-installed name the project declares itself, sorted by name."""
-    skip = off_index_names(ctx)
+def declared_uses(
+    root: Path, inputs: Sequence[ParsedInput], graph: DependencyGraph, index_url: str
+) -> list[NameUse]:
+    """Return every index-installed name the project declares itself, sorted by name.
+
+    Args:
+        root: the scanned folder (manifests are read again for index options).
+        inputs: the parsed inputs.
+        graph: the dependency graph.
+        index_url: the configured index, which a manifest may repeat without adding another.
+    """
+    skip = off_index_names(inputs, graph)
     gathered: dict[str, _Gathered] = {}
-    for item in ctx.inputs:
+    for item in inputs:
         if item.status is not InputStatus.OK:
             continue
         for req in item.requirements:
@@ -94,11 +121,11 @@ def declared_uses(ctx: CheckContext) -> list[NameUse]:
             entry.requirements.append(req)
             if req.location not in entry.locations:
                 entry.locations.append(req.location)
-    for node in query.direct_packages(ctx.graph):
+    for node in query.direct_packages(graph):
         if node.name in skip or node.name in gathered:
             continue
         gathered[node.name] = _Gathered(display=node.display_name, locations=list(node.locations))
-    other = _other_index_inputs(ctx)
+    other = _other_index_inputs(root, inputs, index_url)
     uses = []
     for name in sorted(gathered):
         entry = gathered[name]
@@ -115,9 +142,35 @@ def declared_uses(ctx: CheckContext) -> list[NameUse]:
     return uses
 
 
-def shared_declared_uses(ctx: CheckContext) -> list[NameUse]:
-    """`declared_uses`, computed once per run."""
-    return ctx.fact("reputation-declared-uses", declared_uses)
+def imported_only(
+    uses: Sequence[NameUse], usage: ImportUsage, *, dev_code: bool = False
+) -> dict[str, tuple[list[Location], bool]]:
+    """Third-party imports whose distribution is only guessed from the module name.
+
+    Returns name -> (import sites, whether any site is production code). Imports that a
+    declared name, the lockfile or the import map explains are left out, and so are optional
+    (``try``/``except ImportError``), type-only and dynamic imports, and modules whose name
+    cannot be a project's (``_private_module`` normalises to ``-private-module``, which the
+    index refuses to register). Names imported only by development code are left out unless
+    `dev_code`.
+    """
+    declared = {use.name for use in uses}
+    found: dict[str, tuple[list[Location], bool]] = {}
+    for item in usage.resolved:
+        site = item.site
+        if item.mapping.source != "heuristic" or site.optional or site.type_only or site.dynamic:
+            continue
+        for name in item.mapping.distributions:
+            if name in declared or not _VALID_PROJECT.match(name):
+                continue
+            where = Location(path=site.path, line=site.line)
+            places, production = found.get(name, ([], False))
+            if where not in places:
+                places.append(where)
+            found[name] = (places, production or not item.dev)
+    if not dev_code:
+        found = {name: entry for name, entry in found.items() if entry[1]}
+    return found
 
 
-__all__ = ["NameUse", "declared_uses", "shared_declared_uses"]
+__all__ = ["NameUse", "declared_uses", "imported_only"]

@@ -15,6 +15,7 @@ import yaml
 from auditor.atomic import atomic_write_text
 from auditor.config import rules_dir
 from auditor.errors import DuplicateRuleId, RuleSchemaError
+from auditor.facts import KNOWN_NEEDS
 from auditor.model import Severity
 from auditor.yamlio import safe_load
 
@@ -41,7 +42,7 @@ RULE_SCHEMA: dict[str, Any] = {
         "references": {"type": "array", "items": {"type": "string"}},
         "tags": {"type": "array", "items": {"type": "string"}},
         "confidence": {"enum": ["high", "medium", "low"]},
-        "needs": {"type": "array", "items": {"enum": ["network", "index", "osv", "git"]}},
+        "needs": {"type": "array", "items": {"enum": sorted(KNOWN_NEEDS)}},
     },
     "if": {"properties": {"engine": {"const": "python"}}},
     "then": {"required": ["check"]},

@@ -14,7 +14,6 @@ from auditor.model import Finding, InputKind, InputStatus, Location, Severity
 from auditor.pipeline import (
     ENVIRONMENT_LABEL,
     _dedupe,
-    _fixture_root,
     enabled_rule_ids,
     exit_code,
     fixture_dir_patterns,
@@ -23,6 +22,7 @@ from auditor.pipeline import (
     scan_inputs,
 )
 from auditor.rules.catalog import load_rules
+from auditor.scanning import _fixture_root
 
 
 def _config(root: Path, **changes: Any) -> Config:

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from checkrun import CheckRun, run_check
+
 from auditor.checks.base import CheckContext
 from auditor.config import Config, load_policy_defaults
 from auditor.discover import Discovery
@@ -114,9 +116,14 @@ def context(root: Path, *inputs: ParsedInput, policy: dict[str, Any] | None = No
 
 def run(check_module: str, ctx: CheckContext) -> list[Finding]:
     """Run one pin check module's CHECK."""
+    return run_full(check_module, ctx).findings
+
+
+def run_full(check_module: str, ctx: CheckContext) -> CheckRun:
+    """Run one pin check module's CHECK; findings and what it could not judge."""
     from auditor.checks.base import load_check
 
-    return list(load_check(check_module).run(ctx))
+    return run_check(load_check(check_module), ctx)
 
 
 def ids(findings: Iterable[Finding], rule: str | None = None) -> list[tuple[str, str | None]]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from pinkit import context, ids, issue, lockfile, manifest, pkg, req, run
+from pinkit import context, ids, issue, lockfile, manifest, pkg, req, run, run_full
 
 from auditor.checks.pins import local_target, vcs_ref
 from auditor.errors import ConfigError
@@ -321,14 +321,15 @@ def test_unreadable_values_and_incompleteness(tmp_path: Path) -> None:
         ),
     )
     ctx = context(tmp_path, item)
-    found = run("pins", ctx)
+    outcome = run_full("pins", ctx)
+    found = outcome.findings
     assert sorted(f.evidence["code"] for f in found) == [
         "dynamic-value",
         "include-cycle",
         "include-missing",
     ]
     assert {f.rule_id for f in found} == {"AUD111"}
-    assert [i.source for i in ctx.incomplete] == ["input:requirements.txt"]
+    assert [i.source for i in outcome.incomplete] == ["input:requirements.txt"]
 
 
 def test_lockfile_inputs_are_not_judged_as_manifests(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
+from checkrun import findings_of, run_check
 from imports_support import make_ctx
 
 from auditor.checks.imports import CHECK
@@ -24,7 +25,7 @@ def _run(
 ) -> list[Finding]:
     _write(root, files)
     ctx = make_ctx(root, declared, **kw)  # type: ignore[arg-type]  # make_ctx's keywords, as given
-    return list(CHECK.run(ctx))
+    return findings_of(CHECK, ctx)
 
 
 def _pairs(findings: list[Finding]) -> set[tuple[str, str | None]]:
@@ -159,8 +160,10 @@ def test_disabled_rules_do_nothing(tmp_path: Path) -> None:
 def test_unparseable_files_go_to_extras(tmp_path: Path) -> None:
     _write(tmp_path, {"good.py": "import requests\n", "bad.py": "def (:\n"})
     ctx = make_ctx(tmp_path, {"requests": "main"})
-    assert list(CHECK.run(ctx)) == []
-    assert ctx.extras["import_errors"] == [
+    run = run_check(CHECK, ctx)
+    assert run.findings == []
+    assert run.facts.imports is not None
+    assert [e.to_json() for e in run.facts.imports.errors] == [
         {"path": "bad.py", "line": 1, "message": "syntax error: invalid syntax"}
     ]
 
@@ -251,7 +254,7 @@ def test_unused_skips_declarations_of_manifests_inside_tests_and_docs(tmp_path: 
         extra.append(ParsedInput(path=path, kind=InputKind.REQUIREMENTS, requirements=(req,)))
     inputs = (*ctx.inputs, *extra)
     ctx = dataclasses.replace(ctx, inputs=inputs, graph=build_graph(list(inputs)))
-    assert _pairs(list(CHECK.run(ctx))) == {("AUD502", "rich")}
+    assert _pairs(findings_of(CHECK, ctx)) == {("AUD502", "rich")}
 
 
 def test_vendored_code_imports_are_the_vendored_projects_own(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from checkrun import run_check
 from imports_support import make_ctx
 
 from auditor.cache import Cache
@@ -396,8 +397,9 @@ def test_recovered_imports_feed_the_checks(tmp_path: Path) -> None:
         "import requests\ntype Url = str\ndef broken(:\n", encoding="utf-8"
     )
     ctx = make_ctx(tmp_path, {})
-    findings = list(CHECK.run(ctx))
-    assert {(f.rule_id, f.package) for f in findings} == {("AUD501", "requests")}
-    (entry,) = ctx.extras["import_errors"]
+    run = run_check(CHECK, ctx)
+    assert {(f.rule_id, f.package) for f in run.findings} == {("AUD501", "requests")}
+    assert run.facts.imports is not None
+    (entry,) = [e.to_json() for e in run.facts.imports.errors]
     assert entry["recovered_imports"] == 1
     assert "recovered by the line-based fallback" in entry["message"]

@@ -103,9 +103,10 @@ def test_fact_symbols_for_distribution(tmp_path: Path) -> None:
         "import yaml\nfrom google.cloud import storage\nyaml.safe_load('')\nstorage.Client()\n"
     )
     ctx = make_ctx(tmp_path, {"pyyaml": "main", "google-cloud-storage": "main"})
-    from auditor.imports.usage import scan_usage
+    from checkrun import enriched
 
-    usage = ctx.fact("imports", scan_usage)
+    usage = enriched(ctx).facts.imports
+    assert usage is not None
     assert usage.symbols_for_distribution("PyYAML") == ("yaml.safe_load",)
     assert usage.modules_for_distribution("google-cloud-storage") == ("google.cloud",)
     assert "google.cloud.storage.Client" in usage.symbols_for_distribution("google-cloud-storage")

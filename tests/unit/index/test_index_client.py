@@ -11,10 +11,8 @@ import pytest
 from fakes import FakeIndex, Fault, LoopbackServer, serve
 
 from auditor.cache import Cache
-from auditor.checks.base import CheckContext
 from auditor.config import load_config
-from auditor.discover import discover
-from auditor.graph.build import build_graph
+from auditor.context import RunContext
 from auditor.http import make_session
 from auditor.index.client import (
     CACHE_NAMESPACE,
@@ -24,7 +22,7 @@ from auditor.index.client import (
     redact_url,
 )
 from auditor.index.model import LookupState, ProjectStatus
-from auditor.rules.catalog import load_rules
+from auditor.pipeline import merge_incomplete
 
 
 class Clock:
@@ -352,16 +350,8 @@ def test_release_lookup(server: LoopbackServer, tmp_path: Path) -> None:
     assert len(server.requests) == count
 
 
-def _context(root: Path) -> CheckContext:
-    config = load_config(root)
-    return CheckContext(
-        config=config,
-        root=root,
-        inputs=(),
-        graph=build_graph([]),
-        rules=load_rules(),
-        discovery=discover(root),
-    )
+def _context(root: Path) -> RunContext:
+    return RunContext(config=load_config(root))
 
 
 def test_index_lookups_memoizes_and_reports_incomplete(
@@ -374,7 +364,8 @@ def test_index_lookups_memoizes_and_reports_incomplete(
     server.faults["/pypi/flaky/"] = Fault(truncate=True)
     ctx = _context(tmp_path)
     try:
-        first = index_lookups(ctx, ["Requests", "flaky", "nope"])
+        answers = [index_lookups(ctx, ["Requests", "flaky", "nope"])]
+        first = answers[0].lookups
         assert {k: v.state for k, v in first.items()} == {
             "flaky": LookupState.UNKNOWN,
             "nope": LookupState.MISSING,
@@ -382,31 +373,33 @@ def test_index_lookups_memoizes_and_reports_incomplete(
         }
         count = len(server.requests)
         server.faults["/pypi/shaky/"] = Fault(truncate=True)
-        second = index_lookups(ctx, ["requests", "shaky"])
-        assert second["requests"] is first["requests"]
-        # Only the new name was fetched; the earlier answers are memoized for the run.
+        answers.append(index_lookups(ctx, ["requests", "shaky"]))
+        second = answers[1].lookups
+        assert second["requests"] == first["requests"]
+        # Only the new name was fetched; the earlier answer comes from the cache.
         assert {r.path for r in server.requests[count:]} == {"/pypi/shaky/json"}
     finally:
         ctx.close()
-    assert [i.to_json() for i in ctx.incomplete] == [
+    incomplete = merge_incomplete(i for a in answers for i in a.incomplete)
+    assert [i.to_json() for i in incomplete] == [
         {
             "source": "index",
             "reason": "package index not checked: the index sent invalid JSON",
             "packages": ["flaky", "shaky"],
         }
     ]
-    assert [d.name for d in ctx.data_sources] == ["index"]
+    assert {d.name for a in answers for d in a.data_sources} == {"index"}
 
 
 def test_index_lookups_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AUDITOR_OFFLINE", "1")
     ctx = _context(tmp_path)
     try:
-        found = index_lookups(ctx, ["requests"])
+        answers = index_lookups(ctx, ["requests"])
     finally:
         ctx.close()
-    assert found["requests"].state is LookupState.UNKNOWN
-    assert [i.to_json() for i in ctx.incomplete] == [
+    assert answers.lookups["requests"].state is LookupState.UNKNOWN
+    assert [i.to_json() for i in answers.incomplete] == [
         {
             "source": "index",
             "reason": "package index not checked: offline",
@@ -428,10 +421,10 @@ def test_credentials_in_the_index_url_stay_out_of_cache_and_report(
     assert redact_url("https://127.0.0.1/simple") == "https://127.0.0.1/simple"
     ctx = _context(tmp_path)
     try:
-        found = index_lookups(ctx, ["requests"])
+        answers = index_lookups(ctx, ["requests"])
         stored = ctx.cache.get_many(CACHE_NAMESPACE, [f"{server.url}/pypi requests"])
     finally:
         ctx.close()
-    assert found["requests"].state is LookupState.FOUND
+    assert answers.lookups["requests"].state is LookupState.FOUND
     assert list(stored) == [f"{server.url}/pypi requests"]
-    assert "s3cret" not in repr(ctx.data_sources)
+    assert "s3cret" not in repr(answers.data_sources)

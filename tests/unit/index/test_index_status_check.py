@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from checkrun import findings_of, run_check
 from fakes import FakeIndex, LoopbackServer
 
 from auditor.checks.base import CheckContext
@@ -108,8 +109,8 @@ def test_exact_pin(spec: str, pinned: str | None) -> None:
 
 def test_targets_skip_local_vcs_and_constraints(tmp_path: Path) -> None:
     ctx = _context(tmp_path, _inputs())
-    assert index_names(ctx) == ["click", "flask", "idna", "requests"]
-    uses = {(u.name, u.version): u for u in used_versions(ctx)}
+    assert index_names(ctx.inputs, ctx.graph) == ["click", "flask", "idna", "requests"]
+    uses = {(u.name, u.version): u for u in used_versions(ctx.inputs, ctx.graph)}
     assert sorted(uses) == [("idna", "2.7"), ("requests", "2.19.0")]
     requests = uses[("requests", "2.19.0")]
     assert requests.locked
@@ -192,10 +193,7 @@ def test_check_on_locked_and_newest_pins(
     fake.add("flask", {"3.0": "2024-01-01T00:00:00Z"})
     fake.add("click", {"8.0": "2024-01-01T00:00:00Z"}, status="deprecated", status_reason="")
     ctx = _context(tmp_path, _inputs())
-    try:
-        findings = list(CHECK.run(ctx))
-    finally:
-        ctx.close()
+    findings = findings_of(CHECK, ctx)
     got = sorted((f.rule_id, f.package or "", f.severity.value, f.message) for f in findings)
     assert got == [
         ("AUD403", "click", "medium",
@@ -213,5 +211,6 @@ def test_check_on_locked_and_newest_pins(
 
 def test_check_does_nothing_when_its_rules_are_off(tmp_path: Path) -> None:
     ctx = _context(tmp_path, _inputs(), "AUD101")
-    assert list(CHECK.run(ctx)) == []
-    assert ctx.incomplete == []
+    run = run_check(CHECK, ctx)
+    assert run.findings == []
+    assert run.incomplete == []

@@ -60,7 +60,7 @@ class FakeLookup:
         self.missing_is_unknown = missing_is_unknown
         self.asked: list[str] = []
 
-    def __call__(self, ctx: CheckContext, names: Iterable[str]) -> dict[str, ProjectLookup]:
+    def __call__(self, names: Iterable[str]) -> dict[str, ProjectLookup]:
         found: dict[str, ProjectLookup] = {}
         for raw in names:
             name = normalize_name(raw)

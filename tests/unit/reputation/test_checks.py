@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from checkrun import findings_of, run_check
 from reputation_helpers import FakeLookup, info, make_ctx
 
 from auditor.checks.deprecated import DeprecatedCheck
@@ -16,8 +17,7 @@ from auditor.checks.stdlib_names import StdlibNamesCheck
 from auditor.checks.typosquat import TyposquatCheck
 from auditor.model import Finding, Severity
 from auditor.reputation.gitdates import GitHistory
-from auditor.reputation.popular import import_popular_file
-from auditor.reputation.shared import NO_POPULAR_LIST
+from auditor.reputation.popular import NO_POPULAR_LIST, import_popular_file
 
 TODAY = dt.date(2025, 6, 1)
 OLD = {"1.0": "2015-01-01T00:00:00", "2.0": "2020-01-01T00:00:00", "3.0": "2025-01-01T00:00:00"}
@@ -45,7 +45,7 @@ def test_missing_name_is_critical_with_suggestions(tmp_path: Path) -> None:
     ctx = make_ctx(tmp_path, {"requirements.txt": "flask==3.0\nreqeusts==2.0\n"}, today=TODAY)
     _import_top(ctx, tmp_path)
     lookup = FakeLookup({"flask": info("flask", OLD)})
-    findings = list(ReputationCheck(lookup=lookup).run(ctx))
+    findings = list(findings_of(ReputationCheck(), ctx, lookup=lookup))
     (hit,) = _by_rule(findings)["AUD401"]
     assert hit.severity is Severity.CRITICAL
     assert hit.package == "reqeusts"
@@ -57,16 +57,16 @@ def test_missing_name_is_critical_with_suggestions(tmp_path: Path) -> None:
 
 def test_missing_name_without_popular_list_has_no_suggestions(tmp_path: Path) -> None:
     ctx = make_ctx(tmp_path, {"requirements.txt": "nopkg-xyz\n"}, today=TODAY)
-    (hit,) = ReputationCheck(lookup=FakeLookup()).run(ctx)
+    (hit,) = findings_of(ReputationCheck(), ctx, lookup=FakeLookup())
     assert hit.evidence == {"index": "404 not found", "suggestions": [], "popular_list": False}
 
 
 def test_unknown_is_never_clean(tmp_path: Path) -> None:
     ctx = make_ctx(tmp_path, {"requirements.txt": "whatever\n"}, today=TODAY)
-    findings = list(ReputationCheck(lookup=lambda c, names: {}).run(ctx))
-    assert findings == []
-    assert any(i.source == "index" and "whatever" in i.packages for i in ctx.incomplete)
-    findings = list(ReputationCheck(lookup=FakeLookup(unknown=["whatever"])).run(ctx))
+    run = run_check(ReputationCheck(), ctx, lookup=lambda names: {})
+    assert run.findings == []
+    assert any(i.source == "index" and "whatever" in i.packages for i in run.incomplete)
+    findings = list(findings_of(ReputationCheck(), ctx, lookup=FakeLookup(unknown=["whatever"])))
     assert findings == []
 
 
@@ -78,11 +78,11 @@ def test_paths_urls_and_other_indexes_are_not_judged(tmp_path: Path) -> None:
     }
     ctx = make_ctx(tmp_path, files, today=TODAY)
     lookup = FakeLookup()
-    findings = list(ReputationCheck(lookup=lookup).run(ctx))
-    assert findings == []
+    run = run_check(ReputationCheck(), ctx, lookup=lookup)
+    assert run.findings == []
     assert "vcspkg" not in lookup.asked
     assert "internal-tool" in lookup.asked
-    (note,) = [i for i in ctx.incomplete if i.source == "reputation"]
+    (note,) = [i for i in run.incomplete if i.source == "reputation"]
     assert "pkgs.example.org" in note.reason
     assert note.packages == ("internal-tool",)
 
@@ -93,7 +93,7 @@ def test_pyproject_source_counts_as_other_index(tmp_path: Path) -> None:
         '[[tool.uv.index]]\nname = "corp"\nurl = "https://pkgs.example.org/simple"\n'
     )
     ctx = make_ctx(tmp_path, {"pyproject.toml": pyproject}, today=TODAY)
-    assert list(ReputationCheck(lookup=FakeLookup()).run(ctx)) == []
+    assert list(findings_of(ReputationCheck(), ctx, lookup=FakeLookup())) == []
 
 
 # -- AUD406 / AUD407 --------------------------------------------------------------------------
@@ -111,7 +111,9 @@ def test_pyproject_source_counts_as_other_index(tmp_path: Path) -> None:
 def test_age_rules(tmp_path: Path, releases: dict[str, str], rule: str | None) -> None:
     ctx = make_ctx(tmp_path, {"requirements.txt": "somepkg\n"}, today=TODAY)
     findings = list(
-        ReputationCheck(lookup=FakeLookup({"somepkg": info("somepkg", releases)})).run(ctx)
+        findings_of(
+            ReputationCheck(), ctx, lookup=FakeLookup({"somepkg": info("somepkg", releases)})
+        )
     )
     assert [f.rule_id for f in findings if f.rule_id != "AUD410"] == ([rule] if rule else [])
 
@@ -124,15 +126,15 @@ def test_age_thresholds_come_from_policy(tmp_path: Path) -> None:
     )
     ctx = make_ctx(tmp_path, {"requirements.txt": "somepkg\n"}, today=TODAY)
     lookup = FakeLookup({"somepkg": info("somepkg", {"0.1": "2025-05-01T00:00:00"})})
-    assert [f.rule_id for f in ReputationCheck(lookup=lookup).run(ctx)] == []
+    assert [f.rule_id for f in findings_of(ReputationCheck(), ctx, lookup=lookup)] == []
 
 
 def test_disabled_rules_do_nothing(tmp_path: Path) -> None:
     ctx = make_ctx(tmp_path, {"requirements.txt": "x\n"}, today=TODAY, enable=("AUD1",))
     lookup = FakeLookup()
-    assert list(ReputationCheck(lookup=lookup).run(ctx)) == []
+    assert list(findings_of(ReputationCheck(), ctx, lookup=lookup)) == []
     assert lookup.asked == []
-    assert list(TyposquatCheck(lookup=lookup).run(ctx)) == []
+    assert list(findings_of(TyposquatCheck(), ctx, lookup=lookup)) == []
 
 
 # -- AUD402 -----------------------------------------------------------------------------------
@@ -140,8 +142,9 @@ def test_disabled_rules_do_nothing(tmp_path: Path) -> None:
 
 def test_typosquat_without_list_is_incomplete(tmp_path: Path) -> None:
     ctx = make_ctx(tmp_path, {"requirements.txt": "reqeusts\n"}, today=TODAY)
-    assert list(TyposquatCheck(lookup=FakeLookup()).run(ctx)) == []
-    (note,) = [i for i in ctx.incomplete if i.source == "typosquat"]
+    run = run_check(TyposquatCheck(), ctx, lookup=FakeLookup())
+    assert run.findings == []
+    (note,) = [i for i in run.incomplete if i.source == "typosquat"]
     assert note.reason == NO_POPULAR_LIST
     assert note.packages == ("reqeusts",)
 
@@ -161,15 +164,16 @@ def test_typosquat_severity(
 ) -> None:
     ctx = make_ctx(tmp_path, {"requirements.txt": "requests\nreqeusts==1\n"}, today=TODAY)
     _import_top(ctx, tmp_path)
-    (hit,) = TyposquatCheck(lookup=lookup).run(ctx)
+    run = run_check(TyposquatCheck(), ctx, lookup=lookup)
+    (hit,) = run.findings
     assert hit.rule_id == "AUD402"
     assert hit.severity is severity
     assert hit.evidence["target"] == "requests"
     assert hit.evidence["technique"] == "swap"
     assert hit.evidence["aggravating"] == aggravating
     assert "looks like the popular requests" in hit.message
-    assert lookup.asked == ["reqeusts"]  # only look-alikes are looked up
-    assert any(d.name == "popular-packages" for d in ctx.data_sources)
+    assert "reqeusts" in lookup.asked  # enrichment asks once for every declared name
+    assert any(d.name == "popular-packages" for d in run.data_sources)
 
 
 # -- AUD408 / AUD409 --------------------------------------------------------------------------
@@ -177,7 +181,7 @@ def test_typosquat_severity(
 
 def test_deprecated_names(tmp_path: Path) -> None:
     ctx = make_ctx(tmp_path, {"requirements.txt": "PyPDF2==3.0.1\npycrypto\nmock\nrequests\n"})
-    found = {f.package: f for f in DeprecatedCheck().run(ctx)}
+    found = {f.package: f for f in findings_of(DeprecatedCheck(), ctx)}
     assert set(found) == {"PyPDF2", "pycrypto", "mock"}
     assert found["pycrypto"].severity is Severity.HIGH
     assert found["PyPDF2"].severity is Severity.MEDIUM
@@ -192,7 +196,7 @@ def test_stdlib_names(tmp_path: Path) -> None:
         "contextvars; sys_platform == 'win32'\nrequests\n"
     )
     ctx = make_ctx(tmp_path, {"requirements.txt": text})
-    found = {f.package: f for f in StdlibNamesCheck().run(ctx)}
+    found = {f.package: f for f in findings_of(StdlibNamesCheck(), ctx)}
     assert set(found) == {"asyncio", "urllib2", "dataclasses", "contextvars"}
     assert found["asyncio"].severity is Severity.HIGH
     assert "may be owned by a squatter" in found["asyncio"].message
@@ -235,8 +239,9 @@ def test_born_after_use(tmp_path: Path) -> None:
     written = {"slopped": dt.datetime(2024, 3, 1, tzinfo=dt.UTC),
                "flask": dt.datetime(2024, 3, 1, tzinfo=dt.UTC)}  # fmt: skip
     start = dt.datetime(2014, 1, 1, tzinfo=dt.UTC)
-    check = ReputationCheck(lookup=lookup, history=lambda c: FakeHistory(written, start))
-    (hit,) = [f for f in check.run(ctx) if f.rule_id == "AUD410"]
+    history = lambda root: FakeHistory(written, start)  # noqa: E731
+    found = findings_of(ReputationCheck(), ctx, lookup=lookup, history=history)
+    (hit,) = [f for f in found if f.rule_id == "AUD410"]
     assert hit.severity is Severity.CRITICAL
     assert hit.package == "slopped"
     assert hit.evidence["days_between"] == 92
@@ -250,19 +255,19 @@ def test_born_after_use_skips_when_git_is_unusable(tmp_path: Path) -> None:
         {"requirements.txt": "flask\n", ".git": "gitdir: /nonexistent/worktree\n"},
         today=TODAY,
     )
-    check = ReputationCheck(lookup=FakeLookup({"flask": info("flask", OLD)}))
-    assert [f for f in check.run(ctx) if f.rule_id == "AUD410"] == []
-    (note,) = [i for i in ctx.incomplete if i.source == "git"]
+    run = run_check(ReputationCheck(), ctx, lookup=FakeLookup({"flask": info("flask", OLD)}))
+    assert [f for f in run.findings if f.rule_id == "AUD410"] == []
+    (note,) = [i for i in run.incomplete if i.source == "git"]
     assert "born-after-use check skipped" in note.reason
 
 
 def test_born_after_use_does_not_apply_outside_a_checkout(tmp_path: Path) -> None:
     # An unpacked sdist has no history: nothing failed, so the audit is not incomplete.
     ctx = make_ctx(tmp_path, {"requirements.txt": "flask\n"}, today=TODAY)
-    check = ReputationCheck(lookup=FakeLookup({"flask": info("flask", OLD)}))
-    assert [f for f in check.run(ctx) if f.rule_id == "AUD410"] == []
-    assert [i for i in ctx.incomplete if i.source == "git"] == []
-    assert [d.name for d in ctx.data_sources] == ["git"]
+    run = run_check(ReputationCheck(), ctx, lookup=FakeLookup({"flask": info("flask", OLD)}))
+    assert [f for f in run.findings if f.rule_id == "AUD410"] == []
+    assert [i for i in run.incomplete if i.source == "git"] == []
+    assert [d.name for d in run.data_sources if d.name != "index"] == ["git"]
 
 
 def test_imported_module_without_distribution(tmp_path: Path) -> None:
@@ -274,7 +279,7 @@ def test_imported_module_without_distribution(tmp_path: Path) -> None:
     }
     ctx = make_ctx(tmp_path, files, today=TODAY)
     lookup = FakeLookup({"flask": info("flask", OLD)})
-    hits = [f for f in ReputationCheck(lookup=lookup).run(ctx) if f.rule_id == "AUD401"]
+    hits = [f for f in findings_of(ReputationCheck(), ctx, lookup=lookup) if f.rule_id == "AUD401"]
     assert [(f.package, f.severity, f.locations[0].line) for f in hits] == [
         ("fastapi-magic-router", Severity.HIGH, 3)
     ]
@@ -293,7 +298,9 @@ def test_unknown_import_only_in_tests_is_not_reported_by_default(tmp_path: Path)
     }
     ctx = make_ctx(tmp_path, files, today=TODAY)
     lookup = FakeLookup({"flask": info("flask", OLD)})
-    assert [f for f in ReputationCheck(lookup=lookup).run(ctx) if f.rule_id == "AUD401"] == []
+    assert [
+        f for f in findings_of(ReputationCheck(), ctx, lookup=lookup) if f.rule_id == "AUD401"
+    ] == []
 
 
 def test_unknown_import_only_in_tests_is_low_when_policy_asks(tmp_path: Path) -> None:
@@ -306,7 +313,7 @@ def test_unknown_import_only_in_tests_is_low_when_policy_asks(tmp_path: Path) ->
     }
     ctx = make_ctx(tmp_path, files, today=TODAY)
     lookup = FakeLookup({"flask": info("flask", OLD)})
-    hits = [f for f in ReputationCheck(lookup=lookup).run(ctx) if f.rule_id == "AUD401"]
+    hits = [f for f in findings_of(ReputationCheck(), ctx, lookup=lookup) if f.rule_id == "AUD401"]
     assert [(f.package, f.severity) for f in hits] == [("generated-app", Severity.LOW)]
 
 
@@ -318,6 +325,6 @@ def test_private_module_import_is_never_asked_about(tmp_path: Path) -> None:
     }
     ctx = make_ctx(tmp_path, files, today=TODAY)
     lookup = FakeLookup({"flask": info("flask", OLD)})
-    hits = [f for f in ReputationCheck(lookup=lookup).run(ctx) if f.rule_id == "AUD401"]
+    hits = [f for f in findings_of(ReputationCheck(), ctx, lookup=lookup) if f.rule_id == "AUD401"]
     assert [(f.package, f.severity) for f in hits] == [("sklearn-extra-utils", Severity.HIGH)]
     assert not any(n.startswith("-") for n in lookup.asked)

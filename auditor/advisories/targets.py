@@ -1,0 +1,84 @@
+"""What the advisory lookup asks about: every package of the graph, its versions and ranges.
+
+A package with known versions (locked, or pinned exactly) is asked about each version; a package
+without one is asked for all its advisories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from auditor.advisories.client import Query
+from auditor.graph import query as gq
+from auditor.graph.build import ROOT, DependencyGraph
+from auditor.model import Location
+
+
+@dataclass(slots=True)
+class PackageTarget:
+    """What the run knows about one package: versions (with their places) and ranges."""
+
+    name: str
+    display: str
+    locked: bool
+    versions: dict[str, list[Location]] = field(default_factory=dict)
+    ranges: list[tuple[str, Location]] = field(default_factory=list)
+    locations: tuple[Location, ...] = ()
+
+
+def _pinned_version(specifier: str) -> str | None:
+    """Return the version of an exact pin (``==1.2`` or ``===1.2``), else None."""
+    try:
+        spec = SpecifierSet(specifier)
+    except InvalidSpecifier:
+        return None
+    items = list(spec)
+    if len(items) != 1:
+        return None
+    item = items[0]
+    if item.operator not in ("==", "===") or item.version.endswith(".*"):
+        return None
+    return item.version
+
+
+def package_targets(graph: DependencyGraph) -> list[PackageTarget]:
+    """Collect every package of the graph with its known versions and declared ranges."""
+    targets: list[PackageTarget] = []
+    for node in gq.packages(graph):
+        target = PackageTarget(
+            name=node.name,
+            display=node.display_name,
+            locked=node.locked,
+            locations=tuple(sorted(node.locations)),
+        )
+        for version in node.versions:
+            target.versions.setdefault(version, list(target.locations))
+        for origin in gq.incoming(graph, node.name):
+            if origin.parent != ROOT or origin.source == "inferred" or origin.url:
+                continue
+            pinned = _pinned_version(origin.specifier)
+            if pinned is not None:
+                places = target.versions.setdefault(pinned, [])
+                if origin.location not in places:
+                    places.append(origin.location)
+            else:
+                target.ranges.append((origin.specifier, origin.location))
+        targets.append(target)
+    return targets
+
+
+def target_queries(targets: Iterable[PackageTarget]) -> list[Query]:
+    """Return the queries a run needs: one per known version, or one per unversioned package."""
+    queries: set[Query] = set()
+    for target in targets:
+        if target.versions:
+            queries.update(Query(name=target.name, version=v) for v in target.versions)
+        else:
+            queries.add(Query(name=target.name))
+    return sorted(queries)
+
+
+__all__ = ["PackageTarget", "package_targets", "target_queries"]

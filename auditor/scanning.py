@@ -1,0 +1,140 @@
+"""The scan stage: discover every input, parse each one, build the graph (no network)."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor.config import Config
+from auditor.discover import Discovery, classify, discover, in_fixture_dir
+from auditor.errors import ConfigError, SourceError
+from auditor.events import NullProgress, ProgressSink
+from auditor.graph.build import DependencyGraph, build_graph
+from auditor.model import Incomplete, InputKind, InputStatus, ParsedInput
+from auditor.sources.base import source_for
+
+ENVIRONMENT_LABEL = "<environment>"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scan:
+    """The inputs side of a run: what was found, parsed and built, before any check ran."""
+
+    root: Path
+    discovery: Discovery
+    inputs: tuple[ParsedInput, ...]
+    graph: DependencyGraph
+    incomplete: tuple[Incomplete, ...]
+    notes: tuple[str, ...]
+
+
+def parse_input(root: Path, relpath: str, kind: InputKind) -> ParsedInput:
+    """Parse one input, turning a parse failure into an error entry (never raising)."""
+    try:
+        return source_for(kind).parse(root, relpath)
+    except SourceError as exc:
+        return ParsedInput(path=relpath, kind=kind, status=InputStatus.ERROR, error=str(exc))
+    except (OSError, UnicodeDecodeError) as exc:
+        return ParsedInput(
+            path=relpath,
+            kind=kind,
+            status=InputStatus.ERROR,
+            error=f"{relpath}: cannot read: {exc}",
+        )
+
+
+def _drop_included(inputs: list[ParsedInput]) -> list[ParsedInput]:
+    """Drop requirements files that another requirements file already pulled in with -r/-c."""
+    included = {inc for item in inputs for inc in item.includes}
+    return [
+        item
+        for item in inputs
+        if not (item.kind is InputKind.REQUIREMENTS and item.path in included)
+    ]
+
+
+def scan_inputs(config: Config, progress: ProgressSink | None = None) -> Scan:
+    """Discover and parse every input under the configured root and build the graph."""
+    progress = progress or NullProgress()
+    root = config.root.resolve()
+    fixture_dirs = fixture_dir_patterns(config)
+    found = discover(
+        root,
+        exclude=config.exclude,
+        max_file_bytes=config.max_file_bytes,
+        fixture_dirs=fixture_dirs,
+    )
+    progress.start("parse", len(found.inputs))
+    parsed: list[ParsedInput] = []
+    for relpath, kind in found.inputs:
+        parsed.append(parse_input(root, relpath, kind))
+        progress.advance("parse")
+    progress.finish("parse")
+    if config.environment:
+        parsed.append(parse_input(root, ENVIRONMENT_LABEL, InputKind.ENVIRONMENT))
+    parsed = _drop_included(parsed)
+    for rel, reason in found.skipped:
+        parsed.append(
+            ParsedInput(
+                path=rel,
+                kind=classify(rel) or InputKind.REQUIREMENTS,
+                status=InputStatus.SKIPPED,
+                error=f"{rel}: skipped: {reason}",
+            )
+        )
+    parsed.sort(key=lambda item: item.path)
+    incomplete = tuple(
+        Incomplete(source=f"input:{item.path}", reason=item.error or "unreadable")
+        for item in parsed
+        if item.status is InputStatus.ERROR
+    )
+    notes: list[str] = []
+    if not found.inputs and not config.environment:
+        notes.append(f"no Python dependency inputs found under {root}")
+    if found.fixture_inputs:
+        folders = sorted({_fixture_root(p, fixture_dirs) for p in found.fixture_inputs})
+        more = len(folders) - 3
+        shown = ", ".join(folders[:3]) + (f" and {more} more" if more > 0 else "")
+        notes.append(
+            f"skipped {len(found.fixture_inputs)} manifest(s)/lockfile(s) in test-fixture or "
+            f"template folders ({shown}); they are not this project's dependencies "
+            "(set [tool.auditor.policy.discovery] fixture_dirs = [] to scan them)"
+        )
+    notes.extend(item.error for item in parsed if item.status is InputStatus.SKIPPED and item.error)
+    notes.extend(f"{item.path}: {note}" for item in parsed for note in item.notes)
+    return Scan(
+        root=root,
+        discovery=found,
+        inputs=tuple(parsed),
+        graph=build_graph(parsed),
+        incomplete=incomplete,
+        notes=tuple(notes),
+    )
+
+
+def fixture_dir_patterns(config: Config) -> tuple[str, ...]:
+    """Return the ``discovery.fixture_dirs`` policy: folders whose manifests are not inputs."""
+    value = config.policy_section("discovery").get("fixture_dirs", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError("policy.discovery.fixture_dirs: expected a list of folder-name globs")
+    return tuple(v for v in value if v.strip())
+
+
+def _fixture_root(relpath: str, patterns: tuple[str, ...]) -> str:
+    """Return the outermost folder of `relpath` that counts as a fixture folder."""
+    parts = posixpath.dirname(relpath).split("/")
+    for end in range(1, len(parts) + 1):
+        folder = "/".join(parts[:end])
+        if in_fixture_dir(folder, patterns):
+            return folder
+    return posixpath.dirname(relpath)
+
+
+__all__ = [
+    "ENVIRONMENT_LABEL",
+    "Scan",
+    "fixture_dir_patterns",
+    "parse_input",
+    "scan_inputs",
+]
