@@ -29,10 +29,6 @@ class ParseError(SourceError):
         super().__init__(f"{where}: {message}")
 
 
-class UnsupportedManifest(SourceError):  # noqa: N818 - reads as the condition
-    """A file looks like a manifest but its format is not supported."""
-
-
 class SourceUnavailable(AuditorError):  # noqa: N818 - reads as the condition
     """A network or local data source could not answer; the audit is incomplete."""
 
@@ -40,10 +36,6 @@ class SourceUnavailable(AuditorError):  # noqa: N818 - reads as the condition
         self.source = source
         self.reason = reason
         super().__init__(f"{source}: {reason}")
-
-
-class AdvisoryError(SourceUnavailable):
-    """The advisory service failed (unavailable, rate limited, invalid response)."""
 
 
 class IndexError_(SourceUnavailable):  # noqa: N801 - avoid shadowing the builtin IndexError
@@ -62,10 +54,6 @@ class DuplicateRuleId(RuleError):  # noqa: N818 - the name reads as the conditio
     """Two rule files declare the same rule id."""
 
 
-class ReportError(AuditorError):
-    """A report could not be rendered or written."""
-
-
 class OfflineError(SourceUnavailable):
     """A network request was attempted while offline mode forbids it."""
 
@@ -74,17 +62,14 @@ class OfflineError(SourceUnavailable):
 
 
 __all__ = [
-    "AdvisoryError",
     "AuditorError",
     "ConfigError",
     "DuplicateRuleId",
     "IndexError_",
     "OfflineError",
     "ParseError",
-    "ReportError",
     "RuleError",
     "RuleSchemaError",
     "SourceError",
     "SourceUnavailable",
-    "UnsupportedManifest",
 ]

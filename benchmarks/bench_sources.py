@@ -2,7 +2,8 @@
 
 Run: ``python benchmarks/bench_sources.py [--packages N]``. Inputs are generated in a temporary
 folder; each parser runs 5 times and the best time is printed with packages per second.
-pip-requirements-parser (a dependency) parses the same requirements file for comparison.
+pip-requirements-parser (the ``bench`` dependency group: ``pip install -e . --group bench``)
+parses the same requirements file for comparison when it is installed.
 """
 
 from __future__ import annotations

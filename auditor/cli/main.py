@@ -16,9 +16,9 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
 
-# Each command lives in auditor/cli/<name>.py with register(subparsers) and run(args, io).
-COMMANDS = ("scan", "graph", "why", "rules", "db", "fix", "report", "baseline", "licenses",
-            "replace")  # fmt: skip
+# Each command lives in auditor/cli/<name>.py with register(subparsers) and run(args, io); a
+# name listed here without its module is a bug, so the import error propagates.
+COMMANDS = ("scan", "graph", "why", "rules", "db", "fix", "report", "baseline")
 
 
 class Streams:
@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="auditor",
         description="Audit a Python repository's dependencies: pins, vulnerabilities, "
-        "licenses, reputation and imports.",
+        "reputation and imports.",
     )
     parser.add_argument("--version", action="version", version=f"auditor {__version__}")
     parser.add_argument(
@@ -51,13 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"auditor.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"auditor.cli.{name}":
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(f"auditor.cli.{name}").register(sub)
     return parser
 
 

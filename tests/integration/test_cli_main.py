@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
+import auditor.cli.main
 import auditor.cli.rules
 import auditor.rules.catalog
 from auditor.cli.main import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, Streams, entry_point
@@ -47,6 +48,17 @@ def test_unknown_command_is_usage_error() -> None:
     result = run_cli("frobnicate")
     assert result.code == EXIT_USAGE
     assert "invalid choice: 'frobnicate'" in result.err
+
+
+def test_every_listed_command_has_its_module() -> None:
+    for name in auditor.cli.main.COMMANDS:
+        assert Path(auditor.cli.main.__file__).with_name(f"{name}.py").is_file(), name
+
+
+def test_a_listed_command_without_its_module_is_a_bug(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(auditor.cli.main, "COMMANDS", ("scan", "no_such_command"))
+    with pytest.raises(ModuleNotFoundError, match="no_such_command"):
+        auditor.cli.main.build_parser()
 
 
 def test_very_verbose_keeps_urllib3_logging(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,1 +1,0 @@
-"""Licenses: metadata to SPDX expressions and policy."""

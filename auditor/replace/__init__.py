@@ -1,1 +1,0 @@
-"""Replacement proposals for small risky dependencies."""
