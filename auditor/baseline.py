@@ -22,7 +22,7 @@ from typing import Any
 
 from auditor.atomic import atomic_write_text
 from auditor.errors import ConfigError
-from auditor.model import AuditResult, Finding, Suppressed
+from auditor.model import AuditResult, BaselineState, Finding, Suppressed
 
 BASELINE_SCHEMA_VERSION = 1
 BASELINE_BY = "baseline"
@@ -171,12 +171,11 @@ def apply_baseline(result: AuditResult, baseline: Baseline, *, file: str) -> Aud
         else:
             new.append(finding)
     suppressed = sorted((*result.suppressed, *matched), key=lambda s: s.finding.sort_key())
-    extras = {
-        **result.extras,
-        "baseline": {"file": file, "matched": len(matched), "new": len(new)},
-    }
     return dataclasses.replace(
-        result, findings=tuple(new), suppressed=tuple(suppressed), extras=extras
+        result,
+        findings=tuple(new),
+        suppressed=tuple(suppressed),
+        baseline=BaselineState(file=file, matched=len(matched), new=len(new)),
     )
 
 

@@ -54,6 +54,27 @@ class Ignore:
         return "ignore[" + ", ".join(parts) + "]"
 
 
+# The ``report`` policy's built-in values, under rules/policy/report.toml and the user's table.
+REPORT_POLICY_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
+    "sarif": {
+        "security_severity": {"critical": 9.5, "high": 8.0, "medium": 5.5, "low": 3.0, "info": 0.0}
+    },
+    "html": {"max_graph_nodes": 150},
+    "markdown": {"max_details": 50},
+    "history": {"keep": 50},
+    "precommit": {"timeout": 5.0, "retries": 0},
+}
+
+
+def merge_report_policy(table: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Return the ``report`` policy: each section of `table` over its built-in defaults."""
+    merged: dict[str, dict[str, Any]] = {}
+    for key, default in REPORT_POLICY_DEFAULTS.items():
+        section = table.get(key, {})
+        merged[key] = {**default, **section} if isinstance(section, Mapping) else dict(default)
+    return merged
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     """Everything a run needs to know, resolved once by `load_config`."""
@@ -94,6 +115,10 @@ class Config:
     def policy_section(self, name: str) -> Mapping[str, Any]:
         """Return one policy table (``pins``, ``reputation`` ...), empty when absent."""
         return self.policy.get(name, {})
+
+    def report_policy(self) -> dict[str, dict[str, Any]]:
+        """Return the run's ``report`` policy over the built-in defaults."""
+        return merge_report_policy(self.policy_section("report"))
 
 
 def rules_dir() -> Path:
@@ -379,11 +404,13 @@ def load_config(
 
 __all__ = [
     "OSV_API_URL",
+    "REPORT_POLICY_DEFAULTS",
     "Config",
     "Ignore",
     "json_api_url",
     "load_config",
     "load_policy_defaults",
+    "merge_report_policy",
     "parse_ignores",
     "pip_index_url",
     "rules_dir",

@@ -15,7 +15,7 @@ from auditor.events import NullProgress, ProgressSink
 from auditor.facts import Facts
 from auditor.graph import query
 from auditor.graph.build import DependencyGraph
-from auditor.model import AuditResult, Finding, Incomplete, PackageSummary
+from auditor.model import AuditResult, CodeFileError, Finding, Incomplete, PackageSummary
 from auditor.rules.catalog import RuleCatalog, load_rules
 from auditor.scanning import ENVIRONMENT_LABEL, Scan, fixture_dir_patterns, parse_input, scan_inputs
 from auditor.suppress import apply_ignores
@@ -133,7 +133,9 @@ def run_audit(
         notes=scan.notes,
         data_sources=facts.data_sources,
         graph=scan.graph,
-        extras=_import_errors(facts),
+        rules=rules.infos(enabled=enabled, overrides=config.severity_overrides),
+        report_policy=config.report_policy(),
+        import_errors=_import_errors(facts),
     )
 
 
@@ -148,11 +150,14 @@ def merge_incomplete(entries: Iterable[Incomplete]) -> tuple[Incomplete, ...]:
     )
 
 
-def _import_errors(facts: Facts) -> dict[str, object]:
+def _import_errors(facts: Facts) -> tuple[CodeFileError, ...]:
     usage = facts.imports
-    if usage is None or not usage.errors:
-        return {}
-    return {"import_errors": [error.to_json() for error in usage.errors]}
+    if usage is None:
+        return ()
+    return tuple(
+        CodeFileError(path=e.path, line=e.line, message=e.message, recovered=e.recovered)
+        for e in usage.errors
+    )
 
 
 def _with_severity(finding: Finding, config: Config) -> Finding:

@@ -52,7 +52,6 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     from auditor.cli.scan import _load_baseline, apply_workflow, summary_line
     from auditor.pipeline import exit_code, run_audit
     from auditor.report.history import publish_run
-    from auditor.report.view import report_policy
 
     if getattr(args, "output_dir", None) is not None:
         from auditor.errors import ConfigError
@@ -63,7 +62,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     with progress_for(streams.err) as progress:
         result = run_audit(config, progress=progress)
     result = apply_workflow(args, config.root.resolve(), result, baseline)
-    keep = args.keep if args.keep is not None else int(report_policy()["history"]["keep"])
+    keep = args.keep if args.keep is not None else int(config.report_policy()["history"]["keep"])
     published = publish_run(result, args.reports_dir, keep=max(1, keep))
     for path in published.files:
         streams.out.write(f"{path}\n")

@@ -89,9 +89,8 @@ def summary_line(result: AuditResult) -> str:
     text = f"auditor: {len(result.findings)} finding(s)" + (
         f" ({', '.join(parts)})" if parts else ""
     )
-    baseline = result.extras.get("baseline")
-    if isinstance(baseline, dict):
-        text += f"; {baseline.get('matched', 0)} more accepted in the baseline"
+    if result.baseline is not None:
+        text += f"; {result.baseline.matched} more accepted in the baseline"
     if result.incomplete:
         text += f"; INCOMPLETE: {len(result.incomplete)} source(s) not checked"
     return text
@@ -167,9 +166,7 @@ def _positional_files(args: argparse.Namespace) -> None:
 
 def pre_commit_config(config: Config) -> Config:
     """Return the config for the pre-commit mode: never block a commit on the network."""
-    from auditor.report.view import report_policy
-
-    policy = report_policy()["precommit"]
+    policy = config.report_policy()["precommit"]
     return config.with_overrides(
         allow_incomplete=True,
         timeout=min(config.timeout, float(policy["timeout"])),

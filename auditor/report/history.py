@@ -73,9 +73,8 @@ def history_entry(result: AuditResult, name: str, now: dt.datetime) -> dict[str,
         "incomplete": len(result.incomplete),
         "packages": len({p.name for p in result.packages}),
     }
-    baseline = result.extras.get("baseline")
-    if isinstance(baseline, Mapping):
-        entry["baseline"] = {k: baseline.get(k) for k in ("file", "matched", "new")}
+    if result.baseline is not None:
+        entry["baseline"] = result.baseline.to_json()
     return entry
 
 

@@ -293,7 +293,7 @@ class HtmlReporter:
         """Return the template context (also what tests inspect)."""
         now = self.now or utc_now()
         rules = rules_for(result)
-        policy = report_policy()
+        policy = report_policy(result)
         rows = [
             _finding_row(f, rules[f.rule_id].title if f.rule_id in rules else f.rule_name, "open")
             for f in result.findings

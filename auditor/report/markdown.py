@@ -140,7 +140,7 @@ class MarkdownReporter:
     def render(self, result: AuditResult) -> str:
         """Return the Markdown text."""
         rules = rules_for(result)
-        limit = int(report_policy()["markdown"]["max_details"])
+        limit = int(report_policy(result)["markdown"]["max_details"])
         baseline = baseline_info(result)
         lines = ["## Auditor dependency report", ""]
         lines += _summary(result)

@@ -9,9 +9,11 @@ carried with a ``suppressions`` entry, and tool notifications for what could not
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+from auditor.config import merge_report_policy
 from auditor.model import AuditResult, Finding, Severity, Suppressed
 from auditor.report.safe import clean
 from auditor.report.view import RuleInfo, primary_location, report_policy, rules_for
@@ -38,9 +40,12 @@ def sarif_level(severity: Severity) -> str:
     return _LEVEL[severity]
 
 
-def security_severity(severity: Severity) -> str:
-    """Return the numeric security-severity GitHub reads, as the string it expects."""
-    table = report_policy()["sarif"]["security_severity"]
+def security_severity(severity: Severity, policy: Mapping[str, Any] | None = None) -> str:
+    """Return the numeric security-severity GitHub reads, as the string it expects.
+
+    `policy` is the run's ``report`` policy (the built-in table when None).
+    """
+    table = (policy or merge_report_policy({}))["sarif"]["security_severity"]
     return f"{float(table.get(severity.value, 0.0)):.1f}"
 
 
@@ -58,7 +63,7 @@ def _help_text(rule: RuleInfo) -> str:
     return text
 
 
-def _descriptor(rule: RuleInfo) -> dict[str, Any]:
+def _descriptor(rule: RuleInfo, policy: Mapping[str, Any]) -> dict[str, Any]:
     level = sarif_level(rule.severity)
     descriptor: dict[str, Any] = {
         "id": rule.id,
@@ -69,7 +74,7 @@ def _descriptor(rule: RuleInfo) -> dict[str, Any]:
         "defaultConfiguration": {"level": level},
         "properties": {
             "tags": sorted({"security", "supply-chain", rule.category, *rule.tags}),
-            "security-severity": security_severity(rule.severity),
+            "security-severity": security_severity(rule.severity, policy),
             "precision": {"high": "high", "medium": "medium", "low": "low"}.get(
                 rule.confidence, "medium"
             ),
@@ -171,6 +176,7 @@ class SarifReporter:
     def build(self, result: AuditResult) -> dict[str, Any]:
         """Return the SARIF log as JSON-ready data."""
         rules = rules_for(result)
+        policy = report_policy(result)
         index = {rule_id: i for i, rule_id in enumerate(rules)}
         results = [_result(result, f, index) for f in result.findings]
         results += [_result(result, s.finding, index, s) for s in result.suppressed]
@@ -180,7 +186,7 @@ class SarifReporter:
                     "name": "auditor",
                     "version": result.tool_version,
                     "semanticVersion": result.tool_version,
-                    "rules": [_descriptor(rule) for rule in rules.values()],
+                    "rules": [_descriptor(rule, policy) for rule in rules.values()],
                 }
             },
             "originalUriBaseIds": {
@@ -196,11 +202,8 @@ class SarifReporter:
             "columnKind": "unicodeCodePoints",
             "properties": {"summary": result.summary(), "target": result.target},
         }
-        baseline = result.extras.get("baseline")
-        if isinstance(baseline, dict):
-            run["properties"]["baseline"] = {
-                k: baseline[k] for k in ("file", "matched", "new") if k in baseline
-            }
+        if result.baseline is not None:
+            run["properties"]["baseline"] = result.baseline.to_json()
         return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 

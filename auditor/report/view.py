@@ -7,82 +7,31 @@ later shows up in every format without format code changing.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from auditor.model import AuditResult, Finding, Location, Severity, normalize_name
-
-REPORT_POLICY_DEFAULTS: dict[str, Any] = {
-    "sarif": {
-        "security_severity": {"critical": 9.5, "high": 8.0, "medium": 5.5, "low": 3.0, "info": 0.0}
-    },
-    "html": {"max_graph_nodes": 150},
-    "markdown": {"max_details": 50},
-    "history": {"keep": 50},
-    "precommit": {"timeout": 5.0, "retries": 0},
-}
+from auditor.config import merge_report_policy
+from auditor.model import (
+    RULE_CATEGORIES,
+    AuditResult,
+    Finding,
+    Location,
+    RuleInfo,
+    normalize_name,
+)
 
 # Rule categories whose findings mark a package "vulnerable" in the graph and the SBOM.
 VULNERABILITY_CATEGORY = "vulnerabilities"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RuleInfo:
-    """The metadata a report shows for one rule id (a fallback when the rule is unknown)."""
-
-    id: str
-    name: str
-    title: str
-    description: str
-    severity: Severity
-    category: str
-    remediation: str
-    references: tuple[str, ...]
-    tags: tuple[str, ...]
-    confidence: str = "high"
-
-
-@functools.cache
-def report_policy() -> Mapping[str, Any]:
-    """Return the ``report`` policy table (rules/policy/report.toml) over built-in defaults."""
-    from auditor.config import load_policy_defaults
-
-    loaded = load_policy_defaults().get("report", {})
-    merged: dict[str, Any] = {}
-    for key, default in REPORT_POLICY_DEFAULTS.items():
-        section = loaded.get(key, {})
-        merged[key] = {**default, **section} if isinstance(section, dict) else default
-    return merged
-
-
-@functools.cache
-def _catalog_rules() -> tuple[RuleInfo, ...]:
-    from auditor.rules.catalog import load_rules
-
-    return tuple(
-        RuleInfo(
-            id=rule.id,
-            name=rule.name,
-            title=rule.title,
-            description=rule.description,
-            severity=rule.severity,
-            category=rule.category,
-            remediation=rule.remediation,
-            references=rule.references,
-            tags=rule.tags,
-            confidence=rule.confidence,
-        )
-        for rule in load_rules()
-    )
+def report_policy(result: AuditResult) -> Mapping[str, Any]:
+    """Return the run's ``report`` policy (built-in defaults for a result that carries none)."""
+    return merge_report_policy(result.report_policy)
 
 
 def _category_from_id(rule_id: str) -> str:
-    from auditor.rules.catalog import CATEGORIES
-
     digit = rule_id[3:4]
-    return CATEGORIES[int(digit) - 1] if digit.isdigit() and 1 <= int(digit) <= 6 else "other"
+    return RULE_CATEGORIES[int(digit) - 1] if digit.isdigit() and 1 <= int(digit) <= 6 else "other"
 
 
 def _fallback_rule(finding: Finding) -> RuleInfo:
@@ -100,8 +49,8 @@ def _fallback_rule(finding: Finding) -> RuleInfo:
 
 
 def rules_for(result: AuditResult) -> dict[str, RuleInfo]:
-    """Return every catalogue rule plus any rule a finding names that the catalogue lacks."""
-    rules = {rule.id: rule for rule in _catalog_rules()}
+    """Return the run's rules plus any rule a finding names that the result lacks."""
+    rules = {rule.id: rule for rule in result.rules}
     for finding in all_findings(result):
         if finding.rule_id not in rules:
             rules[finding.rule_id] = _fallback_rule(finding)
@@ -144,37 +93,19 @@ def findings_by_package(findings: Sequence[Finding]) -> dict[str, list[Finding]]
 
 def baseline_info(result: AuditResult) -> Mapping[str, Any] | None:
     """Return the ``baseline`` section (file, matched, new) when the scan used a baseline."""
-    section = result.extras.get("baseline")
-    return section if isinstance(section, Mapping) else None
-
-
-def section_items(result: AuditResult, name: str, *keys: str) -> list[Mapping[str, Any]] | None:
-    """Return the list inside an extras section (a list, or a dict holding it under `keys`).
-
-    None means the section was not computed.
-    """
-    section = result.extras.get(name)
-    if section is None:
-        return None
-    if isinstance(section, Mapping):
-        for key in (*keys, "items"):
-            value = section.get(key)
-            if isinstance(value, list):
-                return [item for item in value if isinstance(item, Mapping)]
-        return []
-    if isinstance(section, list):
-        return [item for item in section if isinstance(item, Mapping)]
-    return []
+    return None if result.baseline is None else result.baseline.to_json()
 
 
 def license_items(result: AuditResult) -> list[Mapping[str, Any]] | None:
     """Return the license inventory rows (name, version, license, category, source) or None."""
-    return section_items(result, "licenses", "packages")
+    return None if result.licenses is None else [row.to_json() for row in result.licenses]
 
 
 def replacement_items(result: AuditResult) -> list[Mapping[str, Any]] | None:
     """Return the replacement proposals or None when the replace stage did not run."""
-    return section_items(result, "replacements", "proposals", "replacements", "packages")
+    if result.replacements is None:
+        return None
+    return [item.to_json() for item in result.replacements]
 
 
 def age_text(updated: str | None, now: dt.datetime) -> str:
@@ -201,7 +132,6 @@ def utc_now() -> dt.datetime:
 
 
 __all__ = [
-    "REPORT_POLICY_DEFAULTS",
     "RuleInfo",
     "age_text",
     "all_findings",
@@ -213,6 +143,5 @@ __all__ = [
     "replacement_items",
     "report_policy",
     "rules_for",
-    "section_items",
     "utc_now",
 ]

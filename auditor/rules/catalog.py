@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,10 +16,10 @@ from auditor.atomic import atomic_write_text
 from auditor.config import rules_dir
 from auditor.errors import DuplicateRuleId, RuleSchemaError
 from auditor.facts import KNOWN_NEEDS
-from auditor.model import Severity
+from auditor.model import RULE_CATEGORIES, RuleInfo, Severity
 from auditor.yamlio import safe_load
 
-CATEGORIES = ("pins", "vulnerabilities", "licenses", "reputation", "imports", "replacement")
+CATEGORIES = RULE_CATEGORIES
 
 RULE_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -120,6 +120,31 @@ class RuleCatalog:
     def get(self, rule_id: str) -> Rule:
         """Return a rule by id (KeyError when unknown)."""
         return self._rules[rule_id]
+
+    def infos(
+        self, *, enabled: Collection[str], overrides: Mapping[str, Severity]
+    ) -> tuple[RuleInfo, ...]:
+        """Return every rule's metadata as configured: severity overrides, enabled or not."""
+
+        def severity(rule: Rule) -> Severity:
+            return overrides.get(rule.id) or overrides.get(rule.name.upper()) or rule.severity
+
+        return tuple(
+            RuleInfo(
+                id=rule.id,
+                name=rule.name,
+                title=rule.title,
+                description=rule.description,
+                severity=severity(rule),
+                category=rule.category,
+                remediation=rule.remediation,
+                references=rule.references,
+                tags=rule.tags,
+                confidence=rule.confidence,
+                enabled=rule.id in enabled,
+            )
+            for rule in self
+        )
 
     def find(self, id_or_name: str) -> Rule | None:
         """Return a rule by id or by name."""

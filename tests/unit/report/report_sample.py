@@ -1,4 +1,4 @@
-"""A sample AuditResult with hostile text, a graph, extras and suppressed findings (for tests)."""
+"""A sample AuditResult: hostile text, a graph, licenses, replacements, suppressed findings."""
 
 from __future__ import annotations
 
@@ -14,12 +14,16 @@ from auditor.model import (
     Location,
     LockedDependency,
     LockedPackage,
+    PackageLicense,
     ParsedInput,
+    Replacement,
     Requirement,
     Severity,
     Suppressed,
+    Verification,
 )
 from auditor.pipeline import package_summaries
+from auditor.rules.catalog import load_rules
 
 HOSTILE = "<script>alert(1)</script> </script> **bold** | @octocat #1 `tick` \x1b[31m"
 
@@ -140,49 +144,42 @@ def make_result(**changes: Any) -> AuditResult:
             DataSource(name="osv", detail="OSV API " + HOSTILE, updated="2026-11-20T08:00:00Z"),
         ),
         "graph": graph,
-        "extras": {
-            "licenses": {
-                "schema_version": 1,
-                "packages": [
-                    {
-                        "name": "requests",
-                        "version": "2.19.0",
-                        "license": "Apache-2.0",
-                        "category": "permissive",
-                        "source": "metadata",
-                    },
-                    {
-                        "name": "flask",
-                        "version": "1.0",
-                        "license": "BSD-3-Clause",
-                        "category": "permissive",
-                        "source": "metadata",
-                    },
-                    {
-                        "name": "urllib3",
-                        "version": "1.24.1",
-                        "license": "MIT OR " + HOSTILE,
-                        "category": "unknown",
-                        "source": "classifier",
-                    },
-                ],
-            },
-            "replacements": [
-                {
-                    "package": "idna",
-                    "symbols": ["encode"],
-                    "module": "app/_idna.py",
-                    "patch": "--- a\n+++ b\n" + HOSTILE,
-                    "drafted_by": "slicer",
-                    "verification": {
-                        "inputs_tried": 40,
-                        "mismatches": 0,
-                        "verified": True,
-                        "details": HOSTILE,
-                    },
-                },
-            ],
-        },
+        "rules": load_rules().infos(enabled=(), overrides={}),
+        "licenses": (
+            PackageLicense(
+                name="requests",
+                version="2.19.0",
+                license="Apache-2.0",
+                category="permissive",
+                source="metadata",
+            ),
+            PackageLicense(
+                name="flask",
+                version="1.0",
+                license="BSD-3-Clause",
+                category="permissive",
+                source="metadata",
+            ),
+            PackageLicense(
+                name="urllib3",
+                version="1.24.1",
+                license="MIT OR " + HOSTILE,
+                category="unknown",
+                source="classifier",
+            ),
+        ),
+        "replacements": (
+            Replacement(
+                package="idna",
+                symbols=("encode",),
+                module="app/_idna.py",
+                patch="--- a\n+++ b\n" + HOSTILE,
+                drafted_by="slicer",
+                verification=Verification(
+                    inputs_tried=40, mismatches=0, verified=True, details=HOSTILE
+                ),
+            ),
+        ),
     }
     values.update(changes)
     return AuditResult(**values)

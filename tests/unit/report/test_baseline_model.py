@@ -16,6 +16,7 @@ from auditor.baseline import (
     update_baseline,
 )
 from auditor.errors import ConfigError
+from auditor.model import BaselineState
 
 
 def test_create_save_load_round_trip(tmp_path: Path) -> None:
@@ -38,7 +39,7 @@ def test_apply_moves_known_findings_to_suppressed() -> None:
     baseline = create_baseline(result.findings[:2])
     applied = apply_baseline(result, baseline, file="b.json")
     assert applied.findings == result.findings[2:]
-    assert applied.extras["baseline"] == {"file": "b.json", "matched": 2, "new": 2}
+    assert applied.baseline == BaselineState(file="b.json", matched=2, new=2)
     assert {s.by for s in applied.suppressed} == {"baseline", "inline"}
     assert applied.to_json()["baseline"] == {"file": "b.json", "matched": 2, "new": 2}
 

@@ -46,7 +46,7 @@ def test_licenses_from_extras(sample: AuditResult) -> None:
     by_ref = {c["bom-ref"]: c for c in data["components"]}
     assert by_ref["pkg:pypi/requests@2.19.0"]["licenses"] == [{"license": {"id": "Apache-2.0"}}]
     assert "licenses" not in by_ref["pkg:pypi/idna@2.7"]
-    _, bare = _bom(dataclasses.replace(sample, extras={}))
+    _, bare = _bom(dataclasses.replace(sample, licenses=None))
     assert all("licenses" not in c for c in bare["components"])
 
 

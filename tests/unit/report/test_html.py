@@ -60,7 +60,7 @@ def test_sections_and_not_computed(sample: AuditResult) -> None:
     assert "Apache-2.0" in page
     assert "verified" in page
     assert "1 day" in page  # data source age
-    bare = _render(dataclasses.replace(sample, extras={}))
+    bare = _render(dataclasses.replace(sample, licenses=None, replacements=None))
     assert "Not computed (the license stage did not run)." in bare
     assert "Not computed (the replace stage did not run)." in bare
 

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 from report_sample import make_result
 
-from auditor.model import AuditResult
+from auditor.model import AuditResult, BaselineState
 from auditor.report.markdown import REPORTER, code_block, escape_md
 
 
@@ -47,14 +47,14 @@ def test_report_has_summary_findings_and_details(sample: AuditResult) -> None:
 
 
 def test_baseline_shows_new_versus_accepted(sample: AuditResult) -> None:
-    extras = {**sample.extras, "baseline": {"file": "b.json", "matched": 3, "new": 4}}
-    text = REPORTER.render(dataclasses.replace(sample, extras=extras))
+    baseline = BaselineState(file="b.json", matched=3, new=4)
+    text = REPORTER.render(dataclasses.replace(sample, baseline=baseline))
     assert "**4 new** finding(s), 3 already in the baseline" in text
     assert "### New findings (4)" in text
 
 
 def test_sections_say_not_computed_when_absent(sample: AuditResult) -> None:
-    text = REPORTER.render(dataclasses.replace(sample, extras={}))
+    text = REPORTER.render(dataclasses.replace(sample, licenses=None, replacements=None))
     assert text.count("_not computed_") == 2
 
 
