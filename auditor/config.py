@@ -197,12 +197,12 @@ def _find_config_file(root: Path) -> tuple[Path | None, dict[str, Any]]:
             continue
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
             if path.name == "pyproject.toml":
                 # A broken pyproject is reported by its parser as an input error, not here.
                 continue
             raise ConfigError(f"{path}: {exc}") from exc
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
             raise ConfigError(f"{path}: cannot read: {exc}") from exc
         if path.name == ".auditor.toml":
             return path, data.get("tool", {}).get("auditor", data)

@@ -1,7 +1,10 @@
 """Find the inputs in a repository: manifests, lockfiles and Python sources.
 
-Honours .gitignore files (with pathspec's gitignore semantics), skips virtual environments,
-node_modules, caches and build folders, and never follows a symlink out of the repository.
+Honours .gitignore and .ignore files (with pathspec's gitignore semantics), skips version
+control, tool caches and node_modules by name, virtual environments by their ``pyvenv.cfg`` (or
+activate script and site-packages), and build output by its contents; a folder named ``env``,
+``build`` or ``dist`` that holds source code is scanned. Every skipped folder that holds Python
+files is counted in ``skipped_dirs``. Never follows a symlink out of the repository.
 """
 
 from __future__ import annotations
@@ -15,14 +18,23 @@ from pathlib import Path
 import pathspec
 
 from auditor.model import InputKind
+from auditor.sources.reading import looks_like_utf16
 
+# Folders that never hold the project's own code, whatever they contain.
 SKIP_DIRS = frozenset(
     {
-        ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "node_modules", "__pycache__",
-        "build", "dist", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
-        "site-packages", ".eggs", ".ipynb_checkpoints", ".idea", ".vscode", "__pypackages__",
+        ".git", ".hg", ".svn", "node_modules", "__pycache__", ".tox", ".nox", ".mypy_cache",
+        ".pytest_cache", ".ruff_cache", "site-packages", ".eggs", ".ipynb_checkpoints", ".idea",
+        ".vscode", "__pypackages__",
     }
 )  # fmt: skip
+# Folder names that usually hold build output; skipped when their contents say so.
+_BUILD_NAMES = frozenset({"build", "dist"})
+_IGNORE_FILES = (".gitignore", ".ignore")
+# How many directory entries a look for Python files in a skipped folder reads at most.
+_PEEK_ENTRIES = 5000
+# Lockfiles are read past max_file_bytes (50k-package locks exist), up to this many bytes.
+_LOCKFILE_LIMIT = 512 * 1024 * 1024
 
 _REQUIREMENTS_NAME = re.compile(
     r"^(.*[-_.])?(requirements|requires|constraints|reqs)([-_.].*)?\.(txt|in|pip)$", re.IGNORECASE
@@ -76,19 +88,78 @@ class Discovery:
     notebooks: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     fixture_inputs: list[str] = field(default_factory=list)
+    # Folders left out that hold Python files, with why: (path, reason).
+    skipped_dirs: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def skipped_inputs(self) -> list[tuple[str, str]]:
+        """Skipped files that are manifests or lockfiles (not code)."""
+        return [(rel, why) for rel, why in self.skipped if classify(rel) is not None]
 
 
 def _is_venv(path: Path) -> bool:
-    return (path / "pyvenv.cfg").is_file() or (path / "conda-meta").is_dir()
+    """A virtual environment: pyvenv.cfg, conda-meta, or an activate script beside site-packages."""
+    if (path / "pyvenv.cfg").is_file() or (path / "conda-meta").is_dir():
+        return True
+    activate = (path / "bin" / "activate").is_file() or (path / "Scripts" / "activate").is_file()
+    return activate and any(path.glob("lib*/python*/site-packages"))
+
+
+def _is_build_output(path: Path) -> bool:
+    """A setuptools/wheel build folder (lib*/bdist.*/temp.*) or a dist folder of archives."""
+    try:
+        entries = list(path.iterdir())
+    except OSError:
+        return False
+    if not entries:
+        return True
+    names = [e.name for e in entries]
+    if any(n.startswith(("lib.", "bdist.", "temp.")) or n == "lib" for n in names):
+        return not any(n in ("__init__.py", "setup.py", "pyproject.toml") for n in names)
+    archives = (".whl", ".tar.gz", ".zip", ".egg", ".tar.bz2")
+    return all(e.is_file() and e.name.endswith(archives) for e in entries)
+
+
+def _holds_python(path: Path) -> bool:
+    """Whether a folder holds a .py file (reads at most a few thousand entries)."""
+    seen = 0
+    stack = [path]
+    while stack and seen < _PEEK_ENTRIES:
+        try:
+            with os.scandir(stack.pop()) as entries:
+                for entry in entries:
+                    seen += 1
+                    if entry.name.endswith(".py") and entry.is_file(follow_symlinks=False):
+                        return True
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(Path(entry.path))
+        except OSError:
+            continue
+    return False
+
+
+def _skip_reason(child: Path, name: str) -> str | None:
+    """Why a folder is not walked (None: walk it)."""
+    if name in SKIP_DIRS or name.endswith(".egg-info"):
+        return "tool folder"
+    if _is_venv(child):
+        return "virtual environment"
+    if name in _BUILD_NAMES and _is_build_output(child):
+        return "build output"
+    return None
 
 
 def _load_gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
-    ignore = directory / ".gitignore"
-    if not ignore.is_file():
-        return None
-    try:
-        lines = ignore.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+    lines: list[str] = []
+    for file_name in _IGNORE_FILES:
+        ignore = directory / file_name
+        if not ignore.is_file():
+            continue
+        try:
+            lines += ignore.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+    if not lines:
         return None
     try:
         return pathspec.GitIgnoreSpec.from_lines(lines)
@@ -162,11 +233,14 @@ def discover(
         for name in sorted(dirnames):
             rel = f"{rel_dir}/{name}" if rel_dir else name
             child = current / name
-            if name in SKIP_DIRS or name.endswith(".egg-info") or child.is_symlink():
-                continue
-            if _is_venv(child) or _ignored(specs, rel, is_dir=True):
+            if child.is_symlink() or _ignored(specs, rel, is_dir=True):
                 continue
             if any(fnmatch.fnmatch(rel, pat) for pat in exclude):
+                continue
+            reason = _skip_reason(child, name)
+            if reason is not None:
+                if reason != "tool folder" and _holds_python(child):
+                    found.skipped_dirs.append((rel, reason))
                 continue
             kept.append(name)
         dirnames[:] = kept
@@ -224,8 +298,10 @@ def _consider_file(
     except OSError as exc:
         found.skipped.append((rel, f"cannot read: {exc.strerror}"))
         return
-    if size > max_file_bytes:
-        found.skipped.append((rel, f"larger than {max_file_bytes} bytes ({size})"))
+    # A lockfile is read whatever its size (50k-package locks exist): padding it must not hide it.
+    limit = _LOCKFILE_LIMIT if kind is not None and kind.is_lockfile else max_file_bytes
+    if size > max(limit, max_file_bytes):
+        found.skipped.append((rel, f"larger than {max(limit, max_file_bytes)} bytes ({size})"))
         return
     if kind is not None:
         if _looks_binary(path):
@@ -244,7 +320,7 @@ def _looks_binary(path: Path) -> bool:
             head = handle.read(8192)
     except OSError:
         return False
-    return b"\x00" in head
+    return b"\x00" in head and looks_like_utf16(head) is None
 
 
 __all__ = ["SKIP_DIRS", "Discovery", "classify", "discover"]

@@ -74,7 +74,7 @@ def scan_inputs(config: Config, progress: ProgressSink | None = None) -> Scan:
     if config.environment:
         parsed.append(parse_input(root, ENVIRONMENT_LABEL, InputKind.ENVIRONMENT))
     parsed = _drop_included(parsed)
-    for rel, reason in found.skipped:
+    for rel, reason in found.skipped_inputs:
         parsed.append(
             ParsedInput(
                 path=rel,
@@ -84,10 +84,11 @@ def scan_inputs(config: Config, progress: ProgressSink | None = None) -> Scan:
             )
         )
     parsed.sort(key=lambda item: item.path)
+    # An input that could not be read, or was skipped, was not audited: never a silent pass.
     incomplete = tuple(
         Incomplete(source=f"input:{item.path}", reason=item.error or "unreadable")
         for item in parsed
-        if item.status is InputStatus.ERROR
+        if item.status in (InputStatus.ERROR, InputStatus.SKIPPED)
     )
     notes: list[str] = []
     if not found.inputs and not config.environment:
@@ -102,6 +103,17 @@ def scan_inputs(config: Config, progress: ProgressSink | None = None) -> Scan:
             "(set [tool.auditor.policy.discovery] fixture_dirs = [] to scan them)"
         )
     notes.extend(item.error for item in parsed if item.status is InputStatus.SKIPPED and item.error)
+    inputs_skipped = {rel for rel, _ in found.skipped_inputs}
+    notes.extend(
+        f"{rel}: skipped: {reason}" for rel, reason in found.skipped if rel not in inputs_skipped
+    )
+    if found.skipped_dirs:
+        shown = ", ".join(f"{rel}/ ({why})" for rel, why in found.skipped_dirs[:5])
+        more = len(found.skipped_dirs) - 5
+        notes.append(
+            f"skipped {len(found.skipped_dirs)} folder(s) holding Python files: {shown}"
+            + (f" and {more} more" if more > 0 else "")
+        )
     notes.extend(f"{item.path}: {note}" for item in parsed for note in item.notes)
     return Scan(
         root=root,

@@ -48,6 +48,7 @@ def test_walk_skips_venvs_gitignored_and_build_dirs(tmp_path: Path) -> None:
         (tmp_path / skipped).mkdir()
         (tmp_path / skipped / "requirements.txt").write_text("x\n")
     (tmp_path / "myenv" / "pyvenv.cfg").write_text("home = /usr\n")
+    (tmp_path / "build" / "lib").mkdir()  # setuptools' build output, recognised by its contents
     (tmp_path / ".gitignore").write_text("ignored/\n*.gen.py\n")
     (tmp_path / "skip.gen.py").write_text("import os\n")
     (tmp_path / "nb.ipynb").write_text("{}")
