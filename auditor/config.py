@@ -103,6 +103,8 @@ class Config:
     today: dt.date | None = None
     llm: Mapping[str, Any] = field(default_factory=dict)
     config_file: Path | None = None
+    # Audit only these files of `root` (``auditor scan requirements.txt``); empty: everything.
+    only_files: tuple[str, ...] = ()
 
     def with_overrides(self, **changes: Any) -> Config:
         """Return a copy with the given fields replaced (None values are skipped)."""

@@ -98,6 +98,9 @@ def run_audit(
         rules = load_rules(validated_dir=config.cache_dir or default_cache_dir())
     scan = scan_inputs(config, progress)
     enabled = enabled_rule_ids(config, rules)
+    if config.only_files:
+        # One file was named: there is no code to judge imports against.
+        enabled = frozenset(r.id for r in rules if r.id in enabled and r.category != "imports")
     context = RunContext(config=config, progress=progress)
     try:
         facts = enrich(scan, needs_of(rules, enabled), context)

@@ -59,12 +59,15 @@ def scan_inputs(config: Config, progress: ProgressSink | None = None) -> Scan:
     progress = progress or NullProgress()
     root = config.root.resolve()
     fixture_dirs = fixture_dir_patterns(config)
-    found = discover(
-        root,
-        exclude=config.exclude,
-        max_file_bytes=config.max_file_bytes,
-        fixture_dirs=fixture_dirs,
-    )
+    if config.only_files:
+        found = _only(root, config.only_files)
+    else:
+        found = discover(
+            root,
+            exclude=config.exclude,
+            max_file_bytes=config.max_file_bytes,
+            fixture_dirs=fixture_dirs,
+        )
     progress.start("parse", len(found.inputs))
     parsed: list[ParsedInput] = []
     for relpath, kind in found.inputs:
@@ -91,6 +94,11 @@ def scan_inputs(config: Config, progress: ProgressSink | None = None) -> Scan:
         if item.status in (InputStatus.ERROR, InputStatus.SKIPPED)
     )
     notes: list[str] = []
+    if config.only_files:
+        notes.append(
+            f"audited {', '.join(config.only_files)} only: the code's imports (AUD5xx) were "
+            "not checked"
+        )
     if not found.inputs and not config.environment:
         notes.append(f"no Python dependency inputs found under {root}")
     if found.fixture_inputs:
@@ -123,6 +131,25 @@ def scan_inputs(config: Config, progress: ProgressSink | None = None) -> Scan:
         incomplete=incomplete,
         notes=tuple(notes),
     )
+
+
+_KIND_BY_SUFFIX = {".txt": InputKind.REQUIREMENTS, ".in": InputKind.REQUIREMENTS,
+                   ".pip": InputKind.REQUIREMENTS, ".toml": InputKind.PYPROJECT}  # fmt: skip
+
+
+def _only(root: Path, names: tuple[str, ...]) -> Discovery:
+    """The discovery of named files alone: each one's kind by its name, else by its suffix."""
+    found = Discovery(root=root)
+    for name in names:
+        kind = classify(name) or _KIND_BY_SUFFIX.get(Path(name).suffix.lower())
+        if kind is None:
+            raise ConfigError(
+                f"{root / name}: not a file Auditor reads (a requirements file, pyproject.toml, "
+                "setup.cfg, setup.py, Pipfile(.lock), poetry.lock, uv.lock, pdm.lock, "
+                "pylock.toml or environment.yml)"
+            )
+        found.inputs.append((name, kind))
+    return found
 
 
 def fixture_dir_patterns(config: Config) -> tuple[str, ...]:

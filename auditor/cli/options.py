@@ -18,7 +18,13 @@ def _env(name: str, default: str | None = None) -> str | None:
 
 def add_target(parser: argparse.ArgumentParser) -> None:
     """Add the PATH argument (default: the current folder)."""
-    parser.add_argument("path", nargs="?", default=".", type=Path, help="repository to audit")
+    parser.add_argument(
+        "path",
+        nargs="?",
+        default=".",
+        type=Path,
+        help="repository to audit, or one manifest or lockfile in it (default .)",
+    )
 
 
 def add_scan_options(parser: argparse.ArgumentParser) -> None:
@@ -62,14 +68,16 @@ def add_scan_options(parser: argparse.ArgumentParser) -> None:
                         help="switch rules off (ids, prefixes or names)")  # fmt: skip
 
 
-def add_gate_options(parser: argparse.ArgumentParser) -> None:
-    """Add --fail-on."""
+def add_gate_options(
+    parser: argparse.ArgumentParser, *, default_gate: str = "default high; AUDITOR_FAIL_ON"
+) -> None:
+    """Add --fail-on; `default_gate` says what happens without it."""
     parser.add_argument(
         "--fail-on",
         type=_severity,
         default=None,
         help="exit 1 when a finding is at or above this severity "
-        "(critical, high, medium, low, info; default high; AUDITOR_FAIL_ON)",
+        f"(critical, high, medium, low, info; {default_gate})",
     )
 
 
@@ -85,8 +93,10 @@ def config_from_args(args: argparse.Namespace) -> Config:
     root: Path = args.path
     if not root.exists():
         raise ConfigError(f"{root}: no such file or directory")
+    only: tuple[str, ...] = ()
     if root.is_file():
-        raise ConfigError(f"{root}: expected a folder (the repository to audit)")
+        # One requirements file, pyproject.toml or lockfile (pip-audit's -r, osv-scanner's -L).
+        only, root = (root.name,), root.parent
     config = load_config(root, config_file=getattr(args, "config", None))
     index_url = getattr(args, "index_url", None)
     changes = {
@@ -100,6 +110,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         "disable": tuple(config.disable) + tuple(args.disable)
         if getattr(args, "disable", None)
         else None,
+        "only_files": only or None,
     }
     if index_url:
         from auditor.config import json_api_url

@@ -27,7 +27,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "report", help="scan and write HTML, Markdown, JSON, SARIF and SBOM reports"
     )
     add_scan_options(parser)
-    add_gate_options(parser)
+    add_gate_options(
+        parser,
+        default_gate="default: findings do not fail a report run, an incomplete audit exits 3",
+    )
     parser.add_argument(
         "--reports-dir",
         type=Path,
