@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 from auditor.cli.main import main
 
 
-def _scan(*argv: str) -> tuple[int, dict[str, object], str]:
+def _scan(*argv: str) -> tuple[int, dict[str, Any], str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(["scan", *argv, "--format", "json", "--offline", "--allow-incomplete"],
                 out=out, err=err)  # fmt: skip
@@ -25,19 +26,19 @@ def test_scan_one_requirements_file_audits_only_it(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text("import numpy\n", encoding="utf-8")
     code, report, _ = _scan(str(tmp_path / "requirements-dev.txt"))
     assert code in (0, 1)
-    assert [i["path"] for i in report["inputs"]] == ["requirements-dev.txt"]  # type: ignore[index]
-    names = {p["name"] for p in report["packages"]}  # type: ignore[index,union-attr]
+    assert [i["path"] for i in report["inputs"]] == ["requirements-dev.txt"]
+    names = {p["name"] for p in report["packages"]}
     assert names == {"pytest", "rich"}
-    rules = {f["rule_id"] for f in report["findings"]}  # type: ignore[index,union-attr]
+    rules = {f["rule_id"] for f in report["findings"]}
     assert not {r for r in rules if r.startswith("AUD5")}
-    assert any("AUD5xx" in n for n in report["notes"])  # type: ignore[union-attr]
+    assert any("AUD5xx" in n for n in report["notes"])
 
 
 def test_scan_one_lockfile_by_any_name(tmp_path: Path) -> None:
     lock = 'version = 1\n\n[[package]]\nname = "requests"\nversion = "2.19.0"\n'
     (tmp_path / "uv.lock").write_text(lock, encoding="utf-8")
     code, report, _ = _scan(str(tmp_path / "uv.lock"))
-    assert [p["name"] for p in report["packages"]] == ["requests"]  # type: ignore[index]
+    assert [p["name"] for p in report["packages"]] == ["requests"]
     assert code == 0
 
 
