@@ -346,10 +346,16 @@ class DataSource:
     name: str
     detail: str
     updated: str | None = None
+    stale: bool = False  # older than the policy allows (an offline store not updated)
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON form of the ``data_sources`` array of the report."""
-        return {"name": self.name, "detail": self.detail, "updated": self.updated}
+        return {
+            "name": self.name,
+            "detail": self.detail,
+            "updated": self.updated,
+            "stale": self.stale,
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -32,6 +32,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=None,
         help="write the report to this file (atomically) instead of stdout",
     )
+    parser.add_argument("--details", action="store_true",
+                        help="list every known vulnerability instead of one upgrade line per "
+                        "package")  # fmt: skip
     parser.add_argument("--show-graph", action="store_true",
                         help="console format: also print the dependency tree")  # fmt: skip
     parser.add_argument(
@@ -135,7 +138,9 @@ def _render(args: argparse.Namespace, streams: Streams, config: Config, result: 
 
         # A terminal gets its own width; files and pipes a stable 100 columns.
         width = shutil.get_terminal_size((100, 24)).columns if color else 100
-        text = ConsoleReporter(color=color, width=width, show_graph=args.show_graph).render(result)
+        text = ConsoleReporter(
+            color=color, width=width, show_graph=args.show_graph, details=args.details
+        ).render(result)
     else:
         text = fmt.reporter().render(result)
     write_report(text, args.output, streams.out)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 
+from packaging.version import InvalidVersion, Version
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -75,13 +76,84 @@ def _finding_block(finding: Finding) -> Group:
     return Group(*lines)
 
 
-class ConsoleReporter:
-    """Renders the result for a person at a terminal."""
+VULNERABILITY_RULE = "AUD201"
 
-    def __init__(self, *, color: bool = False, width: int = 100, show_graph: bool = False) -> None:
+
+def _fix_of(finding: Finding) -> Version | None:
+    """The smallest release that fixes one vulnerability finding (None: no fix known)."""
+    base = _version(finding.version)
+    fixes = [
+        v
+        for text in finding.evidence.get("fixed_in") or ()
+        if (v := _version(str(text))) is not None and (base is None or v > base)
+    ]
+    return min(fixes) if fixes else None
+
+
+def _version(text: str | None) -> Version | None:
+    try:
+        return Version(text) if text else None
+    except InvalidVersion:
+        return None
+
+
+def _rolled_text(rolled: list[Finding]) -> str:
+    ids = ", ".join(clean(f.key or f.rule_id) for f in rolled[:5])
+    more = f" and {len(rolled) - 5} more" if len(rolled) > 5 else ""
+    noun = "vulnerability" if len(rolled) == 1 else "vulnerabilities"
+    return (
+        f"   {len(rolled)} known {noun} ({VULNERABILITY_RULE}): {ids}{more}; --details shows each"
+    )
+
+
+def upgrade_lines(findings: list[Finding]) -> list[str]:
+    """One line per vulnerable package version: the upgrade that fixes every advisory of it."""
+    groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for finding in findings:
+        if finding.rule_id == VULNERABILITY_RULE and finding.package and finding.version:
+            groups[(finding.package, finding.version)].append(finding)
+    lines = []
+    for (package, version), group in sorted(groups.items()):
+        fixes = [_fix_of(f) for f in group]
+        known = [f for f in fixes if f is not None]
+        count = f"{len(group)} advisor{'y' if len(group) == 1 else 'ies'}"
+        if not known:
+            lines.append(f"{package} {version}: no release fixes its {count}")
+            continue
+        target = max(known)
+        text = f"upgrade {package} {version} -> {target}: fixes {count}"
+        if len(known) < len(group):
+            text = (
+                f"upgrade {package} {version} -> {target}: fixes {len(known)} of {count} "
+                f"({len(group) - len(known)} unfixed)"
+            )
+        lines.append(text)
+    return lines
+
+
+class ConsoleReporter:
+    """Renders the result for a person at a terminal.
+
+    Args:
+        color: emit ANSI styles.
+        width: the terminal width.
+        show_graph: add the dependency tree.
+        details: show every vulnerability finding; by default a package's known
+            vulnerabilities are rolled up into one upgrade line.
+    """
+
+    def __init__(
+        self,
+        *,
+        color: bool = False,
+        width: int = 100,
+        show_graph: bool = False,
+        details: bool = False,
+    ) -> None:
         self.color = color
         self.width = width
         self.show_graph = show_graph
+        self.details = details
 
     def render(self, result: AuditResult) -> str:
         """Return the report text (with ANSI styles when `color`)."""
@@ -110,6 +182,15 @@ class ConsoleReporter:
                 console.print(Text("  ! " + clean(item.error), style="yellow"))
         for note in result.notes:
             console.print(Text("  note: " + clean(note), style="dim"))
+        for source in result.data_sources:
+            line = f"  data: {clean(source.name)}: {clean(source.detail)}"
+            console.print(Text(line, style="bold yellow" if source.stale else "dim"))
+        upgrades = upgrade_lines(list(result.findings))
+        if upgrades:
+            console.print()
+            console.print(Text("Upgrades that fix known vulnerabilities:", style="bold"))
+            for line in upgrades:
+                console.print(Text("  " + clean(line), style="green"))
         if self.show_graph and result.graph is not None:
             console.print()
             console.print(graph_tree(result.graph))
@@ -124,8 +205,12 @@ class ConsoleReporter:
             if versions:
                 title.append(" " + clean(", ".join(versions)), style="green")
             console.print(title)
+            rolled = [f for f in group if f.rule_id == VULNERABILITY_RULE and f.version]
             for finding in group:
-                console.print(_finding_block(finding))
+                if self.details or finding not in rolled:
+                    console.print(_finding_block(finding))
+            if rolled and not self.details:
+                console.print(Text(_rolled_text(rolled), style="red"))
         if result.incomplete:
             console.print()
             console.print(Text("Not checked (the audit is incomplete):", style="bold yellow"))
@@ -150,4 +235,4 @@ def _summary_table(result: AuditResult) -> Table:
 
 REPORTER = ConsoleReporter()
 
-__all__ = ["REPORTER", "ConsoleReporter", "graph_tree"]
+__all__ = ["REPORTER", "ConsoleReporter", "graph_tree", "upgrade_lines"]

@@ -26,7 +26,7 @@ def _lines(text: str) -> list[str]:
 
 
 def test_plain_report_groups_findings_by_package_most_severe_first() -> None:
-    text = ConsoleReporter(width=300).render(make_result())
+    text = ConsoleReporter(width=300, details=True).render(make_result())
     lines = _lines(text)
     assert lines[0] == "Auditor 0.1.0: /tmp/sample-app"
     assert lines[1].startswith("2 input(s) parsed, ")
@@ -156,3 +156,56 @@ def test_tree_marks_repeats_and_depth_cuts_and_unversioned_packages() -> None:
 
 def test_module_reporter_renders() -> None:
     assert REPORTER.render(make_result()).startswith("Auditor 0.1.0")
+
+
+def test_vulnerabilities_roll_up_into_one_upgrade_line_per_package() -> None:
+    def vuln(key: str, fixed: list[str]) -> Finding:
+        return Finding(
+            rule_id="AUD201",
+            rule_name="known-vulnerability",
+            severity=Severity.HIGH,
+            message=f"django 3.2.18 is affected by {key}",
+            package="django",
+            version="3.2.18",
+            evidence={"fixed_in": fixed},
+            key=key,
+        )
+
+    findings = (
+        vuln("PYSEC-1", ["3.2.19", "4.1.9"]),
+        vuln("PYSEC-2", ["4.2.16"]),
+        vuln("PYSEC-3", ["3.2.20"]),
+    )
+    result = dataclasses.replace(make_result(), findings=findings)
+    lines = _lines(ConsoleReporter(width=300).render(result))
+    assert "  upgrade django 3.2.18 -> 4.2.16: fixes 3 advisories" in lines
+    assert (
+        "   3 known vulnerabilities (AUD201): PYSEC-1, PYSEC-2, PYSEC-3; --details shows each"
+        in (lines)
+    )
+    assert not any("is affected by" in line for line in lines)
+    detailed = _lines(ConsoleReporter(width=300, details=True).render(result))
+    assert sum("is affected by" in line for line in detailed) == 3
+
+
+def test_a_vulnerability_without_fix_says_so() -> None:
+    finding = Finding(
+        rule_id="AUD201",
+        rule_name="known-vulnerability",
+        severity=Severity.HIGH,
+        message="m",
+        package="pkg",
+        version="1.0",
+        evidence={"fixed_in": []},
+        key="PYSEC-9",
+    )
+    result = dataclasses.replace(make_result(), findings=(finding,))
+    assert "  pkg 1.0: no release fixes its 1 advisory" in _lines(ConsoleReporter().render(result))
+
+
+def test_stale_data_sources_are_shown() -> None:
+    from auditor.model import DataSource
+
+    stale = DataSource(name="osv-store", detail="offline store (stale)", stale=True)
+    result = dataclasses.replace(make_result(), data_sources=(stale,))
+    assert "  data: osv-store: offline store (stale)" in _lines(ConsoleReporter().render(result))
