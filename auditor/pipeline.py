@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 from auditor import __version__
-from auditor.checks.base import CheckContext, load_check
+from auditor.checks.base import CheckContext, Note, load_check
 from auditor.config import Config
 from auditor.context import RunContext
 from auditor.enrich import enrich, needs_of
@@ -58,29 +59,35 @@ def package_summaries(graph: DependencyGraph) -> tuple[PackageSummary, ...]:
     )
 
 
-def run_checks(
-    ctx: CheckContext, progress: ProgressSink | None = None
-) -> tuple[list[Finding], list[Incomplete]]:
-    """Run every check an enabled rule names; keep findings of enabled rules.
+@dataclass(slots=True)
+class CheckOutcomes:
+    """What the checks of a run produced."""
 
-    Returns the findings and what the checks could not judge.
-    """
+    findings: list[Finding] = field(default_factory=list)
+    incomplete: list[Incomplete] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def run_checks(ctx: CheckContext, progress: ProgressSink | None = None) -> CheckOutcomes:
+    """Run every check an enabled rule names; keep findings of enabled rules."""
     progress = progress or NullProgress()
     names = sorted({rule.check for rule in ctx.rules if rule.id in ctx.enabled_rules})
-    findings: list[Finding] = []
-    unjudged: list[Incomplete] = []
+    out = CheckOutcomes()
     progress.start("checks", len(names))
     for name in names:
         check = load_check(name)
         log.debug("running check %s", name)
         for outcome in check.run(ctx):
             if isinstance(outcome, Incomplete):
-                unjudged.append(outcome)
+                out.incomplete.append(outcome)
+            elif isinstance(outcome, Note):
+                if outcome.text not in out.notes:
+                    out.notes.append(outcome.text)
             elif outcome.rule_id in ctx.enabled_rules:
-                findings.append(outcome)
+                out.findings.append(outcome)
         progress.advance("checks")
     progress.finish("checks")
-    return findings, unjudged
+    return out
 
 
 def run_audit(
@@ -116,9 +123,9 @@ def run_audit(
         enabled_rules=enabled,
         facts=facts,
     )
-    findings, unjudged = run_checks(ctx, progress)
-    incomplete = merge_incomplete([*scan.incomplete, *facts.incomplete, *unjudged])
-    findings = [_with_severity(f, config) for f in _dedupe(findings)]
+    outcomes = run_checks(ctx, progress)
+    incomplete = merge_incomplete([*scan.incomplete, *facts.incomplete, *outcomes.incomplete])
+    findings = [_with_severity(f, config) for f in _dedupe(outcomes.findings)]
     if finding_filter is not None:
         findings = [f for f in findings if finding_filter(f)]
     kept, suppressed, unused = apply_ignores(
@@ -133,7 +140,7 @@ def run_audit(
         suppressed=tuple(sorted(suppressed, key=lambda s: s.finding.sort_key())),
         unused_ignores=tuple(unused),
         incomplete=incomplete,
-        notes=scan.notes,
+        notes=(*scan.notes, *outcomes.notes),
         data_sources=facts.data_sources,
         graph=scan.graph,
         rules=rules.infos(enabled=enabled, overrides=config.severity_overrides),
@@ -193,6 +200,7 @@ def exit_code(result: AuditResult, config: Config) -> int:
 
 __all__ = [
     "ENVIRONMENT_LABEL",
+    "CheckOutcomes",
     "Scan",
     "enabled_rule_ids",
     "exit_code",

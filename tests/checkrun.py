@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from auditor.checks.base import Check, CheckContext
+from auditor.checks.base import Check, CheckContext, Note
 from auditor.context import GitHistoryFactory, IndexLookup, RunContext
 from auditor.enrich import enrich, needs_of
 from auditor.facts import Facts
@@ -26,6 +26,7 @@ class CheckRun:
     incomplete: list[Incomplete]
     facts: Facts
     data_sources: list[DataSource] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def enriched(
@@ -66,9 +67,12 @@ def run_check(
     ready = enriched(ctx, lookup=lookup, history=history)
     findings: list[Finding] = []
     unjudged: list[Incomplete] = []
+    notes: list[str] = []
     for outcome in check.run(ready):
         if isinstance(outcome, Incomplete):
             unjudged.append(outcome)
+        elif isinstance(outcome, Note):
+            notes.append(outcome.text)
         else:
             findings.append(outcome)
     incomplete = list(merge_incomplete([*ready.facts.incomplete, *unjudged]))
@@ -77,6 +81,7 @@ def run_check(
         incomplete=incomplete,
         facts=ready.facts,
         data_sources=list(ready.facts.data_sources),
+        notes=notes,
     )
 
 

@@ -2,8 +2,9 @@
 
 A rule file names its check (``check: pins``); the check lives in ``auditor/checks/<name>.py``
 and exposes an instance as ``CHECK``. One check may report several rule ids. Checks are pure:
-they read the scan, the graph, the enrichment's `Facts` and the policy, and yield findings (and
-`Incomplete` entries for what they could not judge); they never touch the network or the cache.
+they read the scan, the graph, the enrichment's `Facts` and the policy, and yield findings,
+`Incomplete` entries (a source of truth or an input was missing) and `Note`s (what the analysis
+could not prove); they never touch the network or the cache.
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ from auditor.graph.build import DependencyGraph
 from auditor.model import Finding, Incomplete, Location, ParsedInput, Severity
 from auditor.rules.catalog import RuleCatalog
 
-Outcome = Finding | Incomplete
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something a check could not prove that does not make the audit incomplete."""
+
+    text: str
+
+
+Outcome = Finding | Incomplete | Note
 
 
 class Check(Protocol):
@@ -94,4 +103,4 @@ def load_check(name: str) -> Check:
     return check
 
 
-__all__ = ["Check", "CheckContext", "Outcome", "incomplete", "load_check"]
+__all__ = ["Check", "CheckContext", "Note", "Outcome", "incomplete", "load_check"]
