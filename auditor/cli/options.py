@@ -1,15 +1,18 @@
-"""Options shared by the commands that scan a repository, and turning them into a Config."""
+"""Options shared by the commands that scan a repository, turned into a Config and a Workflow."""
 
 from __future__ import annotations
 
 import argparse
 import os
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from auditor.config import Config, load_config
 from auditor.errors import ConfigError
 from auditor.model import Severity
+
+if TYPE_CHECKING:
+    from auditor.workflow import Workflow
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -81,6 +84,43 @@ def add_gate_options(
     )
 
 
+def add_workflow_options(parser: argparse.ArgumentParser) -> None:
+    """Add the CI and pre-commit options: baseline, diff scope, changed files, output folder."""
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="accepted findings (auditor baseline create): only new findings count for the gate",
+    )
+    parser.add_argument(
+        "--diff-base",
+        default=None,
+        metavar="REF",
+        help="only report findings in what changed since the merge base of this git ref",
+    )
+    parser.add_argument(
+        "--changed",
+        nargs="*",
+        default=None,
+        metavar="FILE",
+        help="only report findings in these files or about packages they declare or import",
+    )
+    parser.add_argument(
+        "--pre-commit",
+        action="store_true",
+        help="pre-commit mode: file arguments are the changed files; --allow-incomplete, "
+        "short timeouts, cache first, compact output",
+    )
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also write report.json, report.sarif, report.html and report.md into DIR",
+    )
+
+
 def _severity(text: str) -> Severity:
     try:
         return Severity.parse(text)
@@ -120,6 +160,25 @@ def config_from_args(args: argparse.Namespace) -> Config:
     return config.with_overrides(**changes)
 
 
+def workflow_from_args(args: argparse.Namespace) -> Workflow:
+    """Return the workflow the options ask for, its baseline read now (fails before a scan)."""
+    from auditor.workflow import Workflow
+
+    path: Path | None = getattr(args, "baseline", None)
+    baseline = None
+    if path is not None:
+        from auditor.baseline import load_baseline
+
+        baseline = load_baseline(path)
+    changed = getattr(args, "changed", None)
+    return Workflow(
+        diff_base=getattr(args, "diff_base", None),
+        changed=None if changed is None else tuple(changed),
+        baseline=baseline,
+        baseline_file="" if path is None else str(path),
+    )
+
+
 def write_report(text: str, output: Path | None, out: TextIO) -> None:
     """Write a report to `output` atomically, or to `out`."""
     if output is None:
@@ -130,4 +189,12 @@ def write_report(text: str, output: Path | None, out: TextIO) -> None:
     atomic_write_text(output, text)
 
 
-__all__ = ["add_gate_options", "add_scan_options", "add_target", "config_from_args", "write_report"]
+__all__ = [
+    "add_gate_options",
+    "add_scan_options",
+    "add_target",
+    "add_workflow_options",
+    "config_from_args",
+    "workflow_from_args",
+    "write_report",
+]

@@ -13,7 +13,13 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from auditor.cli.options import add_gate_options, add_scan_options, config_from_args
+from auditor.cli.options import (
+    add_gate_options,
+    add_scan_options,
+    add_workflow_options,
+    config_from_args,
+    workflow_from_args,
+)
 
 if TYPE_CHECKING:
     from auditor.cli.main import Streams
@@ -21,8 +27,6 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the report command."""
-    from auditor.cli.scan import add_workflow_options
-
     parser = sub.add_parser(
         "report", help="scan and write HTML, Markdown, JSON, SARIF and SBOM reports"
     )
@@ -52,19 +56,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace, streams: Streams) -> int:
     """Scan, write the reports, print where they are; exit by the gate only with --fail-on."""
     from auditor.cli.progress import progress_for
-    from auditor.cli.scan import _load_baseline, apply_workflow, summary_line
     from auditor.pipeline import exit_code, run_audit
     from auditor.report.history import publish_run
+    from auditor.report.summary import summary_line
+    from auditor.workflow import apply_workflow
 
     if getattr(args, "output_dir", None) is not None:
         from auditor.errors import ConfigError
 
         raise ConfigError("auditor report: use --reports-dir (--output-dir is for auditor scan)")
     config = config_from_args(args)
-    baseline = _load_baseline(args)
+    workflow = workflow_from_args(args)
     with progress_for(streams.err) as progress:
         result = run_audit(config, progress=progress)
-    result = apply_workflow(args, config.root.resolve(), result, baseline)
+    result = apply_workflow(result, config.root.resolve(), workflow)
     keep = args.keep if args.keep is not None else int(config.report_policy()["history"]["keep"])
     published = publish_run(result, args.reports_dir, keep=max(1, keep))
     for path in published.files:

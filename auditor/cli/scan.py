@@ -6,10 +6,16 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from auditor.cli.options import add_gate_options, add_scan_options, config_from_args, write_report
+from auditor.cli.options import (
+    add_gate_options,
+    add_scan_options,
+    add_workflow_options,
+    config_from_args,
+    workflow_from_args,
+    write_report,
+)
 
 if TYPE_CHECKING:
-    from auditor.baseline import Baseline
     from auditor.cli.main import Streams
     from auditor.config import Config
     from auditor.model import AuditResult
@@ -48,70 +54,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(run=run)
 
 
-def add_workflow_options(parser: argparse.ArgumentParser) -> None:
-    """Add the CI and pre-commit options: baseline, diff scope, changed files, output folder."""
-    parser.add_argument(
-        "--baseline",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="accepted findings (auditor baseline create): only new findings count for the gate",
-    )
-    parser.add_argument(
-        "--diff-base",
-        default=None,
-        metavar="REF",
-        help="only report findings in what changed since the merge base of this git ref",
-    )
-    parser.add_argument(
-        "--changed",
-        nargs="*",
-        default=None,
-        metavar="FILE",
-        help="only report findings in these files or about packages they declare or import",
-    )
-    parser.add_argument(
-        "--pre-commit",
-        action="store_true",
-        help="pre-commit mode: file arguments are the changed files; --allow-incomplete, "
-        "short timeouts, cache first, compact output",
-    )
-    parser.add_argument(
-        "--output-dir",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="also write report.json, report.sarif, report.html and report.md into DIR",
-    )
-
-
-def summary_line(result: AuditResult) -> str:
-    """Return the one-line summary written to stderr."""
-    counts = result.summary()
-    parts = [f"{n} {sev}" for sev, n in counts.items() if n]
-    text = f"auditor: {len(result.findings)} finding(s)" + (
-        f" ({', '.join(parts)})" if parts else ""
-    )
-    if result.baseline is not None:
-        text += f"; {result.baseline.matched} more accepted in the baseline"
-    if result.incomplete:
-        text += f"; INCOMPLETE: {len(result.incomplete)} source(s) not checked"
-    return text
-
-
 def run(args: argparse.Namespace, streams: Streams) -> int:
     """Run the scan, write the report, return the gate's exit code."""
     from auditor.cli.progress import progress_for
     from auditor.pipeline import run_audit
+    from auditor.workflow import apply_workflow
 
     _positional_files(args)
     config = config_from_args(args)
     if getattr(args, "pre_commit", False):
         config = pre_commit_config(config)
-    baseline = _load_baseline(args)
+    workflow = workflow_from_args(args)
     with progress_for(streams.err) as progress:
         result = run_audit(config, progress=progress)
-    result = apply_workflow(args, config.root, result, baseline)
+    result = apply_workflow(result, config.root, workflow)
     code = _render(args, streams, config, result)
     return 0 if getattr(args, "exit_zero", False) else code
 
@@ -120,6 +76,7 @@ def _render(args: argparse.Namespace, streams: Streams, config: Config, result: 
     """Write the report(s) and return the gate's exit code."""
     from auditor.pipeline import exit_code
     from auditor.report.base import OutputFormat
+    from auditor.report.summary import compact_text, summary_line
 
     if getattr(args, "output_dir", None) is not None:
         from auditor.report.bundle import write_bundle
@@ -179,61 +136,4 @@ def pre_commit_config(config: Config) -> Config:
     )
 
 
-def _load_baseline(args: argparse.Namespace) -> Baseline | None:
-    path = getattr(args, "baseline", None)
-    if path is None:
-        return None
-    from auditor.baseline import load_baseline
-
-    return load_baseline(path)
-
-
-def apply_workflow(
-    args: argparse.Namespace, root: Path, result: AuditResult, baseline: Baseline | None
-) -> AuditResult:
-    """Limit the result to the change (--diff-base / --changed), then apply the baseline."""
-    diff_base = getattr(args, "diff_base", None)
-    changed = getattr(args, "changed", None)
-    if diff_base is not None or changed is not None:
-        from auditor import gitdiff
-
-        if diff_base is not None:
-            result = gitdiff.restrict(result, gitdiff.changes_since(root, diff_base), root)
-        if changed is not None:
-            result = gitdiff.restrict(result, gitdiff.changed_paths(root, changed), root)
-    if baseline is not None:
-        from auditor.baseline import apply_baseline
-
-        result = apply_baseline(result, baseline, file=str(args.baseline))
-    return result
-
-
-def compact_text(result: AuditResult) -> str:
-    """Return the pre-commit output: one line per finding, then what was not checked."""
-    from auditor.report.safe import clean
-
-    lines = []
-    for finding in result.findings:
-        where = str(finding.locations[0]) if finding.locations else "(project)"
-        package = f" {finding.package}" if finding.package else ""
-        lines.append(
-            clean(f"{where}: {finding.rule_id} [{finding.severity}]{package}: {finding.message}")
-        )
-        if finding.fix:
-            lines.append(clean(f"    fix: {finding.fix}"))
-    for gap in result.incomplete:
-        count = f" ({len(gap.packages)} package(s))" if gap.packages else ""
-        lines.append(clean(f"not checked: {gap.source}: {gap.reason}{count}"))
-    lines.append(summary_line(result))
-    return "\n".join(lines) + "\n"
-
-
-__all__ = [
-    "add_workflow_options",
-    "apply_workflow",
-    "compact_text",
-    "pre_commit_config",
-    "register",
-    "run",
-    "summary_line",
-]
+__all__ = ["pre_commit_config", "register", "run"]

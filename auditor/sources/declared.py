@@ -13,6 +13,7 @@ from auditor.model import (
     Requirement,
     normalize_name,
 )
+from auditor.sources.repair import repair_requirement
 
 __all__ = ["build_requirement", "parse_pep508", "requirement_or_issue"]
 
@@ -60,8 +61,6 @@ def requirement_or_issue(
     try:
         parsed = parse_pep508(text)
     except InvalidRequirement as exc:
-        from auditor.sources.repair import repair_requirement
-
         first = str(exc).splitlines()[0] if str(exc) else "invalid requirement"
         repair = repair_requirement(text)
         return InputIssue(

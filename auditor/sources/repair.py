@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 
 from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement as Pep508
 
-from auditor.sources.declared import parse_pep508
 from auditor.sources.poetry_constraint import UnsupportedConstraint, poetry_to_pep440
 
 __all__ = ["Repair", "repair_requirement"]
@@ -48,7 +48,7 @@ def repair_requirement(line: str) -> Repair | None:
         return None
     text = name + fixed + (f"; {marker.strip()}" if sep and marker.strip() else "")
     try:
-        parse_pep508(text)
+        Pep508(text)
     except InvalidRequirement:
         return None
     return Repair(text=text, why=why)

@@ -6,7 +6,8 @@ options lines (``-i``, ``--extra-index-url``, ``--pre`` ...) ignored, per-requir
 (``--hash``, ``-C``, ``--global-option``) split off at the first token starting with ``-``.
 
 Files written by AI assistants often hold things that are not requirements. Each such line
-becomes an `InputIssue` with one of these codes, naming file and line:
+becomes an `InputIssue` with one of these codes, naming file and line (a line that does not
+parse is classified by `auditor.sources.requirement_junk`):
 
 - ``markdown``: a fence (```` ``` ````), a bullet (``- flask``, ``* flask``) or a numbered item;
 - ``pip-install-command``: a shell command (``pip install flask``, ``$ python -m pip install x``);
@@ -16,12 +17,9 @@ becomes an `InputIssue` with one of these codes, naming file and line:
 - ``include-cycle`` / ``include-missing``: a ``-r``/``-c`` that loops or cannot be read;
 - ``unnamed-requirement``: a URL or path whose project name cannot be known without building.
 
-Design choice: when the author's intent is clear the issue carries a ``suggestion`` (the
-corrected text, one requirement per line) *and* the requirements it implies are emitted too,
-each located at the offending line, so that the packages the author wanted are still audited
-(a typo in the file format must not hide a vulnerable or hallucinated package). When the
-intent is unclear (prose, a lone name followed by a bare version) nothing is emitted.
-A ``-r`` inside a ``pip install`` line is suggested but not followed.
+When the author's intent is clear the issue carries a ``suggestion`` (the corrected text, one
+requirement per line) *and* the requirements it implies are emitted too, each located at the
+offending line, so that the packages the author wanted are still audited.
 
 The parser is our own rather than pip-requirements-parser: it keeps the line of every item
 (also inside included files), classifies the lines above instead of failing on them, never
@@ -37,7 +35,6 @@ import configparser
 import os
 import posixpath
 import re
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -61,8 +58,14 @@ from auditor.model import (
     normalize_name,
 )
 from auditor.sources.declared import build_requirement, parse_pep508
+from auditor.sources.pip_options import option_tokens, parse_options, split_args_options
 from auditor.sources.reading import load_toml, read_text
-from auditor.sources.repair import repair_requirement
+from auditor.sources.requirement_junk import (
+    JunkLine,
+    classify_junk,
+    code_fence,
+    markdown_list_item,
+)
 
 __all__ = ["RequirementsSource", "requirements_group"]
 
@@ -72,80 +75,7 @@ _VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
 _URL_SCHEMES = ("http://", "https://", "file:", "ftp://", *_VCS_PREFIXES)
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
 _PATH_EXTRAS = re.compile(r"^(?P<path>.+?)\[(?P<extras>[A-Za-z0-9._,\s-]*)\]$")
-_BULLET = re.compile(r"^(?:[-*+\u2022]\s+|\d{1,3}[.)]\s+)(?P<rest>.*)$")
-_FENCE = re.compile(r"^(```|~~~)")
-_VERSIONISH = re.compile(r"^v?\d+(\.\d+)*([a-z0-9.+-]*)$", re.IGNORECASE)
-_PIP_INSTALL = re.compile(
-    r"^(?:\$\s*|>\s*|!\s*|%\s*)?(?:sudo\s+)?(?:uv\s+)?"
-    r"(?:(?:python[0-9.]*|py)\s+-m\s+)?pip[0-9.]*\s+install\b(?P<args>.*)$",
-    re.IGNORECASE,
-)
-# Words that make a multi-word line prose rather than a list of package names.
-_PROSE_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "be",
-        "by",
-        "following",
-        "for",
-        "from",
-        "if",
-        "in",
-        "install",
-        "is",
-        "it",
-        "needs",
-        "need",
-        "of",
-        "on",
-        "or",
-        "please",
-        "project",
-        "run",
-        "the",
-        "then",
-        "these",
-        "this",
-        "to",
-        "use",
-        "using",
-        "with",
-        "you",
-        "your",
-    ]
-)
 _DEV_FILE = re.compile(r"(^|[-_./])(dev|develop|test|tests|testing|lint|docs|ci)([-_./]|$)")
-
-# Options that take a value, in requirements files (pip's own table, plus per-requirement ones).
-_VALUE_OPTIONS = frozenset(
-    {
-        "-i",
-        "--index-url",
-        "--extra-index-url",
-        "-f",
-        "--find-links",
-        "--no-binary",
-        "--only-binary",
-        "--trusted-host",
-        "--use-feature",
-        "--global-option",
-        "--install-option",
-        "-C",
-        "--config-settings",
-        "--hash",
-        "-r",
-        "--requirement",
-        "-c",
-        "--constraint",
-        "-e",
-        "--editable",
-    }
-)
-_FLAG_OPTIONS = frozenset({"--no-index", "--pre", "--prefer-binary", "--require-hashes"})
 
 
 def requirements_group(relpath: str) -> str:
@@ -254,60 +184,17 @@ def _expand_env(state: _State, line: _Line, content: str) -> str:
     return _ENV_VAR.sub(replace, content)
 
 
-def _split_args_options(content: str) -> tuple[str, str]:
-    """Split a line at the first space-separated token that starts with ``-`` (as pip does)."""
-    tokens = content.split(" ")
-    for index, token in enumerate(tokens):
-        if token.startswith("-"):
-            return " ".join(tokens[:index]).strip(), " ".join(tokens[index:]).strip()
-    return content.strip(), ""
-
-
-def _option_tokens(options: str) -> list[str]:
-    try:
-        return shlex.split(options, posix=True)
-    except ValueError:
-        return options.split()
-
-
-def _parse_options(tokens: list[str]) -> tuple[list[tuple[str, str | None]], list[str]]:
-    """Return ([(option, value)], [unknown options]) from option tokens."""
-    found: list[tuple[str, str | None]] = []
-    unknown: list[str] = []
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        i += 1
-        if not token.startswith("-"):
-            continue  # stray text after options: pip ignores it too
-        name, eq, value = token.partition("=")
-        if name in _VALUE_OPTIONS:
-            if eq:
-                found.append((name, value))
-            elif i < len(tokens):
-                found.append((name, tokens[i]))
-                i += 1
-            else:
-                found.append((name, None))
-        elif name in _FLAG_OPTIONS:
-            found.append((name, None))
-        elif not name.startswith("--") and len(name) > 2 and name[:2] in _VALUE_OPTIONS:
-            found.append((name[:2], token[2:]))  # -rfile.txt, -ihttps://...
-        else:
-            unknown.append(token)
-    return found, unknown
-
-
 def _parse_line(state: _State, line: _Line, content: str, stack: tuple[str, ...]) -> None:
-    if _FENCE.match(content):
-        _issue(state, line, "markdown", "Markdown code fence is not a requirement")
+    fence = code_fence(content)
+    if fence is not None:
+        _report(state, line, fence)
         return
-    args, options = _split_args_options(content)
+    args, options = split_args_options(content)
     if not args:
         _parse_option_line(state, line, options, stack)
         return
     hashes: list[str] = []
-    found, _unknown = _parse_options(_option_tokens(options))
+    found, _unknown = parse_options(option_tokens(options))
     for name, value in found:
         if name == "--hash" and value:
             hashes.append(value)
@@ -322,11 +209,12 @@ def _parse_line(state: _State, line: _Line, content: str, stack: tuple[str, ...]
 
 
 def _parse_option_line(state: _State, line: _Line, options: str, stack: tuple[str, ...]) -> None:
-    bullet = _BULLET.match(options)
-    if bullet is not None:
-        _markdown_item(state, line, bullet.group("rest"))
+    item = markdown_list_item(options)
+    if item is not None:
+        if not _env_issue_on_line(state, line):
+            _report(state, line, item)
         return
-    found, unknown = _parse_options(_option_tokens(options))
+    found, unknown = parse_options(option_tokens(options))
     if unknown:
         _issue(
             state,
@@ -518,7 +406,7 @@ def _setup_cfg_name(root: Path, relpath: str) -> str | None:
     return name or None
 
 
-# -- lines that are not requirements ---------------------------------------------------------
+# -- lines that are not requirements (classified in `auditor.sources.requirement_junk`) -----
 
 
 def _issue(
@@ -533,20 +421,6 @@ def _issue(
             suggestion=suggestion,
         )
     )
-
-
-def _valid_requirements(tokens: list[str]) -> list[str] | None:
-    """Return `tokens` if every one is a valid PEP 508 requirement with a plausible name."""
-    if not tokens:
-        return None
-    for token in tokens:
-        if _VERSIONISH.match(token) or token.lower() in _PROSE_WORDS:
-            return None
-        try:
-            parse_pep508(token)
-        except InvalidRequirement:
-            return None
-    return tokens
 
 
 def _emit_suggested(state: _State, line: _Line, requirements: list[str]) -> None:
@@ -564,131 +438,16 @@ def _emit_suggested(state: _State, line: _Line, requirements: list[str]) -> None
         )
 
 
-def _markdown_item(state: _State, line: _Line, rest: str) -> None:
-    rest = rest.strip().strip("`").strip()
-    if _env_issue_on_line(state, line):
-        return
-    tokens = _split_requirement_tokens(rest)
-    found = _valid_requirements(tokens)
-    if found is None:
-        _issue(state, line, "markdown", "Markdown list item is not a requirement")
-        return
-    suggestion = "\n".join(found)
-    _issue(state, line, "markdown", "Markdown list item: write the requirement alone", suggestion)
-    _emit_suggested(state, line, found)
-
-
-def _split_requirement_tokens(text: str) -> list[str]:
-    """Split on whitespace and commas, keeping ``name >= 1`` / ``name[x] == 2`` together."""
-    text = re.sub(r"\s*(===|==|>=|<=|~=|!=|<|>)\s*", r"\1", text)
-    text = re.sub(r"\s*\[\s*", "[", text)
-    raw = [t for t in re.split(r"\s+", text) if t]
-    tokens: list[str] = []
-    for token in raw:
-        # A comma inside a specifier list (``a>=1,<2``) belongs to it; elsewhere it separates.
-        if tokens and (token.startswith(",") or tokens[-1].endswith(",")) and "[" not in token:
-            merged = tokens[-1] + token
-            try:
-                parse_pep508(merged.strip(","))
-            except InvalidRequirement:
-                pass
-            else:
-                tokens[-1] = merged
-                continue
-        tokens.append(token)
-    return [t.strip(",") for t in tokens if t.strip(",")]
-
-
 def _env_issue_on_line(state: _State, line: _Line) -> bool:
     return any(i.code == "env-var-unset" and i.location == line.location for i in state.issues)
 
 
 def _classify_junk(state: _State, line: _Line, content: str, args: str) -> None:
-    if _env_issue_on_line(state, line):
-        return  # the unset variable explains why it did not parse
-    bullet = _BULLET.match(content)
-    if bullet is not None:
-        _markdown_item(state, line, bullet.group("rest"))
-        return
-    command = _PIP_INSTALL.match(content)
-    if command is not None:
-        _pip_install(state, line, command.group("args"))
-        return
-    stripped = args.strip("`").strip()
-    tokens = _split_requirement_tokens(stripped)
-    found = _valid_requirements(tokens) if len(tokens) > 1 else None
-    if found is not None:
-        suggestion = "\n".join(found)
-        _issue(
-            state,
-            line,
-            "several-requirements",
-            f"{len(found)} requirements on one line: write one per line",
-            suggestion,
-        )
-        _emit_suggested(state, line, found)
-        return
-    if stripped != args and len(tokens) == 1 and _valid_requirements(tokens):
-        _issue(state, line, "markdown", "Markdown inline code is not a requirement", tokens[0])
-        _emit_suggested(state, line, tokens)
-        return
-    repair = repair_requirement(stripped)
-    if repair is not None:
-        _issue(
-            state,
-            line,
-            "not-a-requirement",
-            f"not a valid requirement: {repair.why}; did you mean {repair.text}?",
-            repair.text,
-        )
-        _emit_suggested(state, line, [repair.text])
-        return
-    message = "not a requirement"
-    pin: str | None = None
-    words = args.split()
-    if len(words) == 2 and _VERSIONISH.match(words[1]):
-        pin = f"{words[0]}=={words[1].lstrip('vV')}"
-        message = f"not a requirement (did you mean {pin}?)"
-    elif len(words) >= 3 and not re.search(r"[<>=!~@\[;]", args):
-        message = "prose, not a requirement"
-    else:
-        try:
-            parse_pep508(args)
-        except InvalidRequirement as exc:
-            message = f"not a requirement: {str(exc).splitlines()[0]}"
-    _issue(state, line, "not-a-requirement", message, pin)
+    if not _env_issue_on_line(state, line):  # the unset variable explains why it did not parse
+        _report(state, line, classify_junk(content, args))
 
 
-def _pip_install(state: _State, line: _Line, args: str) -> None:
-    try:
-        tokens = shlex.split(args)
-    except ValueError:
-        tokens = args.split()
-    requirements: list[str] = []
-    includes: list[str] = []
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        i += 1
-        if token in ("-r", "--requirement", "-c", "--constraint") and i < len(tokens):
-            includes.append(f"{token} {tokens[i]}")
-            i += 1
-        elif token.startswith("-"):
-            name = token.partition("=")[0]
-            if name in _VALUE_OPTIONS and "=" not in token and i < len(tokens):
-                i += 1
-        else:
-            requirements.append(token)
-    found = _valid_requirements(requirements) if requirements else []
-    if found is None:
-        _issue(state, line, "pip-install-command", "shell command, not a requirement")
-        return
-    suggestion = "\n".join([*includes, *found]) or None
-    _issue(
-        state,
-        line,
-        "pip-install-command",
-        "shell command in a requirements file: list the requirements instead",
-        suggestion,
-    )
-    _emit_suggested(state, line, found)
+def _report(state: _State, line: _Line, junk: JunkLine) -> None:
+    """Report a line that is not a requirement, and emit the requirements it was meant to be."""
+    _issue(state, line, junk.code, junk.message, junk.suggestion)
+    _emit_suggested(state, line, list(junk.meant))

@@ -21,16 +21,11 @@ from imports_support import make_ctx
 from auditor.cache import Cache
 from auditor.checks.imports import CHECK
 from auditor.imports import scanner
-from auditor.imports.scanner import (
-    ImportSite,
-    ScanError,
-    fallback_statements,
-    logical_lines,
-    parse_notebook,
-    parse_python,
-    recover_imports,
-    scan_files,
-)
+from auditor.imports.ast_walk import parse_python, recover_imports
+from auditor.imports.notebooks import parse_notebook
+from auditor.imports.records import ImportRecord
+from auditor.imports.recovery import fallback_statements, logical_lines
+from auditor.imports.scanner import ImportSite, ScanError, scan_files
 
 NEW_SYNTAX = {
     "pep695_alias": "import os\ntype Pair[T] = tuple[T, T]\nfrom requests import Session\n",
@@ -80,8 +75,8 @@ BROKEN = (
 )
 
 
-def _modules(records: list[list[Any]]) -> set[str]:
-    return {r[0] for r in records}
+def _modules(records: list[ImportRecord]) -> set[str]:
+    return {r.module for r in records}
 
 
 def _scan(tmp_path: Path, text: str, name: str = "mod.py") -> tuple[list[ImportSite], list[Any]]:
@@ -103,7 +98,7 @@ def test_new_syntax_keeps_its_imports_on_any_python(tmp_path: Path, case: str) -
 def test_fallback_reads_new_syntax_directly(case: str) -> None:
     records = recover_imports(NEW_SYNTAX[case])
     assert _modules(records) == EXPECTED[case]
-    assert all(r[2] & scanner._APPROX for r in records)
+    assert all(r.approximate for r in records)
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="3.12+ parses PEP 695 itself")
@@ -160,13 +155,14 @@ def test_broken_file_without_imports_is_reported_as_before(tmp_path: Path) -> No
 )
 def test_no_fallback_for_nul_bytes_or_undecodable_source(data: bytes) -> None:
     parsed = parse_python(data)
-    assert "imports" not in parsed
-    assert "recovered" not in parsed["error"]
+    assert parsed.imports == ()
+    assert parsed.error is not None
+    assert "recovered" not in parsed.error
 
 
 def test_coding_cookie_is_honoured_by_the_fallback() -> None:
     parsed = parse_python(b"# -*- coding: latin-1 -*-\nimport caf\xe9\ndef broken(:\n")
-    assert [r[0] for r in parsed["imports"]] == ["caf\u00e9"]
+    assert [r.module for r in parsed.imports] == ["caf\u00e9"]
 
 
 def test_import_forms() -> None:
@@ -185,24 +181,30 @@ def test_import_forms() -> None:
         "import\n"  # incomplete: nothing
         "from nowhere\n"  # incomplete: nothing
     )
-    got = [(r[0], r[1], r[2] & ~scanner._APPROX, r[3]) for r in recover_imports(text)]
-    rel = scanner._RELATIVE
+    got = [(r.module, r.line, _marks(r), list(r.symbols)) for r in recover_imports(text)]
+    rel = {"relative"}
     assert got == [
-        ("a.b", 1, 0, []),
-        ("d", 1, 0, []),
-        ("e.f", 2, 0, []),
-        ("x.y", 3, 0, ["x.y.p", "x.y.q"]),
+        ("a.b", 1, set(), []),
+        ("d", 1, set(), []),
+        ("e.f", 2, set(), []),
+        ("x.y", 3, set(), ["x.y.p", "x.y.q"]),
         (".", 6, rel, [".sibling"]),
         (".", 7, rel, [".other"]),
         ("..pkg.mod", 8, rel, ["..pkg.mod.thing"]),
         ("...", 9, rel, ["...far"]),
-        ("g", 10, 0, []),
-        ("h", 10, 0, []),
-        ("i", 12, 0, ["i.j"]),
-        ("k", 14, scanner._STAR, []),
-        ("semi", 15, 0, []),
-        ("t", 15, 0, ["t.u"]),
+        ("g", 10, set(), []),
+        ("h", 10, set(), []),
+        ("i", 12, set(), ["i.j"]),
+        ("k", 14, {"star"}, []),
+        ("semi", 15, set(), []),
+        ("t", 15, set(), ["t.u"]),
     ]
+
+
+def _marks(record: ImportRecord) -> set[str]:
+    """The flags set on a record, approximate left out."""
+    names = ("type_only", "optional", "dynamic", "relative", "star")
+    return {name for name in names if getattr(record, name)}
 
 
 def test_strings_of_every_kind_hide_their_text() -> None:
@@ -234,10 +236,10 @@ def _flags(text: str) -> dict[str, tuple[bool, bool]]:
     """Module -> (type_only, optional), read by the fallback."""
     return {
         node.names[0].name if isinstance(node, ast.Import) else str(node.module): (
-            bool(flags & scanner._TYPE_ONLY),
-            bool(flags & scanner._OPTIONAL),
+            context.type_only,
+            context.optional,
         )
-        for node, flags in fallback_statements(text)
+        for node, context in fallback_statements(text)
     }
 
 
@@ -323,15 +325,13 @@ def test_python2_branches_are_skipped() -> None:
     assert set(_flags(text)) == {"sys", "tomllib", "tomli", "py3_only", "modern"}
 
 
-def _ast_records(text: str) -> list[tuple[str, int, int, tuple[str, ...]]]:
+def _ast_records(text: str) -> list[ImportRecord]:
     parsed = parse_python(text.encode("utf-8"))
-    return sorted(
-        (r[0], r[1], r[2], tuple(r[3])) for r in parsed["imports"] if not r[2] & scanner._DYNAMIC
-    )
+    return sorted((r for r in parsed.imports if not r.dynamic), key=repr)
 
 
-def _fallback_records(text: str) -> list[tuple[str, int, int, tuple[str, ...]]]:
-    return sorted((r[0], r[1], r[2] & ~scanner._APPROX, tuple(r[3])) for r in recover_imports(text))
+def _fallback_records(text: str) -> list[ImportRecord]:
+    return sorted((r._replace(approximate=False) for r in recover_imports(text)), key=repr)
 
 
 def test_fallback_agrees_with_the_ast_walk_on_this_repository() -> None:
@@ -383,13 +383,16 @@ def test_notebook_cell_with_new_syntax_keeps_its_imports() -> None:
         {"cell_type": "code", "source": "import numpy as np\ndef broken(:\n", "metadata": {}},
     ]
     parsed = parse_notebook(json.dumps({"cells": cells}).encode())
-    assert [(r[0], r[1], r[-1]) for r in parsed["imports"]] == [("pandas", 1, 0), ("numpy", 2, 1)]
-    assert parsed["imports"][1][2] & scanner._APPROX
-    assert parsed["cell_errors"] == [
+    assert [(r.module, r.line, r.cell) for r in parsed.imports] == [
+        ("pandas", 1, 0),
+        ("numpy", 2, 1),
+    ]
+    assert parsed.imports[1].approximate
+    assert list(parsed.cell_errors) == [
         "code cell 1: syntax error: invalid syntax; "
         "1 import(s) recovered by the line-based fallback (approximate)"
     ]
-    assert parsed["cell_recovered"] == [1]
+    assert list(parsed.cell_recovered) == [1]
 
 
 def test_recovered_imports_feed_the_checks(tmp_path: Path) -> None:

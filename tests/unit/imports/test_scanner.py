@@ -9,7 +9,10 @@ import pytest
 
 from auditor.cache import Cache
 from auditor.imports import scanner
-from auditor.imports.scanner import ImportSite, parse_notebook, parse_python, scan_files
+from auditor.imports.ast_walk import parse_python
+from auditor.imports.conditions import python3_truth
+from auditor.imports.notebooks import parse_notebook
+from auditor.imports.scanner import ImportSite, scan_files
 
 
 def _sites(tmp_path: Path, text: str, name: str = "mod.py") -> list[ImportSite]:
@@ -160,7 +163,7 @@ def test_unparseable_files_are_reported_not_fatal(
 
 def test_coding_cookie_is_honoured() -> None:
     parsed = parse_python(b"# -*- coding: latin-1 -*-\nimport caf\xe9\n")
-    assert parsed["imports"][0][0] == "caf\u00e9"
+    assert parsed.imports[0].module == "caf\u00e9"
 
 
 def test_missing_file_is_an_error(tmp_path: Path) -> None:
@@ -199,10 +202,10 @@ def test_notebook_code_cells_magics_skipped_lines_counted(tmp_path: Path) -> Non
 
 def test_notebook_bad_cell_and_bad_json() -> None:
     parsed = parse_notebook(_notebook(("code", "def (:\n"), ("code", "import yaml\n")))
-    assert [r[0] for r in parsed["imports"]] == ["yaml"]
-    assert parsed["cell_errors"] == ["code cell 0: syntax error: invalid syntax"]
-    assert "not a JSON notebook" in parse_notebook(b"{nope")["error"]
-    assert "no cells list" in parse_notebook(b'{"cells": 3}')["error"]
+    assert [r.module for r in parsed.imports] == ["yaml"]
+    assert list(parsed.cell_errors) == ["code cell 0: syntax error: invalid syntax"]
+    assert "not a JSON notebook" in str(parse_notebook(b"{nope").error)
+    assert "no cells list" in str(parse_notebook(b'{"cells": 3}').error)
 
 
 def test_cache_warm_rescan_parses_only_changed_files(tmp_path: Path) -> None:
@@ -293,4 +296,4 @@ def test_python2_only_branches_are_skipped(tmp_path: Path) -> None:
 def test_python3_truth(test: str, expected: bool | None) -> None:
     import ast
 
-    assert scanner.python3_truth(ast.parse(test, mode="eval").body) is expected
+    assert python3_truth(ast.parse(test, mode="eval").body) is expected

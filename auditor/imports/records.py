@@ -1,0 +1,158 @@
+"""What parsing one file gives: typed import records, and their form in the scan cache.
+
+An `ImportRecord` is one import found in one file's content, before it is tied to a path (the
+cache is keyed by content, so two files with the same bytes share their records). A
+`ParsedFile` is every record of one file plus, when the file did not parse, why.
+
+The cache keeps the compact JSON form of namespace ``imports:v2``, unchanged since records
+were plain lists: a record is ``[module, line, flags, symbols]`` (a notebook record adds its
+cell index) with the booleans packed into bit flags, and a file is
+``{"imports": [...]}`` or ``{"error": message, "line": n}`` (plus ``"imports"`` and
+``"recovered"`` when the line-based fallback read some imports, and ``"cell_errors"`` /
+``"cell_recovered"`` for notebook cells that did not parse). Only `ImportRecord.to_cache` /
+`ImportRecord.from_cache` and their `ParsedFile` counterparts know that form; change it
+together with the namespace version in `auditor.imports.scanner`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+__all__ = ["ImportRecord", "ParsedFile", "StatementContext"]
+
+# Bit flags of the cached form (never used outside the codec below).
+_TYPE_ONLY = 1
+_OPTIONAL = 2
+_DYNAMIC = 4
+_RELATIVE = 8
+_STAR = 16
+_APPROXIMATE = 32
+
+
+@dataclass(frozen=True, slots=True)
+class StatementContext:
+    """What an import statement's surroundings make of it.
+
+    `type_only`: inside ``if TYPE_CHECKING:``; `optional`: inside a ``try`` (or its handler)
+    that catches ImportError; `approximate`: read by the line-based fallback, not by `ast`.
+    """
+
+    type_only: bool = False
+    optional: bool = False
+    approximate: bool = False
+
+
+class ImportRecord(NamedTuple):
+    """One import statement (or literal dynamic import) found in one file's content.
+
+    `module` is the dotted module as written (dots kept for relative imports); `symbols` the
+    sorted, fully qualified names used from it. `line` is 1-based; in a notebook it counts the
+    lines of the code cells joined in order, and `cell` is the 0-based index of the code cell.
+
+    A named tuple rather than a frozen dataclass: a warm scan rebuilds tens of thousands of
+    records from the cache, and a tuple is about four times cheaper to create.
+    """
+
+    module: str
+    line: int
+    symbols: tuple[str, ...] = ()
+    type_only: bool = False
+    optional: bool = False
+    dynamic: bool = False
+    relative: bool = False
+    star: bool = False
+    approximate: bool = False
+    cell: int | None = None
+
+    def to_cache(self) -> list[Any]:
+        """Return the JSON form kept in the cache: ``[module, line, flags, symbols(, cell)]``."""
+        flags = (
+            (_TYPE_ONLY if self.type_only else 0)
+            | (_OPTIONAL if self.optional else 0)
+            | (_DYNAMIC if self.dynamic else 0)
+            | (_RELATIVE if self.relative else 0)
+            | (_STAR if self.star else 0)
+            | (_APPROXIMATE if self.approximate else 0)
+        )
+        row: list[Any] = [self.module, self.line, flags, list(self.symbols)]
+        if self.cell is not None:
+            row.append(self.cell)
+        return row
+
+    @classmethod
+    def from_cache(cls, row: list[Any]) -> ImportRecord:
+        """Rebuild a record from its cached JSON form (see `to_cache`)."""
+        module, line, flags, symbols = row[0], row[1], row[2], row[3]
+        return cls(
+            module=module,
+            line=line,
+            symbols=tuple(symbols),
+            type_only=bool(flags & _TYPE_ONLY),
+            optional=bool(flags & _OPTIONAL),
+            dynamic=bool(flags & _DYNAMIC),
+            relative=bool(flags & _RELATIVE),
+            star=bool(flags & _STAR),
+            approximate=bool(flags & _APPROXIMATE),
+            cell=row[4] if len(row) > 4 else None,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParsedFile:
+    """The imports of one file's content and, when it did not parse, why.
+
+    `error` and `error_line` describe a file that failed as a whole (syntax error, NUL bytes,
+    bad encoding, not a notebook); its `imports` are then those the line-based fallback still
+    recovered. `cell_errors` lists the notebook code cells that did not parse and
+    `cell_recovered` (same length) how many imports the fallback recovered from each.
+    """
+
+    imports: tuple[ImportRecord, ...] = ()
+    error: str | None = None
+    error_line: int | None = None
+    cell_errors: tuple[str, ...] = ()
+    cell_recovered: tuple[int, ...] = ()
+
+    @property
+    def recovered(self) -> int:
+        """How many imports the fallback recovered from a file that failed as a whole."""
+        return len(self.imports) if self.error is not None else 0
+
+    def to_cache(self) -> dict[str, Any]:
+        """Return the JSON form kept in the cache (see the module docstring)."""
+        data: dict[str, Any] = {}
+        if self.error is not None:
+            data["error"] = self.error
+            data["line"] = self.error_line
+        if self.error is None or self.imports:
+            data["imports"] = [record.to_cache() for record in self.imports]
+        if self.recovered:
+            data["recovered"] = self.recovered
+        if self.cell_errors:
+            data["cell_errors"] = list(self.cell_errors)
+            if any(self.cell_recovered):
+                data["cell_recovered"] = list(self.cell_recovered)
+        return data
+
+    @classmethod
+    def from_cache(cls, data: dict[str, Any]) -> ParsedFile:
+        """Rebuild a parsed file from its cached JSON form (see `to_cache`)."""
+        from_cache = ImportRecord.from_cache
+        cell_errors = tuple(data.get("cell_errors", ()))
+        imports = tuple(
+            [
+                # The common case inline: a warm scan rebuilds tens of thousands of records.
+                ImportRecord(row[0], row[1], tuple(row[3]))
+                if row[2] == 0 and len(row) == 4
+                else from_cache(row)
+                for row in data.get("imports", ())
+            ]
+        )
+        return cls(
+            imports=imports,
+            error=data.get("error"),
+            error_line=data.get("line"),
+            cell_errors=cell_errors,
+            cell_recovered=tuple(data.get("cell_recovered") or [0] * len(cell_errors)),
+        )
