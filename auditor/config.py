@@ -203,6 +203,8 @@ def _find_config_file(root: Path) -> tuple[Path | None, dict[str, Any]]:
             if path.name == "pyproject.toml":
                 # A broken pyproject is reported by its parser as an input error, not here.
                 continue
+            if isinstance(exc, UnicodeDecodeError):
+                raise ConfigError(f"{path}: cannot read: {exc}") from exc
             raise ConfigError(f"{path}: {exc}") from exc
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read: {exc}") from exc

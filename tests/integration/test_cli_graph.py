@@ -86,8 +86,11 @@ def test_tree_file_of_an_incomplete_run_is_still_written(tmp_path: Path) -> None
     assert "flask" in target.read_text(encoding="utf-8")
 
 
-def test_graph_of_a_file_path_is_usage_error(tmp_path: Path) -> None:
+def test_graph_of_one_file_is_the_graph_of_that_file(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     result = run_cli("graph", str(repo / "requirements.txt"))
-    assert result.code == 2
-    assert "expected a folder (the repository to audit)" in result.err
+    assert result.code == 0
+    assert "flask" in result.out
+    missing = run_cli("graph", str(repo / "nope.txt"))
+    assert missing.code == 2
+    assert "no such file or directory" in missing.err

@@ -207,14 +207,18 @@ def test_repo_without_inputs(tmp_path: Path) -> None:
     assert any("no Python dependency inputs" in note for note in data["notes"])
 
 
-def test_binary_and_huge_inputs_are_skipped_with_a_note(tmp_path: Path) -> None:
+def test_binary_and_huge_inputs_are_skipped_and_the_audit_is_incomplete(tmp_path: Path) -> None:
     write(tmp_path, {
         "requirements.txt": "flask==3.0.3\n",
         "requirements-bin.txt": b"flask\x00\x01\x02binary",
         "requirements-huge.txt": "# padding\n" * 600_000,  # 6 MB > the 5 MB limit
     })  # fmt: skip
     code, data, _err = scan_json(str(tmp_path), "--enable", "AUD1")
-    assert code == 0
+    assert code == 3  # a skipped manifest was not audited: never a silent clean pass
+    assert sorted(i["source"] for i in data["incomplete"]) == [
+        "input:requirements-bin.txt",
+        "input:requirements-huge.txt",
+    ]
     status = {i["path"]: i["status"] for i in data["inputs"]}
     assert status == {
         "requirements.txt": "ok",

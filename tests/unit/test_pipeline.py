@@ -70,7 +70,11 @@ def test_skipped_binary_inputs_keep_their_kind_and_a_note(tmp_path: Path) -> Non
         "requirements-dev.txt": (InputKind.REQUIREMENTS, InputStatus.SKIPPED),
     }
     assert "poetry.lock: skipped: binary file" in scan.notes
-    assert scan.incomplete == ()
+    # Skipped inputs were not audited: the audit says so instead of passing silently.
+    assert [i.source for i in scan.incomplete] == [
+        "input:poetry.lock",
+        "input:requirements-dev.txt",
+    ]
 
 
 def test_environment_input_is_added_on_request(tmp_path: Path) -> None:

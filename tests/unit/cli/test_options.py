@@ -70,15 +70,17 @@ def test_explicit_config_file(tmp_path: Path) -> None:
     assert config.config_file == other
 
 
-@pytest.mark.parametrize(
-    ("target", "message"),
-    [("missing", "no such file or directory"), ("file.txt", "expected a folder")],
-)
-def test_target_must_be_an_existing_folder(tmp_path: Path, target: str, message: str) -> None:
-    (tmp_path / "file.txt").write_text("", encoding="utf-8")
-    with pytest.raises(ConfigError, match=message) as info:
-        _config_for(str(tmp_path / target))
-    assert str(info.value).startswith(str(tmp_path / target))
+def test_target_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such file or directory") as info:
+        _config_for(str(tmp_path / "missing"))
+    assert str(info.value).startswith(str(tmp_path / "missing"))
+
+
+def test_a_file_target_audits_that_file_in_its_folder(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("", encoding="utf-8")
+    config = _config_for(str(tmp_path / "requirements.txt"))
+    assert config.root == tmp_path
+    assert config.only_files == ("requirements.txt",)
 
 
 def test_write_report_to_a_stream_or_a_new_file(tmp_path: Path) -> None:
