@@ -11,11 +11,22 @@ import pytest
 from conftest import shared_data
 
 from auditor.advisories.advisory import (
+    Advisory,
     AdvisoryFormatError,
     Event,
     SeverityEntry,
     parse_advisory,
 )
+from auditor.advisories.matching import (
+    affects_all_versions,
+    fixed_versions,
+    group_aliases,
+    is_malicious,
+    record_affects,
+    smallest_fix,
+)
+from auditor.advisories.severity import record_severity
+from auditor.model import Severity
 
 V3_CRITICAL = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
 
@@ -62,6 +73,46 @@ def test_parse_reads_the_fields_auditor_uses() -> None:
     assert entry.fixed == ("1.2.5", "2.0.1")
     assert advisory.fixed_for("DEMO-PKG") == ["1.2.5", "2.0.1"]
     assert advisory.fixed_for("other") == []
+
+
+def test_parsed_and_raw_forms_match_alike() -> None:
+    raw = good()
+    advisory = parse_advisory(raw)
+    for version in ("0.5", "1.1", "1.2.5", "1.5", "2.0", "2.0.1", "not a version"):
+        assert record_affects(advisory, "demo-pkg", version) is record_affects(
+            raw, "demo-pkg", version
+        )
+    assert record_affects(advisory, "demo-pkg", "1.1")
+    assert not record_affects(advisory, "demo-pkg", "2.0.1")
+    assert fixed_versions(advisory, "demo-pkg") == fixed_versions(raw, "demo-pkg")
+    assert (
+        smallest_fix([advisory], "demo-pkg", "1.1")
+        == smallest_fix([raw], "demo-pkg", "1.1")
+        == "1.2.5"
+    )
+    assert not affects_all_versions(advisory, "demo-pkg")
+    assert record_severity(advisory) == record_severity(raw)
+    assert record_severity(advisory)[0] is Severity.CRITICAL
+
+
+def test_group_aliases_keeps_the_parsed_values() -> None:
+    first = parse_advisory(good())
+    second = parse_advisory({**good(), "id": "GHSA-1", "aliases": ["CVE-1"]})
+    (group,) = group_aliases([second, first])
+    assert group.primary == "PYSEC-1"
+    assert group.record_ids == ("PYSEC-1", "GHSA-1")
+    assert group.records == (first, second)
+    assert all(isinstance(r, Advisory) for r in group.records)
+
+
+def test_withdrawn_and_malicious() -> None:
+    withdrawn = parse_advisory({**good(), "withdrawn": "2024-02-01T00:00:00Z"})
+    assert withdrawn.is_withdrawn
+    assert not record_affects(withdrawn, "demo-pkg", "1.1")
+    assert parse_advisory({"id": "MAL-2024-1"}).malicious
+    assert is_malicious(parse_advisory({"id": "GHSA-x", "aliases": ["MAL-2024-1"]}))
+    manifest = {"id": "src:x", "database_specific": {"auditor": {"kind": "malicious"}}}
+    assert parse_advisory(manifest).malicious
 
 
 def test_nulls_read_as_absent() -> None:
@@ -143,6 +194,24 @@ def test_malformed_records_name_the_key_path(data: Any, message: str | None) -> 
         parse_advisory(data)
     assert str(caught.value) == message
     assert caught.value.path == (message.split(": ", 1)[0] if ": " in message else "")
+
+
+def test_lenient_parse_skips_malformed_parts() -> None:
+    data = _append(("affected", 0, "ranges"), "garbage")
+    data["affected"][0]["ranges"][0]["events"].append(7)
+    data["affected"][0]["versions"].append(None)
+    data["aliases"].append(3)
+    advisory = parse_advisory(data, strict=False)
+    (entry,) = advisory.entries_for("demo-pkg")
+    assert len(entry.ranges) == 2
+    assert entry.versions == ("1.0", "1.1")
+    assert advisory.aliases == ("CVE-1", "GHSA-1")
+    # A junk ranges value does not make the entry cover every version.
+    junk = parse_advisory({"id": "X", "affected": [{"package": {"ecosystem": "PyPI", "name": "d"},
+                                                    "ranges": "junk"}]}, strict=False)  # fmt: skip
+    assert not record_affects(junk, "d", "1.0")
+    bare = {"id": "Y", "affected": [{"package": {"ecosystem": "PyPI", "name": "d"}}]}
+    assert record_affects(bare, "d", "1.0")  # no ranges and no versions: every version
 
 
 def test_parse_does_not_change_its_input() -> None:
