@@ -10,11 +10,12 @@ refuses the install until they are, so nothing breaks silently). Versions locked
 lockfile are reported as "re-lock" items: lockfiles are the locker's to rewrite.
 
 For AUD201, the target is the smallest version that fixes every advisory reported for that
-package version: each advisory's fixed versions come from ``evidence["fixed_by_advisory"]``
-(or ``evidence["fixed_in"]`` / the finding's ``fix`` text). A candidate is accepted for an
-advisory when some fix of it is at or below the candidate and no fix of it lies above the
-candidate within the candidate's major series (a later fix there means the candidate sits in
-a still-vulnerable range of that series).
+package version: each advisory's fixed versions come from the finding's `AdvisoryEvidence`
+(``fixed_by_advisory``, built from each parsed advisory's ``fixed`` versions; else ``fixed_in``;
+only a finding carrying neither falls back on the ``>= X`` of its ``fix`` text). A candidate is
+accepted for an advisory when some fix of it is at or below the candidate and no fix of it lies
+above the candidate within the candidate's major series (a later fix there means the candidate
+sits in a still-vulnerable range of that series).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from auditor.advisories.evidence import AdvisoryEvidence
 from auditor.atomic import atomic_write_bytes
 from auditor.index.targets import exact_pin
 from auditor.model import Finding, InputKind, InputStatus, Location, ParsedInput, normalize_name
@@ -172,18 +174,15 @@ def _parse(text: str) -> Version | None:
 
 
 def _fix_sets(finding: Finding) -> dict[str, list[str]]:
-    """Return {advisory id: fixed versions} for one AUD201 finding."""
-    evidence = finding.evidence
-    by_advisory = evidence.get("fixed_by_advisory")
-    if isinstance(by_advisory, Mapping) and by_advisory:
-        return {
-            str(k): [str(v) for v in vs] if isinstance(vs, list) else []
-            for k, vs in by_advisory.items()
-        }
-    key = finding.key or str((evidence.get("advisories") or ["advisory"])[0])
-    fixed = evidence.get("fixed_in")
-    versions = [str(v) for v in fixed] if isinstance(fixed, list) else []
+    """Return {advisory id: fixed versions} for one AUD201 finding (its advisory evidence)."""
+    evidence = AdvisoryEvidence.from_json(finding.evidence)
+    if evidence.fixed_by_advisory:
+        return {k: list(v) for k, v in evidence.fixed_by_advisory.items()}
+    key = finding.key or (evidence.advisories[0] if evidence.advisories else "advisory")
+    versions = list(evidence.fixed_in)
     if not versions and finding.fix and (match := _FIX_TEXT.search(finding.fix)):
+        # Only findings that carry no fixed versions at all (hand-made, or older reports):
+        # Auditor's own AUD201 findings always list them per advisory.
         versions = [match.group(1)]
     return {key: versions}
 

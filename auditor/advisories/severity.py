@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from auditor.advisories.advisory import Advisory, SeverityEntry, as_advisory
 from auditor.model import Severity
 
 # GitHub's advisory labels (database_specific.severity) and their Auditor severities.
@@ -67,50 +68,41 @@ def parse_cvss(kind: str, vector: str) -> CvssScore | None:
     return None
 
 
-def _severity_entries(record: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
-    entries = record.get("severity")
-    if isinstance(entries, list):
-        yield from (e for e in entries if isinstance(e, dict))
-    affected = record.get("affected")
-    if isinstance(affected, list):
-        for item in affected:
-            if isinstance(item, dict) and isinstance(item.get("severity"), list):
-                yield from (e for e in item["severity"] if isinstance(e, dict))
+def _severity_entries(advisory: Advisory) -> Iterable[SeverityEntry]:
+    yield from advisory.severity
+    for entry in advisory.affected:
+        yield from entry.severity
 
 
-def best_cvss(record: Mapping[str, Any]) -> CvssScore | None:
+def best_cvss(record: Advisory | Mapping[str, Any]) -> CvssScore | None:
     """Return the highest CVSS score a record carries (v4 and v3 alike), if any."""
     best: CvssScore | None = None
-    for entry in _severity_entries(record):
-        kind, vector = entry.get("type"), entry.get("score")
-        if not isinstance(kind, str) or not isinstance(vector, str):
-            continue
-        parsed = parse_cvss(kind, vector)
+    for entry in _severity_entries(as_advisory(record)):
+        parsed = parse_cvss(entry.type, entry.score)
         if parsed is not None and (best is None or parsed.score > best.score):
             best = parsed
     return best
 
 
-def label_severity(record: Mapping[str, Any]) -> Severity | None:
+def label_severity(record: Advisory | Mapping[str, Any]) -> Severity | None:
     """Return the database's own label (``database_specific.severity``), if it has one."""
-    specific = record.get("database_specific")
-    if isinstance(specific, dict):
-        label = specific.get("severity")
-        if isinstance(label, str):
-            return _LABELS.get(label.strip().upper())
-    return None
+    label = as_advisory(record).database_severity
+    return None if label is None else _LABELS.get(label.strip().upper())
 
 
-def record_severity(record: Mapping[str, Any]) -> tuple[Severity | None, CvssScore | None]:
+def record_severity(
+    record: Advisory | Mapping[str, Any],
+) -> tuple[Severity | None, CvssScore | None]:
     """Return (severity, the CVSS score it came from) for one record; (None, None) if unknown."""
-    cvss = best_cvss(record)
+    advisory = as_advisory(record)
+    cvss = best_cvss(advisory)
     if cvss is not None:
         return cvss.severity, cvss
-    return label_severity(record), None
+    return label_severity(advisory), None
 
 
 def group_severity(
-    records: Iterable[Mapping[str, Any]], default: Severity
+    records: Iterable[Advisory | Mapping[str, Any]], default: Severity
 ) -> tuple[Severity, CvssScore | None]:
     """Return the worst severity over merged records (`default` when none says), and its CVSS."""
     worst: Severity | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
 import shutil
@@ -20,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.advisories.matching import ECOSYSTEM, is_withdrawn
+from auditor.advisories.advisory import ECOSYSTEM, Advisory, MalformedRecord, parse_advisory
+from auditor.advisories.matching import is_withdrawn
 from auditor.config import Config
 from auditor.model import normalize_name
 
@@ -118,6 +120,14 @@ def record_names(record: Mapping[str, Any]) -> set[str]:
     return names
 
 
+@functools.lru_cache(maxsize=8192)
+def _parse_stored(rid: str, modified: str, data: str) -> Advisory | MalformedRecord:
+    try:
+        return parse_advisory(json.loads(data))
+    except ValueError as exc:  # AdvisoryFormatError, or JSON the store should never hold
+        return MalformedRecord(id=rid, modified=modified, problem=str(exc))
+
+
 def _utc_now() -> str:
     return dt.datetime.now(tz=dt.UTC).replace(microsecond=0).isoformat()
 
@@ -171,6 +181,35 @@ class OsvStore:
         row = self._conn.execute("SELECT COUNT(*) FROM records").fetchone()
         return int(row[0])
 
+    def _rows(
+        self, names: Iterable[str], kinds: Iterable[str] | None
+    ) -> tuple[list[str], Iterator[tuple[str, str, str, str]]]:
+        """Return the normalized names and their (name, id, modified, data) rows."""
+        wanted = sorted({normalize_name(n) for n in names})
+        if self._conn is None or not wanted:
+            return wanted, iter(())
+        conn = self._conn
+        kind_filter = ""
+        kind_args: tuple[str, ...] = ()
+        if kinds is not None:
+            kind_list = sorted(set(kinds))
+            kind_filter = f" AND s.kind IN ({','.join('?' * len(kind_list))})"
+            kind_args = tuple(kind_list)
+
+        def rows() -> Iterator[tuple[str, str, str, str]]:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                sql = (
+                    "SELECT a.name, r.id, r.modified, r.data FROM affected a "  # noqa: S608 - ?
+                    "JOIN records r ON r.source = a.source AND r.id = a.id "
+                    "JOIN sources s ON s.name = a.source "
+                    f"WHERE a.name IN ({marks}){kind_filter}"
+                )
+                yield from conn.execute(sql, (*chunk, *kind_args))
+
+        return wanted, rows()
+
     def records_for(
         self, names: Iterable[str], *, kinds: Iterable[str] | None = None
     ) -> dict[str, list[dict[str, Any]]]:
@@ -180,34 +219,42 @@ class OsvStore:
             names: package names (any spelling).
             kinds: only sources of these kinds (default: all).
         """
-        wanted = sorted({normalize_name(n) for n in names})
+        wanted, rows = self._rows(names, kinds)
         found: dict[str, dict[str, dict[str, Any]]] = {n: {} for n in wanted}
-        if self._conn is None or not wanted:
-            return {n: [] for n in wanted}
-        kind_filter = ""
-        kind_args: tuple[str, ...] = ()
-        if kinds is not None:
-            kind_list = sorted(set(kinds))
-            kind_filter = f" AND s.kind IN ({','.join('?' * len(kind_list))})"
-            kind_args = tuple(kind_list)
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            sql = (
-                "SELECT a.name, r.id, r.modified, r.data FROM affected a "  # noqa: S608 - ? only
-                "JOIN records r ON r.source = a.source AND r.id = a.id "
-                "JOIN sources s ON s.name = a.source "
-                f"WHERE a.name IN ({marks}){kind_filter}"
-            )
-            rows = self._conn.execute(sql, (*chunk, *kind_args))
-            for name, rid, modified, data in rows:
-                kept = found[name].get(rid)
-                if kept is not None and str(kept.get("modified", "")) >= modified:
-                    continue
-                record = json.loads(data)
-                if not is_withdrawn(record):
-                    found[name][rid] = record
+        for name, rid, modified, data in rows:
+            kept = found[name].get(rid)
+            if kept is not None and str(kept.get("modified", "")) >= modified:
+                continue
+            record = json.loads(data)
+            if not is_withdrawn(record):
+                found[name][rid] = record
         return {n: [recs[i] for i in sorted(recs)] for n, recs in found.items()}
+
+    def advisories_for(
+        self, names: Iterable[str], *, kinds: Iterable[str] | None = None
+    ) -> tuple[dict[str, list[Advisory]], dict[str, list[MalformedRecord]]]:
+        """Return the parsed advisories naming each package, and the records that do not parse.
+
+        Like `records_for` (withdrawn dropped, the newest copy of an id), parsed through a
+        process-wide cache keyed by the stored text, so a record is parsed once per process.
+        """
+        wanted, rows = self._rows(names, kinds)
+        found: dict[str, dict[str, Advisory | MalformedRecord]] = {n: {} for n in wanted}
+        for name, rid, modified, data in rows:
+            kept = found[name].get(rid)
+            if kept is not None and kept.modified >= modified:
+                continue
+            parsed = _parse_stored(rid, modified, data)
+            if isinstance(parsed, MalformedRecord) or not parsed.is_withdrawn:
+                found[name][rid] = parsed
+        good: dict[str, list[Advisory]] = {}
+        bad: dict[str, list[MalformedRecord]] = {}
+        for name, items in found.items():
+            ordered = [items[i] for i in sorted(items)]
+            good[name] = [a for a in ordered if isinstance(a, Advisory)]
+            if broken := [a for a in ordered if isinstance(a, MalformedRecord)]:
+                bad[name] = broken
+        return good, bad
 
     def newest_import(self, kind: str | None = None) -> str | None:
         """Return the newest ``imported_at`` (of sources of `kind`, if given)."""

@@ -8,20 +8,19 @@ malicious entries) and AUD203 (ranges that admit vulnerable releases).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from auditor.advisories.client import Query
+from auditor.advisories.evidence import AdvisoryEvidence
 from auditor.advisories.lookup import AdvisoryFacts
 from auditor.advisories.matching import (
     AdvisoryGroup,
     admitted_versions,
     affects_all_versions,
-    fixed_versions,
     group_aliases,
     is_malicious,
-    parse_version,
     smallest_fix,
     sort_versions,
 )
@@ -35,45 +34,13 @@ from auditor.model import Finding, Location, Severity
 AUD201 = "AUD201"
 AUD202 = "AUD202"
 AUD203 = "AUD203"
-_SUMMARY_CHARS = 200
 _IDS_SHOWN = 5
 
 
-def _summary(record: Mapping[str, Any]) -> str:
-    for key in ("summary", "details"):
-        text = record.get(key)
-        if isinstance(text, str) and text.strip():
-            first = " ".join(text.split())
-            return first if len(first) <= _SUMMARY_CHARS else first[: _SUMMARY_CHARS - 1] + "…"
-    return ""
-
-
-def _fixes_by_advisory(
-    group: AdvisoryGroup, name: str, version: str | None
-) -> dict[str, list[str]]:
-    """Return each record's fixed versions (above `version`, when it is known)."""
-    base = None if version is None else parse_version(version)
-    found: dict[str, list[str]] = {}
-    for record in group.records:
-        fixes = fixed_versions(record, name)
-        if base is not None:
-            fixes = [f for f in fixes if (p := parse_version(f)) is not None and p > base]
-        found[str(record["id"])] = fixes
-    return found
 
 
 def _evidence(group: AdvisoryGroup, name: str, version: str | None) -> dict[str, Any]:
-    _severity, cvss = group_severity(group.records, Severity.HIGH)
-    by_advisory = _fixes_by_advisory(group, name, version)
-    fixed_in = sort_versions(v for fixes in by_advisory.values() for v in fixes)
-    return {
-        "advisories": list(group.ids),
-        "aliases": [i for i in group.ids if i != group.primary],
-        "fixed_in": fixed_in,
-        "fixed_by_advisory": by_advisory,
-        "summary": _summary(group.records[0]),
-        "cvss": cvss.to_json() if cvss is not None else None,
-    }
+    return AdvisoryEvidence.for_group(group, name, version).to_json()
 
 
 def _ids_text(group: AdvisoryGroup) -> str:
