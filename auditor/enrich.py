@@ -103,17 +103,17 @@ def _popular(
     from auditor.reputation.popular import SOURCE_NAME, load_popular
     from auditor.reputation.typosquat import TyposquatMatcher
 
-    popular = load_popular(context.config)
+    policy = load_reputation_policy(context.config)
+    popular = load_popular(context.config, bundled=policy.bundled_popular)
     if popular is None:
         return None, None
     sources.append(
         DataSource(
             name=SOURCE_NAME,
-            detail=f"{len(popular)} most downloaded projects ({popular.source})",
+            detail=popular.describe(),
             updated=popular.last_update or popular.imported_at,
         )
     )
-    policy = load_reputation_policy(context.config)
     matcher = TyposquatMatcher(popular, policy.typosquat, load_policy_allowlist(policy))
     return popular, matcher
 

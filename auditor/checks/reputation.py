@@ -8,6 +8,9 @@
 * AUD407 abandoned-package: no release for years.
 * AUD410 born-after-use: the package's first release came after the commit that first named it
   in the manifest: the name was written before it existed, and someone registered it later.
+* AUD411 suspicious-young-package: a project under a year old (policy) whose name is built from
+  a popular project's name (`auditor.reputation.derivation`, or a typing mistake when AUD402
+  is off: AUD402 reports those itself), with the index's other signals counted for severity.
 
 Names declared as paths, VCS links or URLs are skipped; a name declared next to another index
 is not judged missing (it may live there).
@@ -22,15 +25,19 @@ from auditor.checks.base import CheckContext, Outcome, incomplete
 from auditor.index.model import LookupState, ProjectInfo
 from auditor.model import Finding, Location, Severity
 from auditor.report.safe import clean
+from auditor.reputation.derivation import Derivation, DerivationMatcher
 from auditor.reputation.gitdates import GitDates
 from auditor.reputation.policy import ReputationPolicy, load_reputation_policy
+from auditor.reputation.popular import NO_POPULAR_LIST
 from auditor.reputation.targets import NameUse, imported_only
 
 HALLUCINATED = "AUD401"
 NEW = "AUD406"
 ABANDONED = "AUD407"
 BORN_AFTER_USE = "AUD410"
-_RULES = (HALLUCINATED, NEW, ABANDONED, BORN_AFTER_USE)
+YOUNG_DERIVED = "AUD411"
+TYPOSQUAT = "AUD402"
+_RULES = (HALLUCINATED, NEW, ABANDONED, BORN_AFTER_USE, YOUNG_DERIVED)
 
 
 def _date(value: dt.datetime) -> str:
@@ -59,7 +66,7 @@ def _missing_import(
 
 
 class ReputationCheck:
-    """AUD401, AUD406, AUD407 and AUD410 from index lookups (and git history for AUD410).
+    """AUD401, AUD406, AUD407, AUD410 and AUD411 from index lookups (and git for AUD410).
 
     Args:
         lookup: the index lookup function (tests inject a fake; default: the index client).
@@ -106,6 +113,8 @@ class ReputationCheck:
                 yield from self._abandoned(ctx, policy, use, info, today)
         if ctx.enabled(BORN_AFTER_USE) and found and ctx.facts.git is not None:
             yield from self._born_after_use(ctx, policy, found, ctx.facts.git)
+        if ctx.enabled(YOUNG_DERIVED) and found:
+            yield from self._young_derived(ctx, policy, found, today)
 
     # -- AUD401 -------------------------------------------------------------------------------
 
@@ -272,6 +281,100 @@ class ReputationCheck:
             },
             fix=f"remove {display} unless you can confirm its publisher; find the project the "
             "code really needs",
+        )
+
+    # -- AUD411 -------------------------------------------------------------------------------
+
+    def _young_derived(
+        self,
+        ctx: CheckContext,
+        policy: ReputationPolicy,
+        found: list[tuple[NameUse, ProjectInfo]],
+        today: dt.date,
+    ) -> Iterator[Outcome]:
+        young = [
+            (use, info, age)
+            for use, info in found
+            if (first := info.first_release) is not None
+            and (age := (today - first.date()).days) < policy.young_max_age_days
+        ]
+        if not young:
+            return
+        popular, typos = ctx.facts.popular, ctx.facts.matcher
+        if popular is None:
+            reason = NO_POPULAR_LIST.replace("typosquat check", "young look-alike check (AUD411)")
+            yield incomplete("reputation", reason, [use.name for use, _, _ in young])
+            return
+        deriver = DerivationMatcher(popular, policy.derivation, typos.allow if typos else None)
+        for use, info, age in young:
+            typo = typos.match(use.name) if typos is not None else None
+            if typo is not None and ctx.enabled(TYPOSQUAT):
+                continue  # AUD402 reports the look-alike, at high severity while it is young
+            derivation = (
+                Derivation(
+                    name=typo.name,
+                    target=typo.target,
+                    target_display=typo.target_display,
+                    target_rank=typo.target_rank,
+                    technique=typo.technique,
+                    detail=typo.detail,
+                )
+                if typo is not None
+                else deriver.derive(use.name)
+            )
+            if derivation is not None:
+                yield self._young_finding(ctx, policy, use, info, age, derivation)
+
+    @staticmethod
+    def _young_finding(
+        ctx: CheckContext,
+        policy: ReputationPolicy,
+        use: NameUse,
+        info: ProjectInfo,
+        age: int,
+        derivation: Derivation,
+    ) -> Finding:
+        releases = sum(1 for r in info.releases if r.upload_time is not None)
+        signals: list[str] = []
+        if releases < policy.young_few_releases:
+            signals.append(f"only {releases} release(s)")
+        if not (info.author or info.maintainer):
+            signals.append("no author or maintainer named")
+        if not info.project_urls:
+            signals.append("no project links")
+        display = clean(use.display_name)
+        target = clean(derivation.target_display)
+        first = info.first_release
+        when = f" ({_date(first)})" if first is not None else ""
+        message = (
+            f"{display} was first released {age} days ago{when} and its name is built from the "
+            f"popular {target} (#{derivation.target_rank} by downloads; {derivation.technique}: "
+            f"{clean(derivation.detail)})"
+        )
+        if signals:
+            message += "; " + ", ".join(signals)
+        message += (
+            ": names like this are what assistants invent and squatters register, sometimes "
+            "months later (slopsquatting)"
+        )
+        return ctx.finding(
+            YOUNG_DERIVED,
+            message=message,
+            package=use.display_name,
+            locations=use.locations,
+            evidence={
+                **derivation.to_json(),
+                "first_release": first.isoformat() if first is not None else None,
+                "age_days": age,
+                "releases": releases,
+                "signals": signals,
+            },
+            fix=f"confirm who publishes {display} (repository, maintainers, download history) "
+            f"before depending on it; if you meant {target}, declare {target}",
+            severity=Severity.HIGH
+            if len(signals) >= policy.young_high_min_signals
+            else Severity.MEDIUM,
+            key=derivation.target,
         )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from auditor.config import Config, rules_dir
 from auditor.errors import ConfigError
+from auditor.reputation.derivation import DerivationPolicy
 from auditor.reputation.typosquat import AllowList, TyposquatPolicy, load_allowlist
 
 SECTION = "reputation"
@@ -27,9 +28,14 @@ class ReputationPolicy:
     new_few_releases_days: int
     abandoned_max_idle_days: int
     born_after_grace_days: int
+    young_max_age_days: int
+    young_few_releases: int
+    young_high_min_signals: int
+    derivation: DerivationPolicy
     stdlib_backports: Mapping[str, str]
     python2_modules: tuple[str, ...]
     imported_in_dev_code: bool = False
+    bundled_popular: bool = True
 
 
 def _table(policy: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
@@ -59,6 +65,10 @@ def load_reputation_policy(config: Config) -> ReputationPolicy:
     new = _table(policy, "new_package", where)
     abandoned = _table(policy, "abandoned", where)
     born = _table(policy, "born_after_use", where)
+    young = _table(policy, "young_derived", where)
+    bundled = policy.get("bundled_popular", True)
+    if not isinstance(bundled, bool):
+        raise ConfigError(f"{where}.bundled_popular: expected true or false")
     stdlib = _table(policy, "stdlib", where)
     backports = stdlib.get("backports")
     if not isinstance(backports, Mapping) or not all(
@@ -88,9 +98,14 @@ def load_reputation_policy(config: Config) -> ReputationPolicy:
         new_few_releases_days=_int(new, "few_releases_days", f"{where}.new_package"),
         abandoned_max_idle_days=_int(abandoned, "max_idle_days", f"{where}.abandoned"),
         born_after_grace_days=_int(born, "grace_days", f"{where}.born_after_use"),
+        young_max_age_days=_int(young, "max_age_days", f"{where}.young_derived"),
+        young_few_releases=_int(young, "few_releases", f"{where}.young_derived"),
+        young_high_min_signals=_int(young, "high_min_signals", f"{where}.young_derived"),
+        derivation=DerivationPolicy.from_mapping(young, f"{where}.young_derived"),
         stdlib_backports={str(k).lower(): str(v) for k, v in backports.items()},
         python2_modules=tuple(v.lower() for v in python2),
         imported_in_dev_code=bool(hallucinated.get("imported_in_dev_code", False)),
+        bundled_popular=bundled,
     )
 
 

@@ -50,6 +50,7 @@ class PopularList:
     source: str = ""
     last_update: str | None = None
     imported_at: str | None = None
+    bundled: bool = False
     _by_name: Mapping[str, PopularPackage] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -90,7 +91,17 @@ class PopularList:
             source=self.source,
             last_update=self.last_update,
             imported_at=self.imported_at,
+            bundled=self.bundled,
         )
+
+    def describe(self) -> str:
+        """Say which list this is, for the report's data sources."""
+        if self.bundled:
+            date = (self.last_update or "undated").split(" ")[0]
+            origin = f"bundled list, {date}: {self.source.removeprefix('bundled: ')}"
+        else:
+            origin = f"imported list: {self.source}"
+        return f"{len(self)} most downloaded projects ({origin})"
 
 
 def parse_popular(data: Any, where: str) -> PopularList:
@@ -218,15 +229,27 @@ def _read_store(config: Config) -> dict[str, Any] | None:
 
 NO_POPULAR_LIST = (
     "typosquat check could not run: no popular-package list; run auditor db update or "
-    "auditor db import top-pypi-packages.json"
+    "auditor db import top-pypi-packages.json (or leave bundled_popular on in "
+    "[tool.auditor.policy.reputation])"
 )
 
 
-def load_popular(config: Config) -> PopularList | None:
-    """Return the stored list, or None when nothing was imported (or the store is damaged)."""
+def load_popular(config: Config, *, bundled: bool = True) -> PopularList | None:
+    """Return the stored list; else, if `bundled`, the list shipped with Auditor; else None.
+
+    A stored list (``auditor db update`` / ``import``) always wins over the shipped one. A
+    damaged store counts as absent.
+    """
     data = _read_store(config)
-    if data is None:
-        return None
+    stored = _stored_list(data) if data is not None else None
+    if stored is None and bundled:
+        from auditor.reputation.bundled import load_bundled
+
+        return load_bundled()
+    return stored
+
+
+def _stored_list(data: dict[str, Any]) -> PopularList | None:
     packages: list[PopularPackage] = []
     seen: set[str] = set()
     for row in data["rows"]:
@@ -238,13 +261,12 @@ def load_popular(config: Config) -> PopularList | None:
         seen.add(name)
         packages.append(PopularPackage(name=name, display_name=row[0], rank=len(packages) + 1,
                                        downloads=int(row[1])))  # fmt: skip
-    popular = PopularList(
+    return PopularList(
         packages=tuple(packages),
         source=str(data.get("source") or ""),
         last_update=data.get("last_update"),
         imported_at=data.get("imported_at"),
     )
-    return popular
 
 
 def popular_status(config: Config) -> dict[str, Any] | None:

@@ -63,11 +63,27 @@ def test_hallucinated_and_typosquatted_names(
 
 def test_offline_without_list_is_incomplete_not_clean(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("reqeusts==1.0\n", encoding="utf-8")
+    (tmp_path / ".auditor.toml").write_text(
+        "[policy.reputation]\nbundled_popular = false\n", encoding="utf-8"
+    )
     code, data = _scan(tmp_path, "--offline", "--enable", "AUD402")
     assert code == 3
     (note,) = [i for i in data["incomplete"] if i["source"] == "typosquat"]
     assert "run auditor db update or auditor db import top-pypi-packages.json" in note["reason"]
     assert data["findings"] == []
+
+
+def test_offline_without_import_uses_the_bundled_list(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("reqeusts==1.0\n", encoding="utf-8")
+    code, data = _scan(tmp_path, "--offline", "--enable", "AUD402", "--allow-incomplete")
+    assert code == 0  # medium: an unlisted look-alike the index was not asked about
+    assert [(f["rule_id"], f["evidence"]["target"]) for f in data["findings"]] == [
+        ("AUD402", "requests")
+    ]
+    assert not [i for i in data["incomplete"] if i["source"] == "typosquat"]
+    (source,) = [d for d in data["data_sources"] if d["name"] == "popular-packages"]
+    assert "bundled list" in source["detail"]
+    assert source["updated"]
 
 
 def test_offline_with_imported_list_still_finds_typosquats(tmp_path: Path) -> None:

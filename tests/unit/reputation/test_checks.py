@@ -25,6 +25,10 @@ TOP = {"rows": [{"project": n, "download_count": 10**9 - i}
                 for i, n in enumerate(["requests", "flask", "numpy", "colorama"])]}  # fmt: skip
 
 
+# The popular list shipped with Auditor switched off: the "no popular list" path.
+NO_BUNDLED = {".auditor.toml": "[policy.reputation]\nbundled_popular = false\n"}
+
+
 def _import_top(ctx: Any, tmp_path: Path) -> None:
     path = tmp_path / "top.json"
     path.write_text(json.dumps(TOP), encoding="utf-8")
@@ -56,9 +60,20 @@ def test_missing_name_is_critical_with_suggestions(tmp_path: Path) -> None:
 
 
 def test_missing_name_without_popular_list_has_no_suggestions(tmp_path: Path) -> None:
-    ctx = make_ctx(tmp_path, {"requirements.txt": "nopkg-xyz\n"}, today=TODAY)
+    ctx = make_ctx(tmp_path, {"requirements.txt": "reqeusts\n", **NO_BUNDLED}, today=TODAY)
     (hit,) = findings_of(ReputationCheck(), ctx, lookup=FakeLookup())
     assert hit.evidence == {"index": "404 not found", "suggestions": [], "popular_list": False}
+
+
+def test_missing_name_gets_suggestions_from_the_bundled_list(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, {"requirements.txt": "reqeusts\n"}, today=TODAY)
+    run = run_check(ReputationCheck(), ctx, lookup=FakeLookup())
+    (hit,) = run.findings
+    assert hit.evidence["popular_list"] is True
+    assert hit.evidence["suggestions"][0] == "requests"
+    (source,) = [d for d in run.data_sources if d.name == "popular-packages"]
+    assert source.detail.startswith("5000 most downloaded projects (bundled list, 2026-04-01: ")
+    assert source.updated is not None
 
 
 def test_unknown_is_never_clean(tmp_path: Path) -> None:
@@ -141,12 +156,20 @@ def test_disabled_rules_do_nothing(tmp_path: Path) -> None:
 
 
 def test_typosquat_without_list_is_incomplete(tmp_path: Path) -> None:
-    ctx = make_ctx(tmp_path, {"requirements.txt": "reqeusts\n"}, today=TODAY)
+    ctx = make_ctx(tmp_path, {"requirements.txt": "reqeusts\n", **NO_BUNDLED}, today=TODAY)
     run = run_check(TyposquatCheck(), ctx, lookup=FakeLookup())
     assert run.findings == []
     (note,) = [i for i in run.incomplete if i.source == "typosquat"]
     assert note.reason == NO_POPULAR_LIST
     assert note.packages == ("reqeusts",)
+
+
+def test_typosquat_runs_out_of_the_box_on_the_bundled_list(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, {"requirements.txt": "reqeusts\n"}, today=TODAY)
+    run = run_check(TyposquatCheck(), ctx, lookup=FakeLookup({"reqeusts": info("reqeusts", OLD)}))
+    (hit,) = run.findings
+    assert (hit.rule_id, hit.evidence["target"]) == ("AUD402", "requests")
+    assert not [i for i in run.incomplete if i.source == "typosquat"]
 
 
 @pytest.mark.parametrize(
@@ -267,7 +290,9 @@ def test_born_after_use_does_not_apply_outside_a_checkout(tmp_path: Path) -> Non
     run = run_check(ReputationCheck(), ctx, lookup=FakeLookup({"flask": info("flask", OLD)}))
     assert [f for f in run.findings if f.rule_id == "AUD410"] == []
     assert [i for i in run.incomplete if i.source == "git"] == []
-    assert [d.name for d in run.data_sources if d.name != "index"] == ["git"]
+    assert [d.name for d in run.data_sources if d.name not in ("index", "popular-packages")] == [
+        "git"
+    ]
 
 
 def test_imported_module_without_distribution(tmp_path: Path) -> None:

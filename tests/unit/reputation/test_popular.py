@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -9,8 +10,11 @@ import pytest
 from fakes import LoopbackServer
 
 from auditor.config import load_config
-from auditor.errors import SourceError, SourceUnavailable
+from auditor.errors import ConfigError, SourceError, SourceUnavailable
 from auditor.http import make_session
+from auditor.reputation.bundled import BUNDLED_COUNT, load_bundled, render_bundled
+from auditor.reputation.bundled import main as bundled_main
+from auditor.reputation.policy import load_reputation_policy
 from auditor.reputation.popular import (
     download_popular,
     import_popular_file,
@@ -64,12 +68,15 @@ def test_parse_rejects_malformed(data: object, message: str) -> None:
 
 def test_import_stores_atomically_and_loads(tmp_path: Path) -> None:
     config = load_config(tmp_path)
-    assert load_popular(config) is None
+    assert load_popular(config, bundled=False) is None
     assert popular_status(config) is None
     count = import_popular_file(_write(tmp_path / "top.json", DOC), config)
     assert count == 3
-    popular = load_popular(config)
+    popular = load_popular(config)  # the stored list wins over the bundled one
     assert popular is not None
+    assert len(popular) == 3
+    assert not popular.bundled
+    assert popular.describe().startswith("3 most downloaded projects (imported list: ")
     assert popular.rank("boto3") == 1
     assert popular.last_update == "2026-04-01 06:34:06"
     status = popular_status(config)
@@ -99,10 +106,14 @@ def test_damaged_store_counts_as_absent(tmp_path: Path) -> None:
     path = store_path(config)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("{not json", encoding="utf-8")
-    assert load_popular(config) is None
+    assert load_popular(config, bundled=False) is None
     assert popular_status(config) is None
+    fallback = load_popular(config)  # a damaged store falls back to the bundled list
+    assert fallback is not None
+    assert fallback.bundled
     path.write_text(json.dumps({"format": 1, "rows": [["ok", 1], "broken"]}), encoding="utf-8")
-    assert load_popular(config) is None
+    assert load_popular(config, bundled=False) is None
+    assert load_popular(config) == fallback
 
 
 def _serve(payload: object, status: int = 200) -> LoopbackServer:
@@ -132,10 +143,84 @@ def test_download_failures_raise_source_unavailable(
             download_popular(config, make_session(retries=0))
     finally:
         server.stop()
-    assert load_popular(config) is None
+    assert load_popular(config, bundled=False) is None
 
 
 def test_offline_download_raises(tmp_path: Path) -> None:
     config = load_config(tmp_path)
     with pytest.raises(SourceUnavailable):
         download_popular(config, make_session(offline=True))
+
+
+# -- the bundled list ---------------------------------------------------------------------------
+
+
+def test_the_shipped_list_loads() -> None:
+    popular = load_bundled()
+    assert popular is not None
+    assert popular.bundled
+    assert len(popular) == BUNDLED_COUNT
+    assert popular.packages[0].rank == 1
+    assert {"requests", "numpy", "pandas"} <= {p.name for p in popular.top(100)}
+    assert popular.last_update is not None
+    assert popular.describe().startswith(
+        f"{BUNDLED_COUNT} most downloaded projects (bundled list, "
+    )
+    assert "hugovk/top-pypi-packages" in popular.describe()
+
+
+def test_render_and_parse_round_trip_in_rank_order(tmp_path: Path) -> None:
+    doc = {"last_update": "2026-04-01", "rows": [
+        {"project": "Big", "download_count": 123_456_789},
+        {"project": "small", "download_count": 999},
+        {"project": "mid", "download_count": 45_678},
+    ]}  # fmt: skip
+    data = render_bundled(parse_popular(doc, "top.json"), count=2)
+    assert data == render_bundled(parse_popular(doc, "top.json"), count=2)  # reproducible
+    path = tmp_path / "top.txt.gz"
+    path.write_bytes(data)
+    popular = load_bundled(path)
+    assert popular is not None
+    assert [(p.display_name, p.rank, p.downloads) for p in popular] == [
+        ("Big", 1, 123_000_000),
+        ("mid", 2, 45_700),
+    ]
+    assert popular.last_update == "2026-04-01"
+    assert popular.source == "bundled: hugovk/top-pypi-packages, 30-day downloads, top.txt.gz"
+    assert popular.describe() == (
+        "2 most downloaded projects (bundled list, 2026-04-01: "
+        "hugovk/top-pypi-packages, 30-day downloads, top.txt.gz)"
+    )
+
+
+def test_generator_writes_the_file(tmp_path: Path) -> None:
+    source = _write(tmp_path / "top.json", DOC)
+    out = tmp_path / "out.txt.gz"
+    assert bundled_main([str(source), str(out), "--count", "2"]) == 0
+    popular = load_bundled(out)
+    assert popular is not None
+    assert [p.name for p in popular] == ["boto3", "requests"]
+    assert bundled_main([]) == 2
+
+
+@pytest.mark.parametrize("content", [b"", b"not gzip", gzip.compress(b"# only a header\n")])
+def test_unreadable_shipped_list_counts_as_absent(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "top.txt.gz"
+    path.write_bytes(content)
+    assert load_bundled(path) is None
+    assert load_bundled(tmp_path / "absent.gz") is None
+
+
+def test_bundled_list_can_be_switched_off(tmp_path: Path) -> None:
+    (tmp_path / ".auditor.toml").write_text(
+        "[policy.reputation]\nbundled_popular = false\n", encoding="utf-8"
+    )
+    config = load_config(tmp_path)
+    policy = load_reputation_policy(config)
+    assert policy.bundled_popular is False
+    assert load_popular(config, bundled=policy.bundled_popular) is None
+    (tmp_path / ".auditor.toml").write_text(
+        '[policy.reputation]\nbundled_popular = "yes"\n', encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match=r"policy\.reputation\.bundled_popular: expected true"):
+        load_reputation_policy(load_config(tmp_path))
