@@ -13,6 +13,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from auditor.cli.options import add_timeout_option
+
 if TYPE_CHECKING:
     from auditor.advisories.importer import Collected
     from auditor.cli.main import Streams
@@ -33,6 +35,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     update = actions.add_parser("update", help="download OSV's PyPI advisories (all.zip)")
     common(update)
+    add_timeout_option(update)
     imp = actions.add_parser(
         "import", help="import OSV JSON (zip or folder), a malicious manifest or a top list"
     )
@@ -48,7 +51,8 @@ def _config(args: argparse.Namespace) -> Config:
     from auditor.config import load_config
 
     config = load_config(Path.cwd(), config_file=args.config)
-    return config.with_overrides(cache_dir=args.cache_dir)
+    timeout = getattr(args, "timeout", None)
+    return config.with_overrides(cache_dir=args.cache_dir, run_timeout=timeout).started()
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
@@ -155,6 +159,7 @@ def _download(config: Config, session: Any, streams: Streams) -> int:
         SourceUnavailable: when the download fails or holds no OSV records.
     """
     import tempfile
+    import time
 
     import requests
 
@@ -176,6 +181,8 @@ def _download(config: Config, session: Any, streams: Streams) -> int:
                 if response.status_code != 200:
                     raise SourceUnavailable("osv-bulk", f"{url}: HTTP {response.status_code}")
                 for chunk in response.iter_content(chunk_size=1 << 20):
+                    if config.run_deadline is not None and time.monotonic() > config.run_deadline:
+                        raise SourceUnavailable("osv-bulk", f"{url}: time limit (--timeout) passed")
                     out.write(chunk)
         except requests.RequestException as exc:
             raise SourceUnavailable("osv-bulk", f"{url}: {exc}") from exc
@@ -212,9 +219,9 @@ def _popular_update(config: Config, session: Any, streams: Streams) -> bool:
 
 def _update(config: Config, streams: Streams) -> int:
     from auditor.errors import SourceUnavailable
-    from auditor.http import make_session
+    from auditor.http import make_session_for
 
-    session = make_session(timeout=config.timeout, retries=config.retries, offline=config.offline)
+    session = make_session_for(config)
     failure: SourceUnavailable | None = None
     rejected = 0
     try:

@@ -170,10 +170,13 @@ def pre_commit_config(config: Config) -> Config:
     from auditor.report.view import report_policy
 
     policy = report_policy()["precommit"]
+    timeout = min(config.timeout, float(policy["timeout"]))
     return config.with_overrides(
         allow_incomplete=True,
-        timeout=min(config.timeout, float(policy["timeout"])),
+        timeout=timeout,
         retries=min(config.retries, int(policy["retries"])),
+        request_deadline=min(config.request_deadline, timeout),
+        retry_after_max=min(config.retry_after_max, timeout),
     )
 
 
