@@ -145,9 +145,9 @@ def _import(config: Config, paths: list[Path], source: str | None, streams: Stre
         problems.extend(item.rejected)
     _write_collected(config, [c for c in collected if c.records or not c.rejected], streams)
     for problem in problems:
-        streams.err.write(f"auditor db import: {problem}\n")
+        streams.say(f"auditor db import: {problem}")
     if problems:
-        streams.err.write(f"auditor db import: {len(problems)} item(s) not imported\n")
+        streams.say(f"auditor db import: {len(problems)} item(s) not imported")
         return 3
     return 0
 
@@ -196,7 +196,7 @@ def _download(config: Config, session: Any, streams: Streams) -> int:
     collected.origin = url
     _write_collected(config, [collected], streams)
     for problem in collected.rejected:
-        streams.err.write(f"auditor db update: {problem}\n")
+        streams.say(f"auditor db update: {problem}")
     return len(collected.rejected)
 
 
@@ -211,7 +211,7 @@ def _popular_update(config: Config, session: Any, streams: Streams) -> bool:
     try:
         count = download_popular(config, session)
     except (AuditorError, OSError, ValueError) as exc:
-        streams.err.write(f"auditor db update: popular packages not updated: {exc}\n")
+        streams.say(f"auditor db update: popular packages not updated: {exc}")
         return False
     streams.out.write(f"updated the popular-packages list: {count} names\n")
     return True

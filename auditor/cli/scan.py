@@ -141,7 +141,7 @@ def _render(args: argparse.Namespace, streams: Streams, config: Config, result: 
         text = fmt.reporter().render(result)
     write_report(text, args.output, streams.out)
     if fmt is not OutputFormat.CONSOLE or args.output is not None:
-        streams.err.write(summary_line(result) + "\n")
+        streams.say(summary_line(result))
     return exit_code(result, config)
 
 
