@@ -11,6 +11,7 @@ import configparser
 import dataclasses
 import datetime as dt
 import os
+import time
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -98,6 +99,11 @@ class Config:
     top_packages_url: str = TOP_PACKAGES_URL
     timeout: float = 15.0
     retries: int = 3
+    request_deadline: float = 60.0
+    retry_after_max: float = 30.0
+    max_response_bytes: int = 32 * 1024 * 1024
+    run_timeout: float | None = None
+    run_deadline: float | None = None
     max_workers: int = 8
     max_file_bytes: int = 5_000_000
     today: dt.date | None = None
@@ -109,6 +115,16 @@ class Config:
     def with_overrides(self, **changes: Any) -> Config:
         """Return a copy with the given fields replaced (None values are skipped)."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def started(self, now: float | None = None) -> Config:
+        """Return a copy whose `run_deadline` is `run_timeout` seconds after `now` (monotonic).
+
+        The CLI calls this when a command starts, so ``--timeout`` bounds the whole run.
+        """
+        if self.run_timeout is None:
+            return self
+        start = time.monotonic() if now is None else now
+        return dataclasses.replace(self, run_deadline=start + self.run_timeout)
 
     def today_date(self) -> dt.date:
         """Return the date the run treats as today (configurable so tests are stable)."""
@@ -295,6 +311,30 @@ def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any
     return out
 
 
+# Network limits: (config key, Config field, type); AUDITOR_<KEY> overrides each.
+_LIMIT_KEYS: tuple[tuple[str, str, type], ...] = (
+    ("timeout", "timeout", float),
+    ("request-deadline", "request_deadline", float),
+    ("retry-after-max", "retry_after_max", float),
+    ("max-response-bytes", "max_response_bytes", int),
+    ("run-timeout", "run_timeout", float),
+)
+
+
+def _positive(value: Any, kind: type, where: str) -> Any:
+    """Parse a limit: a positive number of seconds (float) or bytes (int)."""
+    unit = "seconds" if kind is float else "a whole number of bytes"
+    if isinstance(value, bool):
+        raise ConfigError(f"{where}: expected {unit}, got {value!r}")
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: expected {unit}, got {value!r}") from None
+    if number <= 0:
+        raise ConfigError(f"{where}: expected a positive number, got {value!r}")
+    return number
+
+
 _ENV_BOOL = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
@@ -329,11 +369,10 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
             out["retries"] = int(env["AUDITOR_RETRIES"])
         except ValueError:
             raise ConfigError("AUDITOR_RETRIES: expected a whole number") from None
-    if env.get("AUDITOR_TIMEOUT"):
-        try:
-            out["timeout"] = float(env["AUDITOR_TIMEOUT"])
-        except ValueError:
-            raise ConfigError("AUDITOR_TIMEOUT: expected seconds") from None
+    for key, attr, kind in _LIMIT_KEYS:
+        name = "AUDITOR_" + key.upper().replace("-", "_")
+        if env.get(name):
+            out[attr] = _positive(env[name], kind, name)
     return out
 
 
@@ -355,7 +394,8 @@ def load_config(
     known = {
         "fail-on", "enable", "disable", "severity", "ignore", "policy", "exclude", "offline",
         "index-url", "osv-url", "osv-bulk-url", "top-packages-url", "timeout", "max-workers",
-        "cache-dir", "llm", "environment",
+        "cache-dir", "llm", "environment", "request-deadline", "retry-after-max",
+        "max-response-bytes", "run-timeout",
     }  # fmt: skip
     unknown = set(table) - known
     if unknown:
@@ -390,8 +430,9 @@ def load_config(
         values["offline"] = bool(table["offline"])
     if "environment" in table:
         values["environment"] = bool(table["environment"])
-    if "timeout" in table:
-        values["timeout"] = float(table["timeout"])
+    for key, attr, kind in _LIMIT_KEYS:
+        if key in table:
+            values[attr] = _positive(table[key], kind, f"{where}.{key}")
     if "max-workers" in table:
         values["max_workers"] = int(table["max-workers"])
     if "cache-dir" in table:

@@ -48,13 +48,9 @@ class RunContext:
     def session(self) -> AuditorSession:
         """The run's HTTP session (it refuses to connect in offline mode)."""
         if self._session is None:
-            from auditor.http import make_session
+            from auditor.http import make_session_for
 
-            self._session = make_session(
-                timeout=self.config.timeout,
-                retries=self.config.retries,
-                offline=self.config.offline,
-            )
+            self._session = make_session_for(self.config)
         return self._session
 
     @property

@@ -1,15 +1,16 @@
 """Loopback servers that speak the OSV API and the package index's JSON and simple APIs.
 
 Tests point Auditor at them through configuration (``--index-url``, ``--osv-url`` or the
-AUDITOR_* variables); nothing here reaches the internet. Faults can be injected per path prefix:
-a status code (with optional Retry-After), a delay, or a truncated body.
+AUDITOR_* variables); nothing here reaches the internet. Faults can be injected per path prefix
+(`Fault`): a status code (with any Retry-After), a delay, a hang, a hang-up, an answer dripped
+byte by byte, a truncated or short body, a huge body, or a body of the wrong shape.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,13 +22,31 @@ from auditor.model import normalize_name
 
 @dataclass
 class Fault:
-    """A fault to inject: answer `status` (with `retry_after`), sleep `delay`, or truncate."""
+    """A fault to inject on the requests whose path starts with a prefix.
+
+    Answer `status` (with `retry_after`), sleep `delay`, or cut the answer: `truncate` sends
+    half of it as if whole (invalid JSON), `short` declares the whole length and closes after
+    half. `close` hangs up without answering; `hang` never answers (until the server stops).
+    `drip` sends the answer one byte every `drip` seconds (with `drip_headers`, the status line
+    and headers too). `huge` sends a body of that many bytes (declaring its length unless
+    `huge_undeclared`). `body` (with `content_type`) replaces the answer, e.g. the wrong JSON
+    shape. `times` limits the fault to the first N requests (None = always).
+    """
 
     status: int | None = None
     retry_after: str | None = None
     delay: float = 0.0
     truncate: bool = False
-    times: int | None = None  # None = always; otherwise only the first N requests
+    times: int | None = None
+    short: bool = False
+    close: bool = False
+    hang: bool = False
+    drip: float | None = None
+    drip_headers: bool = False
+    huge: int | None = None
+    huge_undeclared: bool = False
+    body: Any = None
+    content_type: str | None = None
 
 
 @dataclass
@@ -43,16 +62,22 @@ Handler = Callable[[str, str, Any], tuple[int, Any, dict[str, str]]]
 
 
 class LoopbackServer:
-    """A threaded HTTP server on 127.0.0.1 routing to a handler, recording every request."""
+    """A threaded HTTP server on 127.0.0.1 routing to a handler, recording every request.
 
-    def __init__(self, handler: Handler) -> None:
+    `protocol` "HTTP/1.1" keeps connections alive (the client reuses pooled connections).
+    """
+
+    def __init__(self, handler: Handler, *, protocol: str = "HTTP/1.0") -> None:
         self.handler = handler
         self.requests: list[Recorded] = []
         self.faults: dict[str, Fault] = {}
+        self.stopping = threading.Event()
         self._lock = threading.Lock()
         outer = self
 
         class _RequestHandler(BaseHTTPRequestHandler):
+            protocol_version = protocol  # "HTTP/1.1" keeps connections alive between requests
+
             def log_message(self, *args: Any) -> None:
                 return
 
@@ -66,8 +91,20 @@ class LoopbackServer:
                 with outer._lock:
                     outer.requests.append(Recorded(method, self.path, body))
                     fault = outer._fault_for(self.path)
+                # The client may give up first (its deadline or size cap): expected.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self._answer(method, body, fault)
+
+            def _answer(self, method: str, body: Any, fault: Fault | None) -> None:
                 if fault is not None and fault.delay:
-                    time.sleep(fault.delay)
+                    outer.stopping.wait(fault.delay)
+                if fault is not None and fault.hang:
+                    outer.stopping.wait(120)
+                    self.close_connection = True
+                    return
+                if fault is not None and fault.close:
+                    self.close_connection = True
+                    return
                 if fault is not None and fault.status is not None:
                     self.send_response(fault.status)
                     if fault.retry_after is not None:
@@ -75,22 +112,63 @@ class LoopbackServer:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
+                if fault is not None and fault.huge is not None:
+                    self._send_huge(fault.huge, declared=not fault.huge_undeclared)
+                    return
                 status, payload, headers = outer.handler(method, self.path, body)
-                if isinstance(payload, bytes):
-                    data = payload
-                elif isinstance(payload, str):
-                    data = payload.encode()
-                else:
-                    data = json.dumps(payload).encode()
+                if fault is not None and fault.body is not None:
+                    status, payload = 200, fault.body
+                    if fault.content_type:
+                        headers = {"Content-Type": fault.content_type}
+                data = _encode(payload)
                 if fault is not None and fault.truncate:
                     data = data[: max(1, len(data) // 2)]
-                self.send_response(status)
                 headers.setdefault("Content-Type", "application/json")
+                if fault is not None and fault.drip is not None:
+                    self._drip(status, headers, data, fault.drip, fault.drip_headers)
+                    return
+                self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
+                if fault is not None and fault.short:
+                    self.wfile.write(data[: max(1, len(data) // 2)])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
                 self.wfile.write(data)
+
+            def _send_huge(self, size: int, *, declared: bool) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                if declared:
+                    self.send_header("Content-Length", str(size))
+                self.end_headers()
+                chunk = b" " * 65536
+                sent = 0
+                while sent < size and not outer.stopping.is_set():
+                    part = chunk[: min(len(chunk), size - sent)]
+                    self.wfile.write(part)
+                    sent += len(part)
+                self.close_connection = True
+
+            def _drip(
+                self, status: int, headers: dict[str, str], data: bytes, every: float, all_: bool
+            ) -> None:
+                head = [f"{self.protocol_version} {status} Dripping"]
+                head += [f"{key}: {value}" for key, value in headers.items()]
+                head += [f"Content-Length: {len(data)}", "", ""]
+                raw_head = "\r\n".join(head).encode()
+                if not all_:
+                    self.wfile.write(raw_head)
+                    self.wfile.flush()
+                for byte in raw_head + data if all_ else data:
+                    if outer.stopping.wait(every):
+                        break
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                self.close_connection = True
 
             def do_GET(self) -> None:
                 self._serve("GET")
@@ -103,7 +181,9 @@ class LoopbackServer:
 
         self._server = _Server(("127.0.0.1", 0), _RequestHandler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def _fault_for(self, path: str) -> Fault | None:
         for prefix, fault in self.faults.items():
@@ -127,9 +207,18 @@ class LoopbackServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving."""
+        """Stop serving (hanging and dripping answers end at once)."""
+        self.stopping.set()
         self._server.shutdown()
         self._server.server_close()
+
+
+def _encode(payload: Any) -> bytes:
+    if isinstance(payload, bytes):
+        return payload
+    if isinstance(payload, str):
+        return payload.encode()
+    return json.dumps(payload).encode()
 
 
 @dataclass

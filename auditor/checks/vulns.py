@@ -37,8 +37,6 @@ AUD203 = "AUD203"
 _IDS_SHOWN = 5
 
 
-
-
 def _evidence(group: AdvisoryGroup, name: str, version: str | None) -> dict[str, Any]:
     return AdvisoryEvidence.for_group(group, name, version).to_json()
 

@@ -66,13 +66,13 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     if args.action == "create":
         baseline = create_baseline(result.findings, target=target)
         save_baseline(output, baseline)
-        streams.err.write(f"auditor: baseline {output}: {len(baseline)} finding(s) accepted\n")
+        streams.say(f"auditor: baseline {output}: {len(baseline)} finding(s) accepted")
         return 0
     update = update_baseline(load_baseline(output), result.findings, target=target)
     save_baseline(output, update.baseline)
-    streams.err.write(
+    streams.say(
         f"auditor: baseline {output}: {update.kept} kept, {update.added} added, "
-        f"{update.dropped} dropped (fixed or gone)\n"
+        f"{update.dropped} dropped (fixed or gone)"
     )
     return 0
 

@@ -13,6 +13,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from auditor.cli.options import add_timeout_option
+
 if TYPE_CHECKING:
     from auditor.advisories.importer import Collected
     from auditor.cli.main import Streams
@@ -33,6 +35,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     update = actions.add_parser("update", help="download OSV's PyPI advisories (all.zip)")
     common(update)
+    add_timeout_option(update)
     imp = actions.add_parser(
         "import", help="import OSV JSON (zip or folder), a malicious manifest or a top list"
     )
@@ -48,7 +51,8 @@ def _config(args: argparse.Namespace) -> Config:
     from auditor.config import load_config
 
     config = load_config(Path.cwd(), config_file=args.config)
-    return config.with_overrides(cache_dir=args.cache_dir)
+    timeout = getattr(args, "timeout", None)
+    return config.with_overrides(cache_dir=args.cache_dir, run_timeout=timeout).started()
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
@@ -141,9 +145,9 @@ def _import(config: Config, paths: list[Path], source: str | None, streams: Stre
         problems.extend(item.rejected)
     _write_collected(config, [c for c in collected if c.records or not c.rejected], streams)
     for problem in problems:
-        streams.err.write(f"auditor db import: {problem}\n")
+        streams.say(f"auditor db import: {problem}")
     if problems:
-        streams.err.write(f"auditor db import: {len(problems)} item(s) not imported\n")
+        streams.say(f"auditor db import: {len(problems)} item(s) not imported")
         return 3
     return 0
 
@@ -155,6 +159,7 @@ def _download(config: Config, session: Any, streams: Streams) -> int:
         SourceUnavailable: when the download fails or holds no OSV records.
     """
     import tempfile
+    import time
 
     import requests
 
@@ -176,6 +181,8 @@ def _download(config: Config, session: Any, streams: Streams) -> int:
                 if response.status_code != 200:
                     raise SourceUnavailable("osv-bulk", f"{url}: HTTP {response.status_code}")
                 for chunk in response.iter_content(chunk_size=1 << 20):
+                    if config.run_deadline is not None and time.monotonic() > config.run_deadline:
+                        raise SourceUnavailable("osv-bulk", f"{url}: time limit (--timeout) passed")
                     out.write(chunk)
         except requests.RequestException as exc:
             raise SourceUnavailable("osv-bulk", f"{url}: {exc}") from exc
@@ -189,7 +196,7 @@ def _download(config: Config, session: Any, streams: Streams) -> int:
     collected.origin = url
     _write_collected(config, [collected], streams)
     for problem in collected.rejected:
-        streams.err.write(f"auditor db update: {problem}\n")
+        streams.say(f"auditor db update: {problem}")
     return len(collected.rejected)
 
 
@@ -204,7 +211,7 @@ def _popular_update(config: Config, session: Any, streams: Streams) -> bool:
     try:
         count = download_popular(config, session)
     except (AuditorError, OSError, ValueError) as exc:
-        streams.err.write(f"auditor db update: popular packages not updated: {exc}\n")
+        streams.say(f"auditor db update: popular packages not updated: {exc}")
         return False
     streams.out.write(f"updated the popular-packages list: {count} names\n")
     return True
@@ -212,9 +219,9 @@ def _popular_update(config: Config, session: Any, streams: Streams) -> bool:
 
 def _update(config: Config, streams: Streams) -> int:
     from auditor.errors import SourceUnavailable
-    from auditor.http import make_session
+    from auditor.http import make_session_for
 
-    session = make_session(timeout=config.timeout, retries=config.retries, offline=config.offline)
+    session = make_session_for(config)
     failure: SourceUnavailable | None = None
     rejected = 0
     try:

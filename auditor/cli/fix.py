@@ -68,32 +68,28 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         streams.out.write(clean(diff, limit=len(diff) + 1) if isatty and isatty() else diff)
     for edit in plan.edits:
         for warning in edit.warnings:
-            streams.err.write(clean(f"auditor: warning: {warning}") + "\n")
+            streams.say(f"auditor: warning: {warning}")
     for item in plan.skipped:
         where = f"{item.location}: " if item.location else ""
-        streams.err.write(
-            clean(f"auditor: not fixed: {where}{item.package} {item.version}: {item.reason}") + "\n"
-        )
+        streams.say(f"auditor: not fixed: {where}{item.package} {item.version}: {item.reason}")
     code = EXIT_OK
     if args.apply:
         unwritten = sorted(set(plan.files()) - set(written))
         for path in unwritten:
-            streams.err.write(
-                clean(f"auditor: {path} changed on disk meanwhile; not written") + "\n"
-            )
+            streams.say(f"auditor: {path} changed on disk meanwhile; not written")
             code = EXIT_INCOMPLETE
         verb = "changed" if written else "no files changed"
-        streams.err.write(f"auditor: {verb} {', '.join(clean(p) for p in written)}".rstrip() + "\n")
+        streams.say(f"auditor: {verb} {', '.join(str(p) for p in written)}".rstrip())
     else:
-        streams.err.write(
+        streams.say(
             f"auditor: {len(plan.edits)} edit(s) planned in {len(plan.files())} file(s); "
-            "run with --apply to write them\n"
+            "run with --apply to write them"
             if plan.edits
-            else "auditor: nothing to fix\n"
+            else "auditor: nothing to fix"
         )
     if result.incomplete:
         for gap in result.incomplete:
-            streams.err.write(clean(f"auditor: not checked: {gap.source}: {gap.reason}") + "\n")
+            streams.say(f"auditor: not checked: {gap.source}: {gap.reason}")
         if not config.allow_incomplete:
             code = EXIT_INCOMPLETE
     return code

@@ -37,7 +37,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     scan = scan_inputs(config)
     for item in scan.inputs:
         if item.error:
-            streams.err.write(f"auditor: {item.error}\n")
+            streams.say(f"auditor: {item.error}")
     if args.format == "tree":
         from rich.console import Console
 

@@ -58,6 +58,7 @@ def add_scan_options(parser: argparse.ArgumentParser) -> None:
         help="also read the installed environment (importlib.metadata)",
     )
     parser.add_argument("--cache-dir", type=Path, default=None, help="cache folder")
+    add_timeout_option(parser)
     parser.add_argument("--index-url", default=None, help="package index simple-API URL")
     parser.add_argument("--osv-url", default=None, help="OSV API base URL")
     parser.add_argument(
@@ -69,6 +70,28 @@ def add_scan_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--disable", action="append", default=None, metavar="RULE",
                         help="switch rules off (ids, prefixes or names)")  # fmt: skip
+
+
+def add_timeout_option(parser: argparse.ArgumentParser) -> None:
+    """Add --timeout: a deadline for the whole run that every network call respects."""
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="time limit for the whole run: once it passes, the remaining network lookups "
+        "fail at once and are reported as not checked (AUDITOR_RUN_TIMEOUT)",
+    )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
 
 
 def add_gate_options(
@@ -146,6 +169,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         "cache_dir": getattr(args, "cache_dir", None),
         "osv_url": getattr(args, "osv_url", None),
         "fail_on": getattr(args, "fail_on", None),
+        "run_timeout": getattr(args, "timeout", None),
         "enable": tuple(args.enable) if getattr(args, "enable", None) else None,
         "disable": tuple(config.disable) + tuple(args.disable)
         if getattr(args, "disable", None)
@@ -157,7 +181,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
         changes["index_url"] = index_url.rstrip("/")
         changes["index_json_url"] = json_api_url(index_url)
-    return config.with_overrides(**changes)
+    return config.with_overrides(**changes).started()
 
 
 def workflow_from_args(args: argparse.Namespace) -> Workflow:
@@ -193,6 +217,7 @@ __all__ = [
     "add_gate_options",
     "add_scan_options",
     "add_target",
+    "add_timeout_option",
     "add_workflow_options",
     "config_from_args",
     "workflow_from_args",

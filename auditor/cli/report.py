@@ -74,8 +74,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     published = publish_run(result, args.reports_dir, keep=max(1, keep))
     for path in published.files:
         streams.out.write(f"{path}\n")
-    streams.err.write(summary_line(result) + "\n")
-    streams.err.write(f"auditor: reports in {published.folder} (and {published.latest})\n")
+    streams.say(summary_line(result))
+    streams.say(f"auditor: reports in {published.folder} (and {published.latest})")
     code = exit_code(result, config)
     if args.fail_on is None and code == 1:
         return 0  # without --fail-on, findings alone do not fail a report run

@@ -102,7 +102,7 @@ def _render(args: argparse.Namespace, streams: Streams, config: Config, result: 
         text = fmt.reporter().render(result)
     write_report(text, args.output, streams.out)
     if fmt is not OutputFormat.CONSOLE or args.output is not None:
-        streams.err.write(summary_line(result) + "\n")
+        streams.say(summary_line(result))
     return exit_code(result, config)
 
 
@@ -129,10 +129,13 @@ def _positional_files(args: argparse.Namespace) -> None:
 def pre_commit_config(config: Config) -> Config:
     """Return the config for the pre-commit mode: never block a commit on the network."""
     policy = config.report_policy()["precommit"]
+    timeout = min(config.timeout, float(policy["timeout"]))
     return config.with_overrides(
         allow_incomplete=True,
-        timeout=min(config.timeout, float(policy["timeout"])),
+        timeout=timeout,
         retries=min(config.retries, int(policy["retries"])),
+        request_deadline=min(config.request_deadline, timeout),
+        retry_after_max=min(config.retry_after_max, timeout),
     )
 
 

@@ -46,7 +46,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         streams.out.write(json.dumps(data, indent=2) + "\n")
         return 0 if paths else 1
     if not paths:
-        streams.err.write(f"auditor: {clean(args.package)} is not in the dependency graph\n")
+        streams.say(f"auditor: {args.package} is not in the dependency graph")
         return 1
     for path in paths:
         steps = []

@@ -48,8 +48,6 @@ RELEASE_CACHE_NAMESPACE = "index-release"
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 # Prefer the JSON form of the simple API; accept HTML from indexes that only serve that.
 SIMPLE_ACCEPT = f"{SIMPLE_JSON}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
-# When the status page failed, the JSON answer is still kept, but not for the full TTL.
-_PARTIAL_TTL = 600.0
 OFFLINE_REASON = "offline"
 
 
@@ -123,7 +121,7 @@ class IndexClient:
             to_store: dict[float, dict[str, Any]] = {}
             for name, (lookup, ttl) in zip(todo, fetched, strict=True):
                 results[name] = lookup
-                if lookup.state is not LookupState.UNKNOWN:
+                if lookup.state is not LookupState.UNKNOWN and not lookup.reason:
                     to_store.setdefault(ttl, {})[keys[name]] = _lookup_to_cache(lookup)
             for ttl, items in to_store.items():  # one transaction per TTL, not one per name
                 self.cache.set_many(CACHE_NAMESPACE, items, ttl=ttl)
@@ -172,16 +170,19 @@ class IndexClient:
         except IndexError_ as exc:
             log.debug("index lookup of %s failed: %s", name, exc.reason)
             return ProjectLookup(name=name, state=LookupState.UNKNOWN, reason=exc.reason), 0.0
-        ttl = self.ttl
+        partial = None
         try:
             status = self._fetch_status(name)
         except IndexError_ as exc:
             # The project exists (the JSON API said so); only its status marker is unknown.
             log.debug("index status of %s unavailable: %s", name, exc.reason)
-            status, ttl = None, min(self.ttl, _PARTIAL_TTL)
+            status = None
+            partial = f"project status unknown ({exc.reason})"
         if status is not None:
             info = _with_status(info, *status)
-        return ProjectLookup(name=name, state=LookupState.FOUND, info=info), ttl
+        return ProjectLookup(
+            name=name, state=LookupState.FOUND, info=info, reason=partial
+        ), self.ttl
 
     def _get(self, url: str, headers: Mapping[str, str] | None = None) -> requests.Response:
         try:
@@ -433,7 +434,7 @@ def index_lookups(context: RunContext, names: Iterable[str]) -> IndexAnswers:
         fetched = client.lookup_many(wanted)
     unknown: dict[str, list[str]] = {}
     for name, lookup in fetched.items():
-        if lookup.state is LookupState.UNKNOWN:
+        if lookup.state is LookupState.UNKNOWN or lookup.reason:  # FOUND + reason: status unknown
             unknown.setdefault(lookup.reason or "unknown error", []).append(name)
     incomplete = tuple(
         Incomplete(

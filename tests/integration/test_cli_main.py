@@ -5,15 +5,25 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 from conftest import run_cli
 
+import auditor.cli.crash
 import auditor.cli.main
 import auditor.cli.rules
+import auditor.pipeline
 import auditor.rules.catalog
-from auditor.cli.main import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, Streams, entry_point
+from auditor.cli.main import (
+    EXIT_INCOMPLETE,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    Streams,
+    entry_point,
+)
 from auditor.errors import AuditorError, RuleSchemaError
 
 
@@ -105,20 +115,89 @@ def test_other_auditor_errors_mean_incomplete(monkeypatch: pytest.MonkeyPatch) -
     assert result.err == "auditor: somewhere: went wrong\n"
 
 
-def test_exception_group_with_other_errors_is_a_bug_and_propagates(
-    monkeypatch: pytest.MonkeyPatch,
+def _crash_file(err: str) -> Path:
+    """Return the traceback file named by the one-line internal-error message."""
+    (line,) = err.splitlines()
+    assert line.startswith("auditor: internal error (a bug, please report it): ")
+    return Path(line.rsplit("; traceback in ", 1)[1])
+
+
+def test_exception_group_with_other_errors_is_an_internal_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    monkeypatch.setenv("AUDITOR_CACHE_DIR", str(tmp_path / "cache"))
     group = ExceptionGroup("mixed", [RuleSchemaError("a.yaml: bad"), ValueError("bug")])
     _replace_rules_run(monkeypatch, group)
-    with pytest.raises(ExceptionGroup) as info:
-        run_cli("rules")
-    assert info.value is group
+    result = run_cli("rules")
+    assert result.code == EXIT_INTERNAL
+    assert "ExceptionGroup: mixed" in result.err
+    report = _crash_file(result.err).read_text(encoding="utf-8")
+    assert "ValueError: bug" in report
+    assert "RuleSchemaError: a.yaml: bad" in report
 
 
-def test_unexpected_exceptions_propagate(monkeypatch: pytest.MonkeyPatch) -> None:
-    _replace_rules_run(monkeypatch, ValueError("a bug"))
-    with pytest.raises(ValueError, match="a bug"):
-        run_cli("rules")
+def test_unexpected_exception_exits_4_with_one_line_and_a_traceback_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("AUDITOR_CACHE_DIR", str(cache))
+    _replace_rules_run(monkeypatch, ValueError("a bug \x1b[31mred\nsecond line"))
+    result = run_cli("rules", "show", "https://user:s3cret@127.0.0.1/simple")
+    assert result.code == EXIT_INTERNAL
+    assert result.out == ""
+    assert "Traceback" not in result.err
+    assert "\x1b" not in result.err
+    assert "ValueError: a bug \ufffd[31mred\\nsecond line" in result.err
+    path = _crash_file(result.err)
+    assert path.parent == cache / "crashes"
+    report = path.read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" in report
+    assert "ValueError: a bug" in report
+    assert "s3cret" not in report
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # written atomically: no temp
+
+
+def test_a_bug_during_a_scan_exits_4(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("AUDITOR_CACHE_DIR", str(tmp_path / "cache"))
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("oops")
+
+    monkeypatch.setattr(auditor.pipeline, "run_audit", broken)
+    (tmp_path / "repo").mkdir()
+    result = run_cli("scan", str(tmp_path / "repo"), "--cache-dir", str(tmp_path / "other"))
+    assert result.code == EXIT_INTERNAL
+    assert result.out == ""
+    path = _crash_file(result.err)
+    assert path.parent == tmp_path / "other" / "crashes"  # --cache-dir wins
+    assert "KeyError: 'oops'" in path.read_text(encoding="utf-8")
+
+
+def test_internal_error_falls_back_to_the_temp_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("AUDITOR_CACHE_DIR", str(blocker))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    _replace_rules_run(monkeypatch, RuntimeError("boom"))
+    result = run_cli("rules")
+    assert result.code == EXIT_INTERNAL
+    assert _crash_file(result.err).parent == tmp_path / "tmp"
+
+
+def test_crash_reports_are_pruned(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("AUDITOR_CACHE_DIR", str(tmp_path))
+    folder = tmp_path / "crashes"
+    folder.mkdir()
+    for i in range(30):
+        (folder / f"auditor-crash-2000{i:02d}-1.txt").write_text("old")
+    _replace_rules_run(monkeypatch, RuntimeError("boom"))
+    result = run_cli("rules")
+    assert result.code == EXIT_INTERNAL
+    assert len(list(folder.iterdir())) == auditor.cli.crash.KEEP
+    assert _crash_file(result.err).is_file()
 
 
 def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
