@@ -12,8 +12,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
 from auditor.advisories.client import Query
 from auditor.advisories.lookup import AdvisoryFacts, lookup_advisories
 from auditor.advisories.matching import (
@@ -53,21 +51,6 @@ class PackageTarget:
     locations: tuple[Location, ...] = ()
 
 
-def _pinned_version(specifier: str) -> str | None:
-    """Return the version of an exact pin (``==1.2`` or ``===1.2``), else None."""
-    try:
-        spec = SpecifierSet(specifier)
-    except InvalidSpecifier:
-        return None
-    items = list(spec)
-    if len(items) != 1:
-        return None
-    item = items[0]
-    if item.operator not in ("==", "===") or item.version.endswith(".*"):
-        return None
-    return item.version
-
-
 def package_targets(ctx: CheckContext) -> list[PackageTarget]:
     """Collect every package of the graph with its known versions and declared ranges."""
     targets: list[PackageTarget] = []
@@ -83,9 +66,8 @@ def package_targets(ctx: CheckContext) -> list[PackageTarget]:
         for origin in gq.incoming(ctx.graph, node.name):
             if origin.parent != ROOT or origin.source == "inferred" or origin.url:
                 continue
-            pinned = _pinned_version(origin.specifier)
-            if pinned is not None:
-                places = target.versions.setdefault(pinned, [])
+            if origin.pinned is not None:
+                places = target.versions.setdefault(origin.pinned, [])
                 if origin.location not in places:
                     places.append(origin.location)
             else:

@@ -337,7 +337,9 @@ def generated_module_names(root: Path, manifests: Iterable[str] = ("pyproject.to
 
 def known_names(ctx: CheckContext) -> set[str]:
     """Return every package name the project declares or locks (PEP 503)."""
-    names = {req.name for item in ctx.inputs for req in item.requirements if not req.constraint}
+    names: set[str] = {
+        req.name for item in ctx.inputs for req in item.requirements if not req.constraint
+    }
     names.update(pkg.name for item in ctx.inputs for pkg in item.packages if not pkg.is_root)
     names.update(node.name for node in query.packages(ctx.graph))
     return names
