@@ -31,7 +31,7 @@ def normalize_name(name: str) -> str:
 
 def canonical_name(name: str) -> NormalizedName:
     """Return `normalize_name(name)` typed as packaging's `NormalizedName` (`Requirement.name`)."""
-    return NormalizedName(normalize_name(name))
+    return NormalizedName(_NORMALIZE.sub("-", name).lower().strip())
 
 
 class Severity(enum.StrEnum):
@@ -149,11 +149,11 @@ class Requirement:
     pinned: Version | None = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
-        pinned = pinned_version(self.specifier) if self.specifier else None
+        pinned = pinned_version(self.specifier)
         object.__setattr__(self, "pinned", pinned)
         if pinned is None and self.version_span is not None:
             object.__setattr__(self, "version_span", None)
-        if self.marker_text is None and self.marker is not None:
+        if self.marker is not None and self.marker_text is None:
             object.__setattr__(self, "marker_text", str(self.marker))
 
     @property

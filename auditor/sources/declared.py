@@ -13,6 +13,7 @@ from auditor.model import (
     Requirement,
     canonical_name,
 )
+from auditor.specs import shared_marker
 
 __all__ = ["build_requirement", "parse_pep508", "requirement_or_issue"]
 
@@ -45,7 +46,7 @@ def build_requirement(
         raw_name=parsed.name,
         specifier=parsed.specifier,
         extras=tuple(sorted(parsed.extras)),
-        marker=parsed.marker,
+        marker=None if parsed.marker is None else shared_marker(parsed.marker),
         url=url if url is not None else parsed.url,
         editable=editable,
         hashes=hashes,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from packaging.markers import InvalidMarker, Marker
+from packaging.markers import Marker
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from auditor.model import (
@@ -19,6 +19,7 @@ from auditor.model import (
 )
 from auditor.sources.lines import TomlLineIndex
 from auditor.sources.reading import load_toml, read_text
+from auditor.specs import marker_of
 
 __all__ = ["PipfileSource"]
 
@@ -78,9 +79,8 @@ def _requirement(
     marker_text: str | None = None
     markers = table.get("markers")
     if isinstance(markers, str) and markers.strip():
-        try:
-            marker = Marker(markers)
-        except InvalidMarker:
+        marker = marker_of(markers)
+        if marker is None:
             marker_text = markers  # kept as written for the reports; evaluates as no marker
     url: str | None = None
     git = table.get("git")
