@@ -31,8 +31,15 @@ from packaging.version import InvalidVersion, Version
 
 from auditor.advisories.evidence import AdvisoryEvidence
 from auditor.atomic import atomic_write_bytes
-from auditor.index.targets import exact_pin
-from auditor.model import Finding, InputKind, InputStatus, Location, ParsedInput, normalize_name
+from auditor.model import (
+    Finding,
+    InputKind,
+    InputStatus,
+    Location,
+    ParsedInput,
+    Requirement,
+    normalize_name,
+)
 
 VULN_RULE = "AUD201"
 YANKED_RULE = "AUD404"
@@ -354,9 +361,9 @@ def _read(root: Path, path: str) -> str | None:
 
 def _pinned_places(
     inputs: Iterable[ParsedInput], name: str, version: str
-) -> tuple[list[tuple[ParsedInput, int, bool]], list[ParsedInput]]:
-    """Return manifest pins (input, line, has-hashes) and lockfiles that lock name==version."""
-    pins: list[tuple[ParsedInput, int, bool]] = []
+) -> tuple[list[tuple[ParsedInput, int, Requirement]], list[ParsedInput]]:
+    """Return manifest pins (input, line, requirement) and lockfiles that lock name==version."""
+    pins: list[tuple[ParsedInput, int, Requirement]] = []
     locks: list[ParsedInput] = []
     for item in inputs:
         if item.status is not InputStatus.OK:
@@ -364,9 +371,8 @@ def _pinned_places(
         for req in item.requirements:
             if normalize_name(req.name) != name or req.location.line is None:
                 continue
-            pinned = exact_pin(req.specifier)
-            if pinned is not None and _same_version(pinned, version):
-                pins.append((item, req.location.line, bool(req.hashes)))
+            if req.pinned is not None and _same_version(str(req.pinned), version):
+                pins.append((item, req.location.line, req))
         if any(
             normalize_name(p.name) == name and p.version and _same_version(p.version, version)
             for p in item.packages
@@ -410,8 +416,8 @@ class _Planner:
             return
         pins, locks = _pinned_places(self.inputs, target.package, target.version)
         handled = False
-        for item, line_no, req_hashes in pins:
-            handled = self.plan_pin(target, item, line_no, req_hashes=req_hashes) or handled
+        for item, line_no, req in pins:
+            handled = self.plan_pin(target, item, line_no, req) or handled
         for lock in locks:
             reason = (
                 f"{lock.path} locks {target.version}: re-lock with your locking tool so it "
@@ -426,7 +432,7 @@ class _Planner:
             self.skip(target, reason, first)
 
     def plan_pin(
-        self, target: FixTarget, item: ParsedInput, line_no: int, *, req_hashes: bool
+        self, target: FixTarget, item: ParsedInput, line_no: int, req: Requirement
     ) -> bool:
         """Plan the edit of one pin; return whether the pin was dealt with (edited or told)."""
         where = Location(path=item.path, line=line_no)
@@ -444,7 +450,7 @@ class _Planner:
         if not 1 <= line_no <= len(lines):
             return False
         text = self.current.get((item.path, line_no), lines[line_no - 1])
-        edit = _edit_line(item, lines, line_no, text, target, req_hashes=req_hashes)
+        edit = _edit_line(item, lines, line_no, text, target, req)
         if edit is None:
             reason = f"{item.path}:{line_no}: could not find the pin on that line; edit it by hand"
             self.skip(target, reason, where)
@@ -475,17 +481,22 @@ def _edit_line(
     line_no: int,
     text: str,
     target: FixTarget,
-    *,
-    req_hashes: bool,
+    req: Requirement,
 ) -> Edit | None:
-    """Rewrite the pin on `text` (line `line_no`, maybe already edited for another package)."""
+    """Rewrite the pin on `text` (line `line_no`, maybe already edited for another package).
+
+    The parser's `version_span` says where the version is; where it does not know (TOML
+    tables, continuation lines) or the text there changed, `find_pin` looks for it.
+    """
     assert target.target is not None  # noqa: S101 - callers filter unfixable targets
-    span = find_pin(text, target.package, target.version, item.kind)
+    span = req.version_span
+    if span is None or not _same_version(text[span[0] : span[1]], target.version):
+        span = find_pin(text, target.package, target.version, item.kind)
     if span is None:
         return None
     new_text = text[: span[0]] + target.target + text[span[1] :]
     warnings: list[str] = []
-    if req_hashes or (item.kind is InputKind.REQUIREMENTS and _has_hashes(lines, line_no - 1)):
+    if req.hashes or (item.kind is InputKind.REQUIREMENTS and _has_hashes(lines, line_no - 1)):
         warnings.append(
             f"{item.path}:{line_no}: the --hash values belong to {target.version}; regenerate "
             f"them for {target.target} (pip refuses the install until you do)"

@@ -12,6 +12,13 @@ from typing import TYPE_CHECKING, Any, NewType
 if TYPE_CHECKING:
     from auditor.graph.build import DependencyGraph
 
+from packaging.markers import Marker
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+from auditor.specs import pinned_version
+
 RuleId = NewType("RuleId", str)
 AdvisoryId = NewType("AdvisoryId", str)
 
@@ -23,6 +30,11 @@ _NORMALIZE = re.compile(r"[-_.]+")
 def normalize_name(name: str) -> str:
     """Return the PEP 503 normalized form of a project name."""
     return _NORMALIZE.sub("-", name).lower().strip()
+
+
+def canonical_name(name: str) -> NormalizedName:
+    """Return `normalize_name(name)` typed as packaging's `NormalizedName` (`Requirement.name`)."""
+    return NormalizedName(_NORMALIZE.sub("-", name).lower().strip())
 
 
 class Severity(enum.StrEnum):
@@ -111,18 +123,26 @@ RULE_CATEGORIES = ("pins", "vulnerabilities", "licenses", "reputation", "imports
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Requirement:
-    """One declared dependency as written in a manifest.
+    """One declared dependency as written in a manifest, parsed once by the source that read it.
 
-    `specifier` is the PEP 440 specifier text (empty when unconstrained); `url` is a direct
-    reference (``name @ url``, a VCS link or a local path); `group` is ``main``, ``dev``,
+    `specifier` is the PEP 440 specifier (empty when unconstrained; ``str()`` of it is the text
+    reports show); `marker` the environment marker and `marker_text` the marker as reports show
+    it (as written when packaging rejects it, then `marker` is None); `url` is a direct reference
+    (``name @ url``, a VCS link or a local path); `group` is ``main``, ``dev``,
     ``optional:<extra>`` or the name of a dependency group.
+
+    `pinned` is computed here, once: the single exact version the specifier admits (see
+    `auditor.specs.pinned_version`). `version_span` is where that version's text sits on the
+    physical line `location.line` (0-based columns, end exclusive), when the source knows it;
+    it is dropped when nothing is pinned.
     """
 
-    name: str
+    name: NormalizedName
     raw_name: str
-    specifier: str = ""
+    specifier: SpecifierSet = field(default_factory=SpecifierSet)
     extras: tuple[str, ...] = ()
-    marker: str | None = None
+    marker: Marker | None = None
+    marker_text: str | None = None
     url: str | None = None
     editable: bool = False
     hashes: tuple[str, ...] = ()
@@ -131,6 +151,16 @@ class Requirement:
     location: Location
     kind: InputKind
     line_text: str = ""
+    version_span: tuple[int, int] | None = None
+    pinned: Version | None = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        pinned = pinned_version(self.specifier)
+        object.__setattr__(self, "pinned", pinned)
+        if pinned is None and self.version_span is not None:
+            object.__setattr__(self, "version_span", None)
+        if self.marker is not None and self.marker_text is None:
+            object.__setattr__(self, "marker_text", str(self.marker))
 
     @property
     def is_local_path(self) -> bool:

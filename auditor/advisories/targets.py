@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
 from auditor.advisories.client import Query
 from auditor.graph import query as gq
 from auditor.graph.build import ROOT, DependencyGraph
@@ -29,21 +27,6 @@ class PackageTarget:
     locations: tuple[Location, ...] = ()
 
 
-def _pinned_version(specifier: str) -> str | None:
-    """Return the version of an exact pin (``==1.2`` or ``===1.2``), else None."""
-    try:
-        spec = SpecifierSet(specifier)
-    except InvalidSpecifier:
-        return None
-    items = list(spec)
-    if len(items) != 1:
-        return None
-    item = items[0]
-    if item.operator not in ("==", "===") or item.version.endswith(".*"):
-        return None
-    return item.version
-
-
 def package_targets(graph: DependencyGraph) -> list[PackageTarget]:
     """Collect every package of the graph with its known versions and declared ranges."""
     targets: list[PackageTarget] = []
@@ -59,9 +42,8 @@ def package_targets(graph: DependencyGraph) -> list[PackageTarget]:
         for origin in gq.incoming(graph, node.name):
             if origin.parent != ROOT or origin.source == "inferred" or origin.url:
                 continue
-            pinned = _pinned_version(origin.specifier)
-            if pinned is not None:
-                places = target.versions.setdefault(pinned, [])
+            if origin.pinned is not None:
+                places = target.versions.setdefault(origin.pinned, [])
                 if origin.location not in places:
                     places.append(origin.location)
             else:

@@ -162,15 +162,14 @@ class LockfileCheck:
             if versions is None:
                 if (
                     native
-                    and req.marker is None
+                    and req.marker_text is None
                     and not (lock.kind is InputKind.PDM_LOCK and req.group != "main")
                 ):
                     yield self._not_locked(ctx, item, req, lock)
                 continue
-            spec = req.specifier.strip()
-            if not spec:
+            if not req.specifier:
                 continue
-            verdicts = [satisfies(spec, v) for v in versions]
+            verdicts = [satisfies(req.specifier, v) for v in versions]
             if any(v is None or v for v in verdicts):
                 continue
             shown = ", ".join(versions)
@@ -187,7 +186,7 @@ class LockfileCheck:
                     "kind": "unsatisfied",
                     "manifest": item.path,
                     "manifest_line": req.location.line,
-                    "specifier": spec,
+                    "specifier": str(req.specifier),
                     "lockfile": lock.path,
                     "lockfile_line": lock_loc.line,
                     "locked_versions": list(versions),
@@ -213,7 +212,7 @@ class LockfileCheck:
                 "kind": "not-locked",
                 "manifest": item.path,
                 "manifest_line": req.location.line,
-                "specifier": req.specifier,
+                "specifier": str(req.specifier),
                 "lockfile": lock.path,
                 "lockfile_line": None,
                 "locked_versions": [],

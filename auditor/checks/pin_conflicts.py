@@ -75,7 +75,7 @@ class ConflictCheck:
                 continue
             scope = scope_of(item.path)
             for req in item.requirements:
-                if req.url is not None or not req.specifier.strip():
+                if req.url is not None or not req.specifier:
                     continue
                 if is_self_reference(item, req):
                     continue
@@ -103,10 +103,12 @@ class ConflictCheck:
         )
         reported: set[frozenset[Location]] = set()
         for env in _environments(decls):
-            markers = {_marker_key(req.marker) for _item, req in env}
+            markers = {_marker_key(req.marker_text) for _item, req in env}
             for marker in sorted(markers, key=lambda m: m or ""):
                 subset = [
-                    (item, req) for item, req in env if _marker_key(req.marker) in (None, marker)
+                    (item, req)
+                    for item, req in env
+                    if _marker_key(req.marker_text) in (None, marker)
                 ]
                 verdict = check_satisfiable([req.specifier for _item, req in subset], locked)
                 if verdict.satisfiable:
@@ -149,8 +151,8 @@ class ConflictCheck:
                     {
                         "path": req.location.path,
                         "line": req.location.line,
-                        "specifier": req.specifier,
-                        "marker": req.marker,
+                        "specifier": str(req.specifier),
+                        "marker": req.marker_text,
                         "group": req.group,
                         "constraint": req.constraint,
                     }

@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from auditor.checks.base import CheckContext
-from auditor.checks.pin_specs import exact_version
 from auditor.model import InputKind, InputStatus, LockedPackage, ParsedInput, Requirement
 
 # Folder names whose requirements files belong to the parent folder's project.
@@ -266,9 +265,7 @@ def _is_pseudo_lock(item: ParsedInput) -> bool:
     if item.kind is not InputKind.REQUIREMENTS:
         return False
     reqs = counted_requirements(item)
-    return bool(reqs) and all(
-        req.url is None and exact_version(req.specifier) is not None for req in reqs
-    )
+    return bool(reqs) and all(req.url is None and req.pinned is not None for req in reqs)
 
 
 def _lock_view(item: ParsedInput, *, pseudo: bool) -> LockView:
@@ -277,9 +274,8 @@ def _lock_view(item: ParsedInput, *, pseudo: bool) -> LockView:
     lines: dict[str, int | None] = {}
     if pseudo:
         for req in counted_requirements(item):
-            pinned = exact_version(req.specifier)
-            if pinned is not None:
-                versions.setdefault(req.name, []).append(pinned)
+            if req.pinned is not None:
+                versions.setdefault(req.name, []).append(str(req.pinned))
                 lines.setdefault(req.name, req.location.line)
     else:
         for pkg in item.packages:

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from packaging.specifiers import SpecifierSet
+
 from auditor.checks.base import CheckContext, Outcome, incomplete
 from auditor.checks.pin_layout import (
     PinPolicy,
@@ -23,12 +25,7 @@ from auditor.checks.pin_layout import (
     is_manifest,
     scope_of,
 )
-from auditor.checks.pin_specs import (
-    exact_version,
-    has_upper_bound,
-    is_prerelease_pin,
-    suggest_upper_bound,
-)
+from auditor.checks.pin_specs import has_upper_bound, is_prerelease_pin, suggest_upper_bound
 from auditor.graph import query
 from auditor.model import (
     Finding,
@@ -53,9 +50,9 @@ def describe(req: Requirement) -> str:
     if req.url:
         text += f" @ {req.url}"
     else:
-        text += req.specifier
-    if req.marker:
-        text += f"; {req.marker}"
+        text += str(req.specifier)
+    if req.marker_text:
+        text += f"; {req.marker_text}"
     return text
 
 
@@ -77,11 +74,11 @@ def _covered(layout: ProjectLayout, item: ParsedInput, req: Requirement) -> bool
 def _manifest_requirements(ctx: CheckContext) -> Iterator[tuple[ParsedInput, Requirement]]:
     # A PEP 735 group that includes another repeats its requirements at the same line: judge
     # each written requirement once, under the group that declares it.
-    seen: set[tuple[str, Location, str, str | None, str | None]] = set()
+    seen: set[tuple[str, Location, SpecifierSet, str | None, str | None]] = set()
     for item in ctx.inputs:
         if is_manifest(item):
             for req in counted_requirements(item):
-                key = (req.name, req.location, req.specifier, req.marker, req.url)
+                key = (req.name, req.location, req.specifier, req.marker_text, req.url)
                 if key not in seen:
                     seen.add(key)
                     yield item, req
@@ -123,14 +120,13 @@ class PinsCheck:
         policy = layout.policy
         level = layout.required_level(item, req)
         dev = policy.is_dev_group(req.group)
-        spec = req.specifier.strip()
         known = _known_version(ctx, layout, item, req)
         covered = _covered(layout, item, req)
         exempt = any(
             i.code.lower() in policy.unpinned_exempt_codes and i.location == req.location
             for i in item.issues
         )
-        if not spec and level != "none" and not covered and not exempt:
+        if not req.specifier and level != "none" and not covered and not exempt:
             example = f"{req.raw_name}=={known}" if known else f"{req.raw_name}==X.Y.Z"
             yield ctx.finding(
                 "AUD101",
@@ -151,9 +147,9 @@ class PinsCheck:
                 # matters, but less than in an application that deploys what it declares.
                 severity=Severity.LOW if dev or layout.is_library_requirement(item, req) else None,
             )
-        elif spec and not covered and self._too_loose(spec, level):
+        elif req.specifier and not covered and self._too_loose(req, level):
             yield self._unbounded(ctx, item, req, level, known)
-        pre = is_prerelease_pin(spec)
+        pre = is_prerelease_pin(req.pinned)
         if (
             pre is not None
             and not policy.allow_prereleases
@@ -176,19 +172,19 @@ class PinsCheck:
             )
 
     @staticmethod
-    def _too_loose(spec: str, level: str) -> bool:
+    def _too_loose(req: Requirement, level: str) -> bool:
         if level == "exact":
-            return exact_version(spec) is None
+            return req.pinned is None
         if level == "upper-bound":
-            return not has_upper_bound(spec)
+            return not has_upper_bound(req.specifier)
         return False
 
     @staticmethod
     def _unbounded(
         ctx: CheckContext, item: ParsedInput, req: Requirement, level: str, known: str | None
     ) -> Finding:
-        spec = req.specifier.strip()
-        only_excludes = all(part.strip().startswith("!=") for part in spec.split(","))
+        spec = str(req.specifier)
+        only_excludes = all(clause.operator == "!=" for clause in req.specifier)
         if level == "exact":
             why = 'is a range, but the policy requires exact pins (require = "exact")'
             example = f"{req.raw_name}=={known or 'X.Y.Z'}"
@@ -197,7 +193,7 @@ class PinsCheck:
             example = f"{req.raw_name}=={known}" if known else f"{req.raw_name}>=X.Y,<X+1"
         else:
             why = "has no upper bound, so a future major release is installed automatically"
-            suggestion = suggest_upper_bound(spec)
+            suggestion = suggest_upper_bound(req.specifier)
             example = f"{req.raw_name}{suggestion}" if suggestion else f"{req.raw_name}{spec},<X+1"
         return ctx.finding(
             "AUD102",

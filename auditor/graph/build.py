@@ -3,13 +3,12 @@
 Nodes are the project root (`ROOT`) and one node per PEP 503-normalized package name. Edges go
 from the root to each direct requirement and from each locked package to what its lockfile (or
 installed metadata) says it depends on. Every edge keeps the list of places that declared it
-(`origins`: specifier, marker, extras, group, path, line, source kind), so a question such as
-"why is X here?" can always be answered with a file and line.
+(`origins`: specifier, the version it pins, marker, extras, group, path, line, source kind), so
+a question such as "why is X here?" can always be answered with a file and line.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -24,12 +23,9 @@ from auditor.model import (
     ParsedInput,
     Requirement,
 )
+from auditor.specs import pinned_of_text
 
 ROOT = "<root>"
-
-# A single exact pin (``==1.2.3`` / ``===1.2.3``, no wildcard): the version a requirements file
-# installs when no lockfile says otherwise.
-_EXACT_PIN = re.compile(r"^\s*===?\s*([^\s,;*]+)\s*$")
 
 
 @dataclass(slots=True)
@@ -81,16 +77,25 @@ def _add_origin(graph: nx.DiGraph[str], parent: str, child: str, origin: dict[st
         graph.add_edge(parent, child, origins=[origin])
 
 
+def _pinned_text(text: str) -> str | None:
+    """Return the version a lockfile edge's specifier text pins (the `Requirement` rule)."""
+    pinned = pinned_of_text(text)
+    return None if pinned is None else str(pinned)
+
+
 def _add_requirement(graph: nx.DiGraph[str], req: Requirement) -> None:
+    specifier = str(req.specifier)
     if req.constraint:
         # Constraints limit versions but do not add packages: keep them as graph facts only.
         constraints = graph.graph.setdefault("constraints", {}).setdefault(req.name, [])
-        _add_unique(constraints, {"specifier": req.specifier, **_location_dict(req.location)})
+        _add_unique(constraints, {"specifier": specifier, **_location_dict(req.location)})
         return
     attrs = _ensure_node(graph, req.name, req.raw_name)
     attrs["direct"] = True
-    if req.url is None and (pin := _EXACT_PIN.match(req.specifier)):
-        _add_unique(attrs.setdefault("pinned", []), pin.group(1))
+    # The version a requirements file installs when no lockfile says otherwise.
+    pinned = None if req.url is not None or req.pinned is None else str(req.pinned)
+    if pinned is not None:
+        _add_unique(attrs.setdefault("pinned", []), pinned)
     _add_unique(attrs["groups"], req.group)
     _add_unique(attrs["locations"], _location_dict(req.location))
     _add_origin(
@@ -98,8 +103,9 @@ def _add_requirement(graph: nx.DiGraph[str], req: Requirement) -> None:
         ROOT,
         req.name,
         {
-            "specifier": req.specifier,
-            "marker": req.marker,
+            "specifier": specifier,
+            "pinned": pinned,
+            "marker": req.marker_text,
             "extras": list(req.extras),
             "url": req.url,
             "group": req.group,
@@ -119,6 +125,7 @@ def _add_locked(graph: nx.DiGraph[str], pkg: LockedPackage) -> None:
                 dep.name,
                 {
                     "specifier": dep.specifier,
+                    "pinned": _pinned_text(dep.specifier),
                     "marker": dep.marker,
                     "extras": list(dep.extras),
                     "url": None,
@@ -143,6 +150,7 @@ def _add_locked(graph: nx.DiGraph[str], pkg: LockedPackage) -> None:
             dep.name,
             {
                 "specifier": dep.specifier,
+                "pinned": _pinned_text(dep.specifier),
                 "marker": dep.marker,
                 "extras": list(dep.extras),
                 "url": None,
@@ -173,8 +181,8 @@ def build_graph(inputs: Iterable[ParsedInput]) -> DependencyGraph:
         graph.add_edge(
             ROOT,
             name,
-            origins=[{"specifier": "", "marker": None, "extras": [], "url": None,
-                      "group": None, "source": "inferred", **location}],
+            origins=[{"specifier": "", "pinned": None, "marker": None, "extras": [],
+                      "url": None, "group": None, "source": "inferred", **location}],
         )  # fmt: skip
     for _name, attrs in graph.nodes(data=True):
         if "versions" in attrs:

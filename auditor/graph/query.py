@@ -14,7 +14,11 @@ from auditor.model import Location, normalize_name
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EdgeOrigin:
-    """One place that declared an edge: the specifier and where it was written."""
+    """One place that declared an edge: the specifier, the version it pins, where it was written.
+
+    `pinned` is the declaring requirement's `Requirement.pinned` (as text), so readers never
+    parse `specifier` again.
+    """
 
     parent: str
     child: str
@@ -25,6 +29,7 @@ class EdgeOrigin:
     group: str | None
     source: str
     location: Location
+    pinned: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,6 +98,7 @@ def _origin(parent: str, child: str, data: dict[str, Any]) -> EdgeOrigin:
         parent=parent,
         child=child,
         specifier=data.get("specifier") or "",
+        pinned=data.get("pinned"),
         marker=data.get("marker"),
         extras=tuple(data.get("extras") or ()),
         url=data.get("url"),

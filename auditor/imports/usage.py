@@ -340,7 +340,9 @@ def generated_module_names(root: Path, manifests: Iterable[str] = ("pyproject.to
 def known_names(inputs: Iterable[ParsedInput], graph: DependencyGraph) -> set[str]:
     """Return every package name the project declares or locks (PEP 503)."""
     items = list(inputs)
-    names = {req.name for item in items for req in item.requirements if not req.constraint}
+    names: set[str] = {
+        req.name for item in items for req in item.requirements if not req.constraint
+    }
     names.update(pkg.name for item in items for pkg in item.packages if not pkg.is_root)
     names.update(node.name for node in query.packages(graph))
     return names

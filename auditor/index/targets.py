@@ -3,15 +3,13 @@
 A package is asked about when it is a package node of the graph and nothing declares it as a
 local path or a VCS / direct URL reference (such code does not come from the index, so the index
 has nothing to say about it). A version is "used" when a lockfile locks it or a manifest pins it
-exactly (``==X`` / ``===X``, not a wildcard).
+exactly (`Requirement.pinned`: ``==X`` / ``===X``, not a wildcard).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from auditor.graph import query
 from auditor.graph.build import DependencyGraph
@@ -30,18 +28,6 @@ class VersionUse:
     locations: tuple[Location, ...]
     locked: bool
     requirement_texts: tuple[str, ...] = ()
-
-
-def exact_pin(specifier: str) -> str | None:
-    """Return the version an ``==X`` / ``===X`` specifier pins to (None for ranges, wildcards)."""
-    try:
-        specs = SpecifierSet(specifier)
-    except InvalidSpecifier:
-        return None
-    for spec in specs:
-        if spec.operator == "===" or (spec.operator == "==" and not spec.version.endswith(".*")):
-            return spec.version
-    return None
 
 
 def _off_index_url(url: str | None) -> bool:
@@ -108,8 +94,8 @@ def used_versions(inputs: Sequence[ParsedInput], graph: DependencyGraph) -> list
         for req in item.requirements:
             if req.constraint or req.name in skip:
                 continue
-            version = exact_pin(req.specifier)
-            if version is not None:
+            if req.pinned is not None:
+                version = str(req.pinned)
                 entry = found.setdefault((req.name, version), _Gathered(display=req.raw_name))
                 entry.add(req.location, req.line_text.strip(), locked=False)
         for pkg in item.packages:
@@ -135,4 +121,4 @@ def names_of(uses: Iterable[VersionUse]) -> list[str]:
     return sorted({use.name for use in uses})
 
 
-__all__ = ["VersionUse", "exact_pin", "index_names", "names_of", "off_index_names", "used_versions"]
+__all__ = ["VersionUse", "index_names", "names_of", "off_index_names", "used_versions"]

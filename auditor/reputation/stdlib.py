@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
+from packaging.markers import Marker, UndefinedComparison, UndefinedEnvironmentName
 
 from auditor.model import normalize_name
 
@@ -62,26 +62,25 @@ def _older(version: str) -> str:
     return "2.7" if major == "3" else f"{major}.0"
 
 
-def limited_to_older_python(marker: str | None, version: str) -> bool:
-    """Whether `marker` limits a requirement to Pythons older than `version`.
+def limited_to_older_python(marker: Marker | None, version: str) -> bool:
+    """Whether `marker` (a `Requirement.marker`) limits a requirement to Pythons before `version`.
 
     True when the marker is false on Python `version` on every common platform and true on
     the version before it on at least one: ``dataclasses; python_version < "3.7"`` is limited
     for 3.7; no marker, a platform-only marker or one that cannot be evaluated is not.
     """
-    if not marker:
+    if marker is None:
         return False
 
     def holds(python: str, platform: dict[str, str]) -> bool:
         env = {"python_version": python, "python_full_version": f"{python}.0", "extra": ""}
-        return parsed.evaluate({**platform, **env})
+        return marker.evaluate({**platform, **env})
 
     try:
-        parsed = Marker(marker)
         if any(holds(version, platform) for platform in _PLATFORMS):
             return False
         return any(holds(_older(version), platform) for platform in _PLATFORMS)
-    except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
+    except (UndefinedComparison, UndefinedEnvironmentName):
         return False
 
 

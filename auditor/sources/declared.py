@@ -11,9 +11,10 @@ from auditor.model import (
     InputKind,
     Location,
     Requirement,
-    normalize_name,
+    canonical_name,
 )
 from auditor.sources.repair import repair_requirement
+from auditor.specs import shared_marker
 
 __all__ = ["build_requirement", "parse_pep508", "requirement_or_issue"]
 
@@ -34,15 +35,19 @@ def build_requirement(
     editable: bool = False,
     hashes: tuple[str, ...] = (),
     constraint: bool = False,
-    specifier: str | None = None,
+    version_span: tuple[int, int] | None = None,
 ) -> Requirement:
-    """Build a `Requirement` from a parsed PEP 508 requirement and where it was written."""
+    """Build a `Requirement` from a parsed PEP 508 requirement and where it was written.
+
+    The specifier and marker objects packaging built are kept as they are (no second parse);
+    `version_span` is where the pinned version sits on the line, when the caller knows it.
+    """
     return Requirement(
-        name=normalize_name(parsed.name),
+        name=canonical_name(parsed.name),
         raw_name=parsed.name,
-        specifier=str(parsed.specifier) if specifier is None else specifier,
+        specifier=parsed.specifier,
         extras=tuple(sorted(parsed.extras)),
-        marker=str(parsed.marker) if parsed.marker is not None else None,
+        marker=None if parsed.marker is None else shared_marker(parsed.marker),
         url=url if url is not None else parsed.url,
         editable=editable,
         hashes=hashes,
@@ -51,6 +56,7 @@ def build_requirement(
         location=location,
         kind=kind,
         line_text=line_text,
+        version_span=version_span,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from packaging.markers import InvalidMarker, Marker
+from packaging.markers import Marker
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from auditor.model import (
@@ -15,10 +15,11 @@ from auditor.model import (
     Location,
     ParsedInput,
     Requirement,
-    normalize_name,
+    canonical_name,
 )
 from auditor.sources.lines import TomlLineIndex
 from auditor.sources.reading import load_toml, read_text
+from auditor.specs import marker_of
 
 __all__ = ["PipfileSource"]
 
@@ -64,9 +65,9 @@ def _requirement(
     table: dict[str, Any] = spec if isinstance(spec, dict) else {"version": spec}
     line_text = f"{raw_name} = {spec!r}"
     version = table.get("version", "*")
-    specifier = "" if not isinstance(version, str) or version.strip() == "*" else version.strip()
+    text = "" if not isinstance(version, str) or version.strip() == "*" else version.strip()
     try:
-        specifier = str(SpecifierSet(specifier))
+        specifier = SpecifierSet(text)
     except InvalidSpecifier:
         return InputIssue(
             code="not-a-requirement",
@@ -74,13 +75,13 @@ def _requirement(
             location=location,
             line_text=line_text,
         )
-    marker: str | None = None
+    marker: Marker | None = None
+    marker_text: str | None = None
     markers = table.get("markers")
     if isinstance(markers, str) and markers.strip():
-        try:
-            marker = str(Marker(markers))
-        except InvalidMarker:
-            marker = markers
+        marker = marker_of(markers)
+        if marker is None:
+            marker_text = markers  # kept as written for the reports; evaluates as no marker
     url: str | None = None
     git = table.get("git")
     if isinstance(git, str):
@@ -93,11 +94,12 @@ def _requirement(
                 url = table[key]
     extras = table.get("extras")
     return Requirement(
-        name=normalize_name(raw_name),
+        name=canonical_name(raw_name),
         raw_name=raw_name,
         specifier=specifier,
         extras=tuple(sorted(str(e) for e in extras)) if isinstance(extras, list) else (),
         marker=marker,
+        marker_text=marker_text,
         url=url,
         editable=table.get("editable") is True,
         group=group,

@@ -36,12 +36,14 @@ from auditor.model import (
     Location,
     ParsedInput,
     Requirement,
+    canonical_name,
     normalize_name,
 )
 from auditor.sources.declared import requirement_or_issue
 from auditor.sources.lines import TomlLineIndex
 from auditor.sources.poetry_constraint import UnsupportedConstraint, poetry_to_pep440
 from auditor.sources.reading import load_toml, read_text
+from auditor.specs import marker_of, pin_span
 
 __all__ = ["PyprojectSource", "parse_pyproject_text"]
 
@@ -66,6 +68,7 @@ class _Collector:
     def __init__(self, text: str, relpath: str) -> None:
         self.relpath = relpath
         self.index = TomlLineIndex(text)
+        self.lines = text.split("\n")
         self.requirements: list[Requirement] = []
         self.issues: list[InputIssue] = []
 
@@ -87,11 +90,26 @@ class _Collector:
             line = lines[position] if aligned else self._line_of_value(path, value)
             item = _parse_string(value, self.loc(line), group)
             if isinstance(item, Requirement):
+                item = self._with_version_span(item, value)
                 self.requirements.append(item)
                 added.append(item)
             else:
                 self.issues.append(item)
         return added
+
+    def _with_version_span(self, item: Requirement, value: str) -> Requirement:
+        """Record where a pinned version is written, when the string sits on its line as is."""
+        line = item.location.line
+        span = pin_span(value) if item.pinned is not None and line is not None else None
+        if span is None or line is None or not 0 < line <= len(self.lines):
+            return item
+        physical = self.lines[line - 1]
+        for quote in ('"', "'"):
+            column = physical.find(quote + value + quote)
+            if column >= 0:
+                start, end = column + 1 + span[0], column + 1 + span[1]
+                return dataclasses.replace(item, version_span=(start, end))
+        return item  # escapes or a multi-line string: the text is not the value as written
 
     def _line_of_value(self, path: tuple[str, ...], value: str) -> int | None:
         for written, line in self.index.item_lines(path):
@@ -119,7 +137,7 @@ def _parse_string(value: str, location: Location, group: str) -> Requirement | I
         name = egg.split("&")[0]
         if name:
             return Requirement(
-                name=normalize_name(name),
+                name=canonical_name(name),
                 raw_name=name,
                 url=text,
                 editable=editable,
@@ -332,11 +350,11 @@ def _poetry_dependency(
         if table.get("optional") is True and group == MAIN_GROUP:
             groups = [f"optional:{x}" for x in extras_of.get(normalize_name(raw_name), [])]
             groups = groups or ["optional"]
-        specifier = ""
+        specifier = SpecifierSet()
         version = table.get("version")
         if isinstance(version, str):
             try:
-                specifier = str(SpecifierSet(poetry_to_pep440(version)))
+                specifier = SpecifierSet(poetry_to_pep440(version))
             except UnsupportedConstraint as exc:
                 col.issues.append(
                     InputIssue(
@@ -352,13 +370,14 @@ def _poetry_dependency(
         for each in groups:
             col.requirements.append(
                 Requirement(
-                    name=normalize_name(raw_name),
+                    name=canonical_name(raw_name),
                     raw_name=raw_name,
                     specifier=specifier,
                     extras=tuple(sorted(str(x) for x in extras))
                     if isinstance(extras, list)
                     else (),
-                    marker=marker,
+                    marker=None if marker is None else marker_of(marker),
+                    marker_text=marker,
                     url=url,
                     editable=table.get("develop") is True,
                     group=each,

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement
 from packaging.utils import (
     InvalidSdistFilename,
@@ -55,7 +56,7 @@ from auditor.model import (
     Location,
     ParsedInput,
     Requirement,
-    normalize_name,
+    canonical_name,
 )
 from auditor.sources.declared import build_requirement, parse_pep508
 from auditor.sources.pip_options import option_tokens, parse_options, split_args_options
@@ -66,6 +67,7 @@ from auditor.sources.requirement_junk import (
     code_fence,
     markdown_list_item,
 )
+from auditor.specs import pin_span
 
 __all__ = ["RequirementsSource", "requirements_group"]
 
@@ -99,6 +101,7 @@ class _Line:
     text: str  # the logical line as written (continuations joined)
     group: str
     constraint: bool
+    physical: str = ""  # the first physical line, as written (where a pin's columns refer)
 
     @property
     def location(self) -> Location:
@@ -129,26 +132,30 @@ class RequirementsSource:
         )
 
 
-def _logical_lines(text: str) -> list[tuple[int, str]]:
-    """Join backslash continuations the way pip does; return (first line number, text)."""
-    out: list[tuple[int, str]] = []
+def _logical_lines(text: str) -> list[tuple[int, str, str]]:
+    """Join backslash continuations the way pip does.
+
+    Returns (first line number, logical text, first physical line) for each logical line.
+    """
+    out: list[tuple[int, str, str]] = []
     pending: list[str] = []
     first = 0
+    first_line = ""
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.rstrip("\r")
         if not line.endswith("\\") or _COMMENT.match(line):
             if pending:
                 pending.append(line)
-                out.append((first, "".join(pending)))
+                out.append((first, "".join(pending), first_line))
                 pending = []
             else:
-                out.append((number, line))
+                out.append((number, line, line))
         else:
             if not pending:
-                first = number
+                first, first_line = number, line
             pending.append(line[:-1])
     if pending:
-        out.append((first, "".join(pending)))
+        out.append((first, "".join(pending), first_line))
     return out
 
 
@@ -156,11 +163,11 @@ def _parse_text(
     state: _State, relpath: str, text: str, *, constraint: bool, stack: tuple[str, ...]
 ) -> None:
     group = requirements_group(relpath)
-    for number, logical in _logical_lines(text):
+    for number, logical, physical in _logical_lines(text):
         content = _COMMENT.sub("", logical).strip()
         if not content:
             continue
-        line = _Line(relpath, number, logical.strip(), group, constraint)
+        line = _Line(relpath, number, logical.strip(), group, constraint, physical)
         content = _expand_env(state, line, content)
         _parse_line(state, line, content, stack)
 
@@ -199,7 +206,9 @@ def _parse_line(state: _State, line: _Line, content: str, stack: tuple[str, ...]
         if name == "--hash" and value:
             hashes.append(value)
     issues_before = len(state.issues)
-    requirement = _requirement_from_args(state, line, args, tuple(hashes), editable=False)
+    requirement = _requirement_from_args(
+        state, line, args, tuple(hashes), editable=False, version_span=_version_span(line, args)
+    )
     if requirement is not None:
         state.requirements.append(requirement)
         return
@@ -276,8 +285,29 @@ def _is_url_or_path(text: str) -> bool:
     )
 
 
+def _version_span(line: _Line, args: str) -> tuple[int, int] | None:
+    """Return the columns of the pinned version of `args` on the line's first physical line.
+
+    `args` starts where the physical line's text starts; a ``${VAR}`` expanded before the pin,
+    or a pin on a continuation line, moves the text, so the span is kept only where the physical
+    line still reads the same there.
+    """
+    span = pin_span(args)
+    if span is None:
+        return None
+    start = span[0] + len(line.physical) - len(line.physical.lstrip())
+    end = start + span[1] - span[0]
+    return (start, end) if line.physical[start:end] == args[span[0] : span[1]] else None
+
+
 def _requirement_from_args(
-    state: _State, line: _Line, args: str, hashes: tuple[str, ...], *, editable: bool
+    state: _State,
+    line: _Line,
+    args: str,
+    hashes: tuple[str, ...],
+    *,
+    editable: bool,
+    version_span: tuple[int, int] | None = None,
 ) -> Requirement | None:
     """Parse the requirement part of a line; None when it is not a requirement."""
     if args.lower().startswith(_URL_SCHEMES) or args.startswith((".", "/", "~")):
@@ -297,6 +327,7 @@ def _requirement_from_args(
         editable=editable,
         hashes=hashes,
         constraint=line.constraint,
+        version_span=version_span,
     )
 
 
@@ -308,7 +339,6 @@ def _url_requirement(
     url = url.strip()
     marker_text = marker.strip() or None
     name: str | None = None
-    specifier = ""
     extras: tuple[str, ...] = ()
     with_extras = _PATH_EXTRAS.match(url)
     if with_extras is not None and not url.lower().startswith(_URL_SCHEMES):
@@ -341,17 +371,18 @@ def _url_requirement(
                 message += ", and with no revision it installs whatever the default branch holds"
         _issue(state, line, "unnamed-requirement", message, suggestion)
         return None
+    parsed_marker: Marker | None = None
     if marker_text is not None:
         try:
-            parse_pep508(f"x; {marker_text}")
+            parsed_marker = parse_pep508(f"x; {marker_text}").marker
         except InvalidRequirement:
             marker_text = None
     return Requirement(
-        name=normalize_name(name),
+        name=canonical_name(name),
         raw_name=name,
-        specifier=specifier,
         extras=extras,
-        marker=marker_text,
+        marker=parsed_marker,
+        marker_text=marker_text,
         url=url,
         editable=editable,
         hashes=hashes,

@@ -77,7 +77,7 @@ def test_utf16_and_bom_requirements_are_read(tmp_path: Path) -> None:
     assert scan.incomplete == ()
     for item in scan.inputs:
         assert item.status is InputStatus.OK, item
-        assert [(r.name, r.specifier) for r in item.requirements] == [
+        assert [(r.name, str(r.specifier)) for r in item.requirements] == [
             ("requests", "==2.19.0"),
             ("rich", "==13.0.0"),
         ], item.path

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from packaging.specifiers import SpecifierSet
 
 from auditor.config import load_config
 from auditor.fix import (
@@ -24,6 +25,7 @@ from auditor.model import (
     ParsedInput,
     Requirement,
     Severity,
+    canonical_name,
 )
 from auditor.pipeline import scan_inputs
 
@@ -78,9 +80,9 @@ def req(
     constraint: bool = False,
 ) -> Requirement:
     return Requirement(
-        name=name,
+        name=canonical_name(name),
         raw_name=name,
-        specifier=spec,
+        specifier=SpecifierSet(spec),
         location=Location(path=path, line=line),
         kind=kind,
         hashes=hashes,

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from checkrun import CheckRun, run_check
+from packaging.specifiers import SpecifierSet
 
 from auditor.checks.base import CheckContext
 from auditor.config import Config, load_policy_defaults
@@ -21,9 +22,11 @@ from auditor.model import (
     LockedPackage,
     ParsedInput,
     Requirement,
+    canonical_name,
     normalize_name,
 )
 from auditor.rules.catalog import load_rules
+from auditor.specs import marker_of
 
 RULES = load_rules()
 
@@ -40,10 +43,13 @@ def req(
     """A requirement as a parser would emit it."""
     if kind is None:
         kind = InputKind.PYPROJECT if path.endswith("pyproject.toml") else InputKind.REQUIREMENTS
+    if "marker" in kw:  # given as text, as the sources read it
+        kw["marker_text"] = kw["marker"]
+        kw["marker"] = marker_of(kw["marker"])
     return Requirement(
-        name=normalize_name(name),
+        name=canonical_name(name),
         raw_name=name,
-        specifier=spec,
+        specifier=SpecifierSet(spec),
         location=Location(path=path, line=line),
         kind=kind,
         line_text=kw.pop("line_text", f"{name}{spec}"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import networkx as nx
+from packaging.specifiers import SpecifierSet
 
 from auditor.graph import export, query
 from auditor.graph.build import ROOT, build_graph
@@ -16,12 +17,13 @@ from auditor.model import (
     LockedPackage,
     ParsedInput,
     Requirement,
+    canonical_name,
 )
 
 
 def req(name: str, spec: str = "", line: int = 1, group: str = "main", **kw: object) -> Requirement:
     return Requirement(
-        name=name, raw_name=name, specifier=spec, group=group,
+        name=canonical_name(name), raw_name=name, specifier=SpecifierSet(spec), group=group,
         location=Location(path="requirements.txt", line=line), kind=InputKind.REQUIREMENTS,
         **kw,  # type: ignore[arg-type]  # extra dataclass fields, passed through as given
     )  # fmt: skip

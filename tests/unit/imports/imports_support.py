@@ -16,6 +16,7 @@ from auditor.model import (
     LockedPackage,
     ParsedInput,
     Requirement,
+    canonical_name,
     normalize_name,
 )
 from auditor.rules.catalog import load_rules
@@ -25,7 +26,7 @@ ALL_RULES = ("AUD501", "AUD502", "AUD503", "AUD504")
 
 def requirement(name: str, group: str = "main", line: int = 1) -> Requirement:
     return Requirement(
-        name=normalize_name(name),
+        name=canonical_name(name),
         raw_name=name,
         group=group,
         location=Location(path="pyproject.toml", line=line),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from packaging.specifiers import SpecifierSet
+
 from auditor.graph.build import build_graph
 from auditor.model import (
     AuditResult,
@@ -21,6 +23,7 @@ from auditor.model import (
     Severity,
     Suppressed,
     Verification,
+    canonical_name,
 )
 from auditor.pipeline import package_summaries
 from auditor.rules.catalog import load_rules
@@ -30,9 +33,9 @@ HOSTILE = "<script>alert(1)</script> </script> **bold** | @octocat #1 `tick` \x1
 
 def _req(name: str, spec: str, line: int) -> Requirement:
     return Requirement(
-        name=name,
+        name=canonical_name(name),
         raw_name=name,
-        specifier=spec,
+        specifier=SpecifierSet(spec),
         location=Location(path="requirements.txt", line=line),
         kind=InputKind.REQUIREMENTS,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from packaging.specifiers import SpecifierSet
 from report_sample import HOSTILE, make_result
 
 from auditor.graph.build import build_graph
@@ -17,6 +18,7 @@ from auditor.model import (
     ParsedInput,
     Requirement,
     Severity,
+    canonical_name,
 )
 from auditor.report.console import REPORTER, ConsoleReporter, graph_tree
 
@@ -122,7 +124,8 @@ def test_tree_marks_repeats_and_depth_cuts_and_unversioned_packages() -> None:
         path="requirements.txt",
         kind=InputKind.REQUIREMENTS,
         requirements=tuple(
-            Requirement(name=name, raw_name=name, specifier=spec, kind=InputKind.REQUIREMENTS,
+            Requirement(name=canonical_name(name), raw_name=name, specifier=SpecifierSet(spec),
+                        kind=InputKind.REQUIREMENTS,
                         location=Location(path="requirements.txt", line=i))
             for i, (name, spec) in enumerate((("a", ">=1"), ("b", ""), ("loose", "")), start=1)
         ),

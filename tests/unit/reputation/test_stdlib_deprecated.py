@@ -9,6 +9,7 @@ import pytest
 from auditor.errors import ConfigError
 from auditor.reputation.deprecated import describe_successor, load_deprecated
 from auditor.reputation.stdlib import limited_to_older_python, match_stdlib, stdlib_names
+from auditor.specs import marker_of
 
 
 def test_stdlib_names_cover_modules_and_python2() -> None:
@@ -38,7 +39,9 @@ def test_stdlib_names_cover_modules_and_python2() -> None:
     ],
 )
 def test_limited_to_older_python(marker: str | None, expected: bool) -> None:
-    assert limited_to_older_python(marker, "3.7") is expected
+    # The marker as a source hands it over: parsed once, None when packaging rejects the text.
+    parsed = None if marker is None else marker_of(marker)
+    assert limited_to_older_python(parsed, "3.7") is expected
 
 
 def test_shipped_catalogue() -> None:

@@ -89,7 +89,7 @@ def _load(folder: str, name: str) -> dict[str, Any]:
 
 
 def _pinned(requirement: Requirement) -> str | None:
-    spec = requirement.specifier
+    spec = str(requirement.specifier)
     if spec.startswith("==") and "," not in spec and not spec.startswith("==="):
         return spec[2:]
     return None

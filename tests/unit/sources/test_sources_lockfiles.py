@@ -265,7 +265,7 @@ def test_conda_environment(tmp_path: Path) -> None:
     (tmp_path / "environment.yml").write_text(ENVIRONMENT_YML)
     parsed = CondaSource().parse(tmp_path, "environment.yml")
     assert parsed.project_name == "science"
-    got = [(r.name, r.specifier, r.location.line) for r in parsed.requirements]
+    got = [(r.name, str(r.specifier), r.location.line) for r in parsed.requirements]
     assert got == [("requests", "==2.31.0", 9), ("rich", ">=13", 10)]
     assert [(i.code, i.location.line) for i in parsed.issues] == [
         ("not-a-requirement", 11),

@@ -101,7 +101,7 @@ def test_pyproject_pep621_groups_and_lines(tmp_path: Path) -> None:
     assert by["requests", "main"].url == "git+https://github.invalid/psf/requests@abc123"
     assert by["rich", "main"].location.line == 6
     assert by["rich", "main"].extras == ("jupyter",)
-    assert by["rich", "main"].marker == 'python_version >= "3.9"'
+    assert by["rich", "main"].marker_text == 'python_version >= "3.9"'
     assert by["pyyaml", "optional:yaml"].location.line == 10
     assert by["pytest", "test"].location.line == 13
     assert by["ruff", "lint"].location.line == 14
@@ -172,28 +172,28 @@ def test_poetry_tables(tmp_path: Path) -> None:
     assert parsed.project_name == "poetry-demo"
     by = _by(parsed)
     assert "python" not in {n for n, _ in by}
-    assert by["requests", "main"].specifier == "<3.0,>=2.31"
+    assert str(by["requests", "main"].specifier) == "<3.0,>=2.31"
     assert by["requests", "main"].location.line == 6
     numpy = by["numpy", "main"]
-    assert (numpy.specifier, numpy.extras, numpy.marker) == (
+    assert (str(numpy.specifier), numpy.extras, numpy.marker_text) == (
         "<1.27,>=1.26",
         ("dev",),
         'sys_platform == "linux"',
     )
-    assert by["mysqlclient", "optional:mysql"].specifier == ""
+    assert str(by["mysqlclient", "optional:mysql"].specifier) == ""
     assert by["ike", "main"].url == "git+https://github.invalid/dzshn/ike@cd66602"
     assert by["local", "main"].editable
     foos = [r for r in parsed.requirements if r.name == "foo"]
-    assert [(f.specifier, f.marker) for f in foos] == [
+    assert [(str(f.specifier), f.marker_text) for f in foos] == [
         ("<2", 'python_version < "3.11"'),
         (">=2", 'python_version >= "3.11"'),
     ]
     assert all(f.location.line == 11 for f in foos)
-    assert by["pytest", "dev"].specifier == "<8.0,>=7.0"
+    assert str(by["pytest", "dev"].specifier) == "<8.0,>=7.0"
     assert by["sphinx", "docs"].location.line == 24
     (issue,) = parsed.issues
     assert (issue.code, issue.location.line) == ("unsupported-constraint", 15)
-    assert by["weird", "main"].specifier == ""
+    assert str(by["weird", "main"].specifier) == ""
 
 
 def test_pyproject_bad_items_are_issues(tmp_path: Path) -> None:
@@ -233,7 +233,7 @@ def test_setup_cfg(tmp_path: Path) -> None:
     _write(tmp_path, "setup.cfg", SETUP_CFG)
     parsed = SetupCfgSource().parse(tmp_path, "setup.cfg")
     assert parsed.project_name == "cfgdemo"
-    got = [(r.name, r.specifier, r.group, r.location.line) for r in parsed.requirements]
+    got = [(r.name, str(r.specifier), r.group, r.location.line) for r in parsed.requirements]
     assert got == [
         ("requests", ">=2", "main", 7),
         ("click", "", "main", 8),
@@ -385,7 +385,7 @@ python_version = "3.11"
 def test_pipfile(tmp_path: Path) -> None:
     _write(tmp_path, "Pipfile", PIPFILE)
     parsed = PipfileSource().parse(tmp_path, "Pipfile")
-    got = [(r.name, r.specifier, r.group, r.location.line) for r in parsed.requirements]
+    got = [(r.name, str(r.specifier), r.group, r.location.line) for r in parsed.requirements]
     assert got == [
         ("requests", "", "main", 6),
         ("django", "<5,>=4.2", "main", 7),
@@ -395,7 +395,7 @@ def test_pipfile(tmp_path: Path) -> None:
     ]
     by = _by(parsed)
     assert by["records", "main"].extras == ("pandas",)
-    assert by["records", "main"].marker == 'os_name == "posix"'
+    assert by["records", "main"].marker_text == 'os_name == "posix"'
     assert by["ike", "main"].url == "git+https://github.invalid/dzshn/ike.git@main"
     assert by["ike", "main"].editable
     assert [(i.code, i.location.line) for i in parsed.issues] == [("not-a-requirement", 13)]
