@@ -22,7 +22,7 @@ import zlib
 from pathlib import Path
 
 from auditor.model import normalize_name
-from auditor.reputation.popular import PopularList, PopularPackage, parse_popular
+from auditor.reputation.popular_list import PopularList, PopularPackage, parse_popular
 
 BUNDLED_FILE = "top-pypi-packages.txt.gz"
 BUNDLED_COUNT = 5000

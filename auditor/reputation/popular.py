@@ -12,14 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.atomic import atomic_write_text
 from auditor.errors import SourceError, SourceUnavailable
 from auditor.model import normalize_name
+from auditor.reputation.bundled import load_bundled
+from auditor.reputation.popular_list import PopularList, PopularPackage, parse_popular
 
 if TYPE_CHECKING:
     import requests
@@ -30,120 +30,6 @@ STORE_FORMAT = 1
 STORE_FOLDER = "popular"
 STORE_FILE = "top-packages.json"
 SOURCE_NAME = "popular-packages"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PopularPackage:
-    """One listed project: normalized name, spelling as listed, 1-based rank, downloads."""
-
-    name: str
-    display_name: str
-    rank: int
-    downloads: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PopularList:
-    """The popular projects in rank order (most downloaded first), with where they came from."""
-
-    packages: tuple[PopularPackage, ...]
-    source: str = ""
-    last_update: str | None = None
-    imported_at: str | None = None
-    bundled: bool = False
-    _by_name: Mapping[str, PopularPackage] = field(default_factory=dict, repr=False)
-
-    def __post_init__(self) -> None:
-        if not self._by_name:
-            by_name: dict[str, PopularPackage] = {}
-            for package in self.packages:
-                by_name.setdefault(package.name, package)
-            object.__setattr__(self, "_by_name", by_name)
-
-    def __len__(self) -> int:
-        return len(self.packages)
-
-    def __iter__(self) -> Iterator[PopularPackage]:
-        return iter(self.packages)
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and normalize_name(name) in self._by_name
-
-    def get(self, name: str) -> PopularPackage | None:
-        """Return the entry of `name` (any spelling), or None when it is not listed."""
-        return self._by_name.get(normalize_name(name))
-
-    def rank(self, name: str) -> int | None:
-        """Return the 1-based download rank of `name`, or None when it is not listed."""
-        entry = self.get(name)
-        return entry.rank if entry is not None else None
-
-    def top(self, count: int) -> tuple[PopularPackage, ...]:
-        """Return the `count` most downloaded projects."""
-        return self.packages[: max(0, count)]
-
-    def without(self, name: str) -> PopularList:
-        """Return the list minus `name` (used to test a listed name as if it were unknown)."""
-        key = normalize_name(name)
-        kept = tuple(p for p in self.packages if p.name != key)
-        return PopularList(
-            packages=kept,
-            source=self.source,
-            last_update=self.last_update,
-            imported_at=self.imported_at,
-            bundled=self.bundled,
-        )
-
-    def describe(self) -> str:
-        """Say which list this is, for the report's data sources."""
-        if self.bundled:
-            date = (self.last_update or "undated").split(" ")[0]
-            origin = f"bundled list, {date}: {self.source.removeprefix('bundled: ')}"
-        else:
-            origin = f"imported list: {self.source}"
-        return f"{len(self)} most downloaded projects ({origin})"
-
-
-def parse_popular(data: Any, where: str) -> PopularList:
-    """Build a list from the top-packages JSON document; `where` prefixes error messages.
-
-    Rows are ranked by download count (highest first, the order of the file breaks ties).
-
-    Raises:
-        SourceError: when the document is not in the expected format.
-    """
-    if not isinstance(data, dict) or not isinstance(data.get("rows"), list):
-        raise SourceError(f'{where}: expected an object with a "rows" array')
-    entries: list[tuple[int, int, str, str]] = []
-    for position, row in enumerate(data["rows"]):
-        if not isinstance(row, dict):
-            raise SourceError(f"{where}: /rows/{position}: expected an object")
-        project = row.get("project")
-        downloads = row.get("download_count", 0)
-        if not isinstance(project, str) or not project.strip():
-            raise SourceError(f"{where}: /rows/{position}/project: expected a project name")
-        if isinstance(downloads, str) and downloads.isdigit():
-            downloads = int(downloads)
-        if not isinstance(downloads, int) or isinstance(downloads, bool) or downloads < 0:
-            raise SourceError(f"{where}: /rows/{position}/download_count: expected a count")
-        entries.append((-downloads, position, normalize_name(project), project.strip()))
-    entries.sort()
-    packages: list[PopularPackage] = []
-    seen: set[str] = set()
-    for negative, _, name, display in entries:
-        if name in seen:
-            continue
-        seen.add(name)
-        packages.append(
-            PopularPackage(name=name, display_name=display, rank=len(packages) + 1,
-                           downloads=-negative)
-        )  # fmt: skip
-    last_update = data.get("last_update")
-    return PopularList(
-        packages=tuple(packages),
-        source=where,
-        last_update=str(last_update) if last_update is not None else None,
-    )
 
 
 def store_path(config: Config) -> Path:
@@ -243,8 +129,6 @@ def load_popular(config: Config, *, bundled: bool = True) -> PopularList | None:
     data = _read_store(config)
     stored = _stored_list(data) if data is not None else None
     if stored is None and bundled:
-        from auditor.reputation.bundled import load_bundled
-
         return load_bundled()
     return stored
 
