@@ -231,16 +231,23 @@ class ImportsCheck:
             return
         groups = group_policy(ctx.config.policy_section("imports"), ctx.root)
         declared = _declared(ctx)
-        yield from self._missing_and_transitive(ctx, usage, declared)
+        # A pip-compile output lists the whole resolution; its pins there only for other
+        # packages (``# via <package>``) are transitive: importing one is AUD503, and only the
+        # direct pins can be unused.
+        direct = _declared(ctx, skip_compiled_transitive=True)
+        compiled_only = set(declared) - set(direct)
+        yield from self._missing_and_transitive(ctx, usage, direct, compiled_only)
         if ctx.enabled(UNUSED):
-            # A pip-compile output lists the whole resolution; only its direct pins can be unused.
-            unused_declared = _declared(ctx, skip_compiled_transitive=True)
-            yield from self._unused(ctx, usage, unused_declared, groups)
+            yield from self._unused(ctx, usage, direct, groups)
         if ctx.enabled(MISPLACED):
             yield from self._misplaced(ctx, usage, declared, groups)
 
     def _missing_and_transitive(
-        self, ctx: CheckContext, usage: ImportUsage, declared: dict[str, _Declared]
+        self,
+        ctx: CheckContext,
+        usage: ImportUsage,
+        declared: dict[str, _Declared],
+        compiled_only: set[str],
     ) -> Iterator[Outcome]:
         policy = ctx.config.policy_section("imports")
         optional_mode = str(policy.get("optional_imports", "skip"))
@@ -249,6 +256,7 @@ class ImportsCheck:
         )
         is_build = dev_path_matcher(policy.get("build_scripts", ()))
         transitive = {node.name for node in query.transitive_packages(ctx.graph)}
+        transitive |= compiled_only
         unreadable = _unreadable_declarations(ctx)
         hedged: list[str] = []
         unmapped_hedged: list[str] = []
@@ -292,6 +300,10 @@ class ImportsCheck:
                 severity = Severity.INFO
             elif all(i.dev or i.site.type_only or i.site.optional for i in items):
                 severity = dev_severity
+            elif all(i.dev or i.site.type_only or i.site.optional or i.beside for i in items):
+                # A module of that name sits beside the importing file (in its package): it
+                # is most likely that file, imported with its folder on sys.path.
+                severity = Severity.LOW
             known = source in KNOWING_SOURCES
             named = candidates[0] if known else None
             if known:
@@ -328,6 +340,7 @@ class ImportsCheck:
                 evidence={
                     **evidence,
                     "dev_only": severity is dev_severity,
+                    "beside_importing_file": all(i.beside for i in items),
                     "unreadable_declarations": [str(loc) for loc in unreadable],
                     "unmapped_distributions": sorted(usage.unmapped),
                 },

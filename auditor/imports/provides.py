@@ -4,7 +4,9 @@
 lists the mapping's strongest sources know: the installed environment's metadata first, then
 the wheel metadata of the locked (or newest) version read from the index. It runs only when a
 question is open -- an import no declared name explains, or a declared name no import matched
--- and reads only the wheels that question depends on.
+-- and reads only the wheels that question depends on. The build settings are read here too:
+the build requirements (what a setup.py may import) and the version modules a build backend
+writes (first-party modules missing from a checkout).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
     from auditor.scanning import Scan
 
 _NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+# The source layout folders (as in auditor.imports.usage): ``src/pkg/_version.py`` is ``pkg``'s.
+_LAYOUT_DIRS = ("src", "lib", "python")
 
 
 def build_requirements(
@@ -51,6 +55,48 @@ def build_requirements(
                 names.add(normalize_name(match.group(1)))
     if not seen_table and any(f.rpartition("/")[2] == "setup.py" for f in python_files):
         names.update({"setuptools", "wheel"})
+    return names
+
+
+# Settings of the common build backends that write a version module at build time: the module
+# is missing from a checkout (it is git-ignored) yet the project imports it.
+_VERSION_FILE_KEYS = (
+    ("tool", "hatch", "build", "hooks", "vcs", "version-file"),
+    ("tool", "setuptools_scm", "write_to"),
+    ("tool", "setuptools_scm", "version_file"),
+    ("tool", "setuptools-scm", "write_to"),
+    ("tool", "setuptools-scm", "version_file"),
+    ("tool", "pdm", "build", "write_to"),
+    ("tool", "pdm", "version", "write_to"),
+    ("tool", "poetry-dynamic-versioning", "files"),
+)
+
+
+def generated_module_names(root: Path, manifests: Iterable[str] = ("pyproject.toml",)) -> set[str]:
+    """Return the top-level modules a build backend writes (``_black_version`` ...).
+
+    Reads hatch-vcs's ``version-file``, setuptools-scm's ``write_to``/``version_file`` and
+    pdm-backend's ``write_to`` from each pyproject.toml named (repository-relative).
+    """
+    names: set[str] = set()
+    for manifest in manifests:
+        try:
+            data = tomllib.loads((root / manifest).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        for keys in _VERSION_FILE_KEYS:
+            value: Any = data
+            for key in keys:
+                value = value.get(key) if isinstance(value, dict) else None
+            targets = value if isinstance(value, list) else [value]
+            for target in targets:
+                if not isinstance(target, str) or not target.endswith(".py"):
+                    continue
+                parts = target.replace("\\", "/").strip("/").split("/")
+                if parts[0] in _LAYOUT_DIRS and len(parts) > 1:
+                    parts = parts[1:]
+                names.add(parts[0].removesuffix(".py"))
+    names.discard("")
     return names
 
 
@@ -146,4 +192,10 @@ def known_provides(
     return provides, wheels
 
 
-__all__ = ["build_requirements", "declared_names", "known_provides", "wheel_targets"]
+__all__ = [
+    "build_requirements",
+    "declared_names",
+    "generated_module_names",
+    "known_provides",
+    "wheel_targets",
+]

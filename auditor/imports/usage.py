@@ -3,7 +3,10 @@
 `scan_usage(scan, context)` provides the ``imports`` fact of the enrichment stage: it scans the
 discovery's ``python_files`` and ``notebooks`` (cached by content),
 sorts each imported top-level module into standard library, first-party or third-party, and maps
-the third-party imports to distributions.
+the third-party imports to distributions. Mapping runs in two passes: the project's own files
+first (cheap); only when an import or a declared name is left unexplained are the installed
+metadata and the wheel metadata of the declared and locked packages consulted
+(`auditor.imports.provides`).
 
 First-party modules are: the repository's top-level packages and modules (flat layout, and
 folders holding ``.py`` files without ``__init__.py``, i.e. namespace packages), the same one
@@ -23,11 +26,9 @@ import enum
 import fnmatch
 import re
 import sys
-import tomllib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.graph import query
@@ -74,11 +75,17 @@ class ModuleUsage:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ResolvedSite:
-    """A third-party import site with the distributions that may provide it."""
+    """A third-party import site with the distributions that may provide it.
+
+    `beside` is set when a module of the imported name sits in the importing file's own
+    package folder: Python 3 does not import it by that name unless the folder is on
+    ``sys.path``, but the import most likely means it.
+    """
 
     site: ImportSite
     mapping: ModuleMapping
     dev: bool
+    beside: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -213,12 +220,14 @@ def first_party_names(
     return frozenset(names)
 
 
-def sibling_names(python_files: Iterable[str]) -> dict[str, frozenset[str]]:
+def sibling_names(
+    python_files: Iterable[str], *, packages_too: bool = False
+) -> dict[str, frozenset[str]]:
     """Return, per folder that is not a package, the modules and packages beside its files.
 
     A script or a test in a plain folder imports its neighbours by absolute name (the folder is
     on ``sys.path``); inside a package (a folder with ``__init__.py``) an absolute import does
-    not see them, so package folders get no sibling names.
+    not see them, so package folders get no sibling names (unless `packages_too`).
     """
     files = list(python_files)
     packages = {f.rpartition("/")[0] for f in files if f.rpartition("/")[2] == "__init__.py"}
@@ -228,7 +237,7 @@ def sibling_names(python_files: Iterable[str]) -> dict[str, frozenset[str]]:
         found["/".join(parts[:-1])].add(parts[-1].removesuffix(".py").removesuffix(".ipynb"))
         for depth in range(len(parts) - 1):
             found["/".join(parts[:depth])].add(parts[depth])
-    return {k: frozenset(v) for k, v in found.items() if k not in packages}
+    return {k: frozenset(v) for k, v in found.items() if packages_too or k not in packages}
 
 
 def dev_path_matcher(patterns: Iterable[str]) -> Callable[[str], bool]:
@@ -331,48 +340,6 @@ def conftest_dev_matcher(
     return lambda path: is_dev(path) or path.startswith(roots)
 
 
-# Settings of the common build backends that write a version module at build time: the module
-# is missing from a checkout (it is git-ignored) yet the project imports it.
-_VERSION_FILE_KEYS = (
-    ("tool", "hatch", "build", "hooks", "vcs", "version-file"),
-    ("tool", "setuptools_scm", "write_to"),
-    ("tool", "setuptools_scm", "version_file"),
-    ("tool", "setuptools-scm", "write_to"),
-    ("tool", "setuptools-scm", "version_file"),
-    ("tool", "pdm", "build", "write_to"),
-    ("tool", "pdm", "version", "write_to"),
-    ("tool", "poetry-dynamic-versioning", "files"),
-)
-
-
-def generated_module_names(root: Path, manifests: Iterable[str] = ("pyproject.toml",)) -> set[str]:
-    """Return the top-level modules a build backend writes (``_black_version`` ...).
-
-    Reads hatch-vcs's ``version-file``, setuptools-scm's ``write_to``/``version_file`` and
-    pdm-backend's ``write_to`` from each pyproject.toml named (repository-relative).
-    """
-    names: set[str] = set()
-    for manifest in manifests:
-        try:
-            data = tomllib.loads((root / manifest).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            continue
-        for keys in _VERSION_FILE_KEYS:
-            value: Any = data
-            for key in keys:
-                value = value.get(key) if isinstance(value, dict) else None
-            targets = value if isinstance(value, list) else [value]
-            for target in targets:
-                if not isinstance(target, str) or not target.endswith(".py"):
-                    continue
-                parts = target.replace("\\", "/").strip("/").split("/")
-                if parts[0] in _LAYOUT_DIRS and len(parts) > 1:
-                    parts = parts[1:]
-                names.add(parts[0].removesuffix(".py"))
-    names.discard("")
-    return names
-
-
 def known_names(inputs: Iterable[ParsedInput], graph: DependencyGraph) -> set[str]:
     """Return every package name the project declares or locks (PEP 503)."""
     items = list(inputs)
@@ -386,7 +353,12 @@ def scan_usage(scan: Scan, context: RunContext) -> ImportUsage:
     """Provide the ``imports`` fact: scan the code, classify and map every import."""
     from auditor.imports.groups import deptry_import_map
     from auditor.imports.loaded import loaded_modules
-    from auditor.imports.provides import build_requirements, declared_names, known_provides
+    from auditor.imports.provides import (
+        build_requirements,
+        declared_names,
+        generated_module_names,
+        known_provides,
+    )
 
     config = context.config
     policy = config.policy_section("imports")
@@ -470,6 +442,7 @@ def scan_usage(scan: Scan, context: RunContext) -> ImportUsage:
         provides=provides,
     )
     dev_files = {path: is_dev(path) for path in code_files}
+    around = sibling_names(code_files, packages_too=True)
 
     def resolved(sites: Iterable[ImportSite]) -> tuple[ResolvedSite, ...]:
         return tuple(
@@ -477,6 +450,7 @@ def scan_usage(scan: Scan, context: RunContext) -> ImportUsage:
                 site=site,
                 mapping=mapper.resolve(site.module, site.symbols),
                 dev=dev_files.get(site.path, False),
+                beside=site.top in around.get(site.path.rpartition("/")[0], frozenset()),
             )
             for site in sites
         )
@@ -507,7 +481,6 @@ __all__ = [
     "conftest_dev_matcher",
     "dev_path_matcher",
     "first_party_names",
-    "generated_module_names",
     "is_dev_path",
     "known_names",
     "repository_module_names",

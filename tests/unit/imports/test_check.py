@@ -111,7 +111,7 @@ def test_unused_main_dependency_points_at_the_requirement(tmp_path: Path) -> Non
 
 def test_unused_respects_allow_list_self_and_stdlib_names(tmp_path: Path) -> None:
     files = {"app.py": "import requests\n"}
-    declared = {
+    declared: dict[str, str | list[str]] = {
         "requests": "main",
         "gunicorn": "main",
         "pytest-cov": "dev",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from wheel_index import WheelIndex, make_wheel, serve_wheels
@@ -50,7 +51,7 @@ def test_modules_from_members(members: list[str], expected: set[str]) -> None:
 
 
 def test_choose_wheel_prefers_the_version_then_pure_then_small() -> None:
-    files = [
+    files: list[dict[str, Any]] = [
         {"filename": "argon2_cffi-23.1.0-cp39-abi3-manylinux_x86_64.whl", "url": "a", "size": 9},
         {"filename": "argon2_cffi-23.1.0-py3-none-any.whl", "url": "b", "size": 99},
         {"filename": "argon2_cffi-21.3.0-py3-none-any.whl", "url": "c", "size": 1},
