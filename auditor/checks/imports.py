@@ -199,12 +199,18 @@ def _build_script_site(
     )
 
 
-def missing_fix(module: str, candidates: tuple[str, ...], source: str) -> str:
-    """Return AUD501's fix: name a distribution only when a source knows it provides `module`."""
+def missing_fix(
+    module: str, candidates: tuple[str, ...], source: str, provided: Iterable[str] = ()
+) -> str:
+    """Return AUD501's fix: name a distribution only when a source knows it provides `module`.
+
+    `provided` are the module paths the source matched (``google.protobuf`` for ``google``).
+    """
     if source in KNOWING_SOURCES and candidates:
         names = " or ".join(candidates)
+        paths = ", ".join(f"'{p}'" for p in (list(provided) or [module]))
         return (
-            f"declare {names} (known to provide '{module}': {source}) as a dependency, "
+            f"declare {names} (known to provide {paths}: {source}) as a dependency, "
             "after checking it is the project you meant; or remove the import"
         )
     return (
@@ -268,12 +274,16 @@ class ImportsCheck:
                 continue
             by_module[item.site.top].append(item)
         for module, items in sorted(by_module.items()):
-            candidates = tuple(dict.fromkeys(d for i in items for d in i.mapping.distributions))
-            source = items[0].mapping.source
+            # Sites of one top-level module may resolve differently (``google.protobuf``,
+            # ``google.cloud.x``): the ones a source knows name the candidates.
+            knowing = [i for i in items if i.mapping.source in KNOWING_SOURCES] or items
+            candidates = tuple(dict.fromkeys(d for i in knowing for d in i.mapping.distributions))
+            source = knowing[0].mapping.source
+            provided = sorted({i.mapping.matched for i in knowing})
             locked = [d for d in candidates if d in transitive]
             evidence = {
                 "module": module,
-                "candidates": list(candidates) if source != "heuristic" else [],
+                "candidates": list(candidates) if source in KNOWING_SOURCES else [],
                 "mapping_source": source,
                 "symbols": sorted({s for i in items for s in i.site.symbols}),
             }
@@ -331,7 +341,7 @@ class ImportsCheck:
                     f"; the module lists of {len(usage.unmapped)} declared or locked "
                     "distributions could not be read, so one of them may provide it"
                 )
-                unmapped_hedged.append(named or module)
+                unmapped_hedged.append(module)
             yield ctx.finding(
                 MISSING,
                 message=message,
@@ -344,7 +354,7 @@ class ImportsCheck:
                     "unreadable_declarations": [str(loc) for loc in unreadable],
                     "unmapped_distributions": sorted(usage.unmapped),
                 },
-                fix=missing_fix(module, candidates, source),
+                fix=missing_fix(module, candidates, source, provided),
                 key=module,
                 severity=severity,
             )
@@ -354,12 +364,12 @@ class ImportsCheck:
             reasons = sorted(set(usage.unmapped.values()))
             yield incomplete(
                 "wheel-metadata",
-                "the module lists of "
-                + ", ".join(sorted(usage.unmapped)[:8])
-                + ("" if len(usage.unmapped) <= 8 else f" (+{len(usage.unmapped) - 8} more)")
-                + f" could not be read ({'; '.join(reasons[:3])}); these missing-dependency "
-                "findings may be imports they provide",
-                unmapped_hedged,
+                f"the module lists of these declared or locked distributions could not be read "
+                f"({'; '.join(reasons[:3])}), so the missing-dependency findings for "
+                + ", ".join(f"'{m}'" for m in unmapped_hedged[:8])
+                + ("" if len(unmapped_hedged) <= 8 else f" (+{len(unmapped_hedged) - 8} more)")
+                + " may be imports they provide",
+                sorted(usage.unmapped),
             )
 
     def _unused(

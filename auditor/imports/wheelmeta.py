@@ -2,12 +2,14 @@
 
 For each wanted (distribution, version) -- the lockfile's pin, or the newest release for a
 declared name without one -- the index's simple API (JSON form preferred, PEP 503 HTML
-understood) names the wheel files. One wheel of that version is chosen (pure ``none-any`` first,
-then the smallest) and only its zip central directory is read, with HTTP range requests: the
-last 64 KiB, then the directory itself if it is larger. The member names are the wheel's RECORD
-in all but name, so the importable top-level modules follow from them (`modules_from_members`);
-nothing is extracted, imported or executed. An index that ignores range requests gets the whole
-wheel read, up to the size cap, and refused beyond it.
+understood) names the wheel files. One wheel of that version is chosen: a pure ``none-any``
+one first, then Linux x86-64 (a platform wheel can be a shell: tensorflow's Windows wheel only
+depends on another distribution), then the smallest. Only its zip central directory is read,
+with HTTP range requests: the last 64 KiB, then the directory itself if it is larger. The
+member names are the wheel's RECORD in all but name, so the importable top-level modules follow
+from them (`modules_from_members`); a root ``.pth`` file (pywin32's) is read too, for the
+folders it puts on ``sys.path``. Nothing is extracted to disk, imported or executed. An index
+that ignores range requests gets the whole wheel read, up to the size cap, and refused beyond.
 
 Answers are kept in the run cache (a pinned version's wheel never changes: 90 days; the newest
 release: a week; "no wheel": a day). Offline, only the cache answers. Failures are never cached
@@ -181,8 +183,48 @@ def choose_wheel(
     big = float("inf")
     return min(
         (w for _, w in wheels),
-        key=lambda w: (not w["_pure"], w.get("size") or big, str(w["filename"])),
+        key=lambda w: (
+            not w["_pure"],
+            _platform_rank(str(w["filename"])),
+            w.get("size") or big,
+            str(w["filename"]),
+        ),
     )
+
+
+def _platform_rank(filename: str) -> int:
+    """Rank a platform wheel: Linux x86-64 first (the most complete), Windows last.
+
+    Some projects ship a Windows wheel that is only a shell depending on another distribution
+    (tensorflow's on ``tensorflow-intel``), so its module list says nothing.
+    """
+    platform = filename.removesuffix(".whl").rpartition("-")[2]
+    if "linux" in platform and "x86_64" in platform:
+        return 0
+    if "linux" in platform:
+        return 1
+    if "macosx" in platform:
+        return 2
+    return 3
+
+
+def _pth_modules(members: list[str], read: Callable[[str], bytes]) -> set[str]:
+    """Modules a wheel's root ``.pth`` files put on ``sys.path`` (pywin32's ``win32/lib``)."""
+    found: set[str] = set()
+    for name in members:
+        if "/" in name or not name.endswith(".pth"):
+            continue
+        try:
+            text = read(name).decode("utf-8", "replace")
+        except (WheelError, zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError):
+            continue
+        for line in text.splitlines():
+            folder = line.strip().strip("/")
+            if not folder or folder.startswith(("#", "import")) or ".." in folder:
+                continue
+            inner = [m[len(folder) + 1 :] for m in members if m.startswith(folder + "/")]
+            found |= modules_from_members(inner)
+    return found
 
 
 class _RemoteFile(io.RawIOBase):
@@ -255,8 +297,7 @@ class WheelReader:
             return None
         url = urljoin(page, str(chosen["url"]))
         url = urlunsplit(urlsplit(url)._replace(fragment=""))
-        members = self._members(url)
-        return modules_from_members(members), str(chosen["filename"])
+        return self._modules(url), str(chosen["filename"])
 
     def _get(
         self, url: str, headers: Mapping[str, str], *, stream: bool = False
@@ -291,7 +332,7 @@ class WheelReader:
                 return self._body(response, url), None
             raise WheelError(f"the wheel's host answered HTTP {response.status_code}")
 
-    def _members(self, url: str) -> list[str]:
+    def _modules(self, url: str) -> frozenset[str]:
         tail, total = self._range(url, f"-{TAIL_BYTES}")
         if total is None:  # the host ignored the range: `tail` is the whole wheel
             source: io.IOBase = io.BytesIO(tail)
@@ -304,9 +345,11 @@ class WheelReader:
             source = _RemoteFile(total, fetch, tail)
         try:
             with zipfile.ZipFile(source) as archive:
-                return archive.namelist()
+                members = archive.namelist()
+                extra = _pth_modules(members, archive.read)
         except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
             raise WheelError(f"not a readable wheel ({exc})") from None
+        return modules_from_members(members) | extra
 
 
 def _cache_key(index_url: str, name: str, version: str | None) -> str:

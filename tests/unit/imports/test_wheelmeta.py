@@ -146,3 +146,24 @@ def test_unreachable_index_is_a_failure_not_an_answer(tmp_path: Path) -> None:
     result = _read("http://127.0.0.1:9/simple", tmp_path, {"argon2-cffi": "23.1.0"})
     assert "argon2-cffi" in result.failed
     assert not result.modules
+
+
+def test_pth_folders_and_platform_choice(tmp_path: Path) -> None:
+    index = WheelIndex()
+    members = {
+        "pywin32.pth": "# comment\nwin32\nwin32/lib\nimport os\n",
+        "win32/win32api.pyd": "",
+        "win32/lib/win32con.py": "",
+        "pythoncom.py": "",
+        "pywin32-312.dist-info/RECORD": "",
+    }
+    index.add("pywin32", "pywin32-312-cp312-cp312-win_amd64.whl", make_wheel(members))
+    # a Windows shell wheel and a complete Linux one: the Linux one is read
+    index.add("tf", "tf-2.0-cp312-cp312-win_amd64.whl", make_wheel({"tf-2.0.dist-info/RECORD": ""}))
+    index.add("tf", "tf-2.0-cp312-cp312-manylinux_2_17_x86_64.whl",
+              make_wheel({"tf/__init__.py": "", "tf/big.py": "x" * 5000}))  # fmt: skip
+    with serve_wheels(index) as url:
+        result = _read(url, tmp_path, {"pywin32": "312", "tf": "2.0"})
+    assert {"win32api", "win32con", "pythoncom"} <= result.modules["pywin32"]
+    assert result.modules["tf"] == frozenset({"tf"})
+    assert "manylinux" in result.wheels["tf"]
