@@ -46,6 +46,16 @@ def enrich(scan: Scan, needs: Iterable[str], context: RunContext) -> Facts:
         from auditor.imports.usage import scan_usage
 
         imports = scan_usage(scan, context)
+        if imports.wheels is not None and (imports.wheels.modules or imports.wheels.no_wheel):
+            read = len(imports.wheels.modules)
+            sources.append(
+                DataSource(
+                    name="wheel-metadata",
+                    detail=f"module lists of {read} declared or locked distributions' wheels "
+                    f"({imports.wheels.cached} from the cache); "
+                    f"{len(imports.wheels.no_wheel)} without a wheel",
+                )
+            )
     popular = matcher = None
     if NEED_POPULAR in needs and declared:
         popular, matcher = _popular(context, sources)

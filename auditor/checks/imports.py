@@ -7,10 +7,20 @@ line still contributes the lines that did parse.
 * AUD501: a third-party module is imported but no manifest declares a distribution providing
   it (any group counts) and no lockfile has it either. Imports guarded by ``try/except
   ImportError`` are skipped (or reported at info, by policy); imports only in development code
-  or under ``TYPE_CHECKING`` are reported at the policy's lower severity.
-* AUD502: a distribution declared in the main dependencies is never imported anywhere (tests
-  included). Extras and development groups are never reported; the policy's ``never_unused``
-  globs (servers, plugins, drivers, stubs, tools) are skipped.
+  or under ``TYPE_CHECKING`` are reported at the policy's lower severity; a build script's
+  imports (setup.py) that the build requirements provide are not reported. The fix names a
+  distribution only when a source knows it provides the module (installed metadata, wheel
+  metadata, the curated map); otherwise it says none is known and warns that a project of
+  the import's name on the index may be unrelated. When some declared or locked
+  distribution's module list could not be read (offline, index unreachable), the finding is
+  lowered to low and the run says what it could not check.
+* AUD502: a distribution declared for run time (the main dependencies, and extras other than
+  the development ones, as deptry's ``optional_dependencies_dev_groups`` and
+  ``non_dev_dependency_groups`` say: `auditor.imports.groups`) is neither imported anywhere
+  (tests included) nor loaded by name (settings strings, entry points). The policy's
+  ``never_unused`` globs (servers, plugins, drivers, stubs) are skipped; development tools
+  (``dev_tools``: formatters, linters, test runners) in runtime groups are reported, with
+  advice to move them to a development group.
 * AUD503: the imported module's distribution is not declared, but the lockfile (or
   environment) has it as another package's dependency.
 * AUD504: a distribution declared only in development groups is imported by production code
@@ -21,11 +31,14 @@ from __future__ import annotations
 
 import fnmatch
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from auditor.checks.base import CheckContext, Outcome, incomplete
 from auditor.graph import query
+from auditor.imports.groups import GroupPolicy, extra_name, group_policy
+from auditor.imports.mapping import KNOWING_SOURCES
+from auditor.imports.names import provides_by_name
 from auditor.imports.usage import (
     STDLIB,
     ImportUsage,
@@ -61,10 +74,9 @@ class _Declared:
         if location is not None and location not in places:
             places.append(location)
 
-    @property
-    def runtime(self) -> bool:
-        """Declared for runtime: in the main dependencies or an extra."""
-        return any(g == MAIN_GROUP or g.startswith("optional:") for g in self.groups)
+    def runtime(self, groups: GroupPolicy) -> bool:
+        """Declared for run time: main dependencies, a runtime extra or a non-dev group."""
+        return any(groups.is_runtime(g) for g in self.groups)
 
 
 def _via_lines(ctx: CheckContext, path: str) -> dict[int, list[str]]:
@@ -175,6 +187,44 @@ def _severity_from_policy(value: object, default: Severity) -> Severity:
         return default
 
 
+def _build_script_site(
+    item: ResolvedSite, usage: ImportUsage, is_build: Callable[[str], bool]
+) -> bool:
+    """Whether a build script's import is provided by the build requirements."""
+    if not is_build(item.site.path):
+        return False
+    needs = usage.build_requires
+    return bool(set(item.mapping.distributions) & needs) or any(
+        provides_by_name(name, item.site.top) for name in needs
+    )
+
+
+def missing_fix(
+    module: str, candidates: tuple[str, ...], source: str, provided: Iterable[str] = ()
+) -> str:
+    """Return AUD501's fix: name a distribution only when a source knows it provides `module`.
+
+    `provided` are the module paths the source matched (``google.protobuf`` for ``google``).
+    """
+    if source in KNOWING_SOURCES and candidates:
+        names = " or ".join(candidates)
+        paths = ", ".join(f"'{p}'" for p in (list(provided) or [module]))
+        return (
+            f"declare {names} (known to provide {paths}: {source}) as a dependency, "
+            "after checking it is the project you meant; or remove the import"
+        )
+    return (
+        f"no known distribution provides '{module}': find the project whose documentation "
+        f"shows `import {module}` and declare it, or remove the import. Do not install a "
+        f"project just because it is named '{module}' on the index: it may be unrelated "
+        "(`import argon2` comes from argon2-cffi, not from the project named argon2)"
+    )
+
+
+def _dev_tool_advice(name: str, tools: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in tools)
+
+
 class ImportsCheck:
     """AUD501-AUD504 from the ``imports`` fact and the declared requirements."""
 
@@ -185,36 +235,56 @@ class ImportsCheck:
         usage = ctx.facts.imports
         if usage is None or not any(ctx.enabled(r) for r in RULES):
             return
+        groups = group_policy(ctx.config.policy_section("imports"), ctx.root)
         declared = _declared(ctx)
-        yield from self._missing_and_transitive(ctx, usage, declared)
+        # A pip-compile output lists the whole resolution; its pins there only for other
+        # packages (``# via <package>``) are transitive: importing one is AUD503, and only the
+        # direct pins can be unused.
+        direct = _declared(ctx, skip_compiled_transitive=True)
+        compiled_only = set(declared) - set(direct)
+        yield from self._missing_and_transitive(ctx, usage, direct, compiled_only)
         if ctx.enabled(UNUSED):
-            # A pip-compile output lists the whole resolution; only its direct pins can be unused.
-            yield from self._unused(ctx, usage, _declared(ctx, skip_compiled_transitive=True))
+            yield from self._unused(ctx, usage, direct, groups)
         if ctx.enabled(MISPLACED):
-            yield from self._misplaced(ctx, usage, declared)
+            yield from self._misplaced(ctx, usage, declared, groups)
 
     def _missing_and_transitive(
-        self, ctx: CheckContext, usage: ImportUsage, declared: dict[str, _Declared]
+        self,
+        ctx: CheckContext,
+        usage: ImportUsage,
+        declared: dict[str, _Declared],
+        compiled_only: set[str],
     ) -> Iterator[Outcome]:
         policy = ctx.config.policy_section("imports")
         optional_mode = str(policy.get("optional_imports", "skip"))
         dev_severity = _severity_from_policy(
             policy.get("dev_only_missing_severity", "low"), Severity.LOW
         )
+        is_build = dev_path_matcher(policy.get("build_scripts", ()))
         transitive = {node.name for node in query.transitive_packages(ctx.graph)}
+        transitive |= compiled_only
         unreadable = _unreadable_declarations(ctx)
         hedged: list[str] = []
+        unmapped_hedged: list[str] = []
         by_module: dict[str, list[ResolvedSite]] = defaultdict(list)
         for item in usage.resolved:
-            if not any(d in declared for d in item.mapping.distributions):
-                by_module[item.site.top].append(item)
+            if any(d in declared for d in item.mapping.distributions):
+                continue
+            if _build_script_site(item, usage, is_build):
+                continue
+            by_module[item.site.top].append(item)
         for module, items in sorted(by_module.items()):
-            candidates = tuple(dict.fromkeys(d for i in items for d in i.mapping.distributions))
+            # Sites of one top-level module may resolve differently (``google.protobuf``,
+            # ``google.cloud.x``): the ones a source knows name the candidates.
+            knowing = [i for i in items if i.mapping.source in KNOWING_SOURCES] or items
+            candidates = tuple(dict.fromkeys(d for i in knowing for d in i.mapping.distributions))
+            source = knowing[0].mapping.source
+            provided = sorted({i.mapping.matched for i in knowing})
             locked = [d for d in candidates if d in transitive]
             evidence = {
                 "module": module,
-                "candidates": list(candidates),
-                "mapping_source": items[0].mapping.source,
+                "candidates": list(candidates) if source in KNOWING_SOURCES else [],
+                "mapping_source": source,
                 "symbols": sorted({s for i in items for s in i.site.symbols}),
             }
             if locked and ctx.enabled(TRANSITIVE):
@@ -240,47 +310,87 @@ class ImportsCheck:
                 severity = Severity.INFO
             elif all(i.dev or i.site.type_only or i.site.optional for i in items):
                 severity = dev_severity
-            dist = candidates[0]
-            message = (
-                f"'{module}' is imported but no manifest declares it "
-                f"(provided by {' or '.join(candidates)})"
-            )
+            elif all(i.dev or i.site.type_only or i.site.optional or i.beside for i in items):
+                # A module of that name sits beside the importing file (in its package): it
+                # is most likely that file, imported with its folder on sys.path.
+                severity = Severity.LOW
+            known = source in KNOWING_SOURCES
+            named = candidates[0] if known else None
+            if known:
+                message = (
+                    f"'{module}' is imported but no manifest declares it "
+                    f"(provided by {' or '.join(candidates)})"
+                )
+            else:
+                message = (
+                    f"'{module}' is imported but no manifest declares a distribution "
+                    "providing it (none is known to)"
+                )
+                evidence["guessed_name"] = candidates[0]
             if unreadable:
                 # Part of what the project declares could not be read statically: the import
                 # may well be declared there, so say so and lower the severity.
                 severity = Severity.LOW if severity in (None, Severity.MEDIUM) else severity
                 message += "; some declarations could not be read statically, so it may be declared"
-                hedged.append(dist)
+                hedged.append(named or module)
+            if usage.unmapped:
+                # A declared or locked distribution whose modules could not be learned may
+                # provide this module under another name.
+                severity = Severity.LOW if severity in (None, Severity.MEDIUM) else severity
+                message += (
+                    f"; the module lists of {len(usage.unmapped)} declared or locked "
+                    "distributions could not be read, so one of them may provide it"
+                )
+                unmapped_hedged.append(module)
             yield ctx.finding(
                 MISSING,
                 message=message,
-                package=dist,
+                package=named,
                 locations=_locations(items),
                 evidence={
                     **evidence,
                     "dev_only": severity is dev_severity,
+                    "beside_importing_file": all(i.beside for i in items),
                     "unreadable_declarations": [str(loc) for loc in unreadable],
+                    "unmapped_distributions": sorted(usage.unmapped),
                 },
-                fix=f"declare {dist} as a dependency, or remove the import",
+                fix=missing_fix(module, candidates, source, provided),
                 key=module,
                 severity=severity,
             )
         if hedged:
             yield _hedged(unreadable, hedged)
+        if unmapped_hedged:
+            reasons = sorted(set(usage.unmapped.values()))
+            yield incomplete(
+                "wheel-metadata",
+                f"the module lists of these declared or locked distributions could not be read "
+                f"({'; '.join(reasons[:3])}), so the missing-dependency findings for "
+                + ", ".join(f"'{m}'" for m in unmapped_hedged[:8])
+                + ("" if len(unmapped_hedged) <= 8 else f" (+{len(unmapped_hedged) - 8} more)")
+                + " may be imports they provide",
+                sorted(usage.unmapped),
+            )
 
     def _unused(
-        self, ctx: CheckContext, usage: ImportUsage, declared: dict[str, _Declared]
+        self,
+        ctx: CheckContext,
+        usage: ImportUsage,
+        declared: dict[str, _Declared],
+        groups: GroupPolicy,
     ) -> Iterator[Finding]:
         policy = ctx.config.policy_section("imports")
         allow = tuple(normalize_name(str(p)) for p in policy.get("never_unused", ()))
-        used = usage.imported_distributions()
+        tools = tuple(normalize_name(str(p)) for p in policy.get("dev_tools", ()))
+        used = usage.used_distributions()
         own = _project_names(ctx)
         is_dev = dev_path_matcher([*policy.get("dev_paths", ()), *policy.get("vendored_paths", ())])
         for name, entry in sorted(declared.items()):
-            if MAIN_GROUP not in entry.groups or name in used or name in own or name == "python":
+            runtime = groups.runtime(entry.groups)
+            if not runtime or name in used or name in own or name == "python":
                 continue
-            main_places = entry.locations.get(MAIN_GROUP, [])
-            if main_places and all("/" in loc.path and is_dev(loc.path) for loc in main_places):
+            places = [loc for g in runtime for loc in entry.locations.get(g, [])]
+            if places and all("/" in loc.path and is_dev(loc.path) for loc in places):
                 # Declared only by manifests inside tests, docs or examples: test fixtures and
                 # documentation builds, not the dependencies of the project's own code.
                 continue
@@ -288,40 +398,80 @@ class ImportsCheck:
                 continue  # a standard-library name as a dependency is AUD409's concern
             if any(fnmatch.fnmatchcase(name, pattern) for pattern in allow):
                 continue
-            yield ctx.finding(
-                UNUSED,
-                message=f"{entry.display} is declared as a dependency but never imported",
-                package=entry.display,
-                locations=entry.locations.get(MAIN_GROUP, ()),
-                evidence={"groups": sorted(entry.groups)},
-                fix=f"remove {entry.display} from the dependencies, or add it to "
-                "never_unused in [tool.auditor.policy.imports] if it is used without an import",
-                key="unused",
+            yield self._unused_finding(ctx, usage, entry, runtime, places, tools)
+
+    @staticmethod
+    def _unused_finding(
+        ctx: CheckContext,
+        usage: ImportUsage,
+        entry: _Declared,
+        runtime: list[str],
+        places: list[Location],
+        tools: tuple[str, ...],
+    ) -> Finding:
+        where = ", ".join(
+            "the main dependencies"
+            if g == MAIN_GROUP
+            else f"extra '{extra_name(g) or g}'"
+            if g.startswith("optional")
+            else f"group '{g}'"
+            for g in runtime
+        )
+        modules, source = usage.known_modules.get(entry.name, ((), ""))
+        evidence: dict[str, object] = {"groups": sorted(entry.groups)}
+        message = f"{entry.display} is declared in {where} but never imported"
+        if modules:
+            evidence.update({"provides": list(modules), "provides_source": source})
+            message += f" (it provides {', '.join(modules[:5])})"
+        if _dev_tool_advice(entry.name, tools):
+            evidence["dev_tool"] = True
+            fix = (
+                f"{entry.display} is a development tool run as a command, not imported: move "
+                "it to a development dependency group (or a dev extra)"
             )
+        else:
+            fix = (
+                f"remove {entry.display} from the dependencies, or add it to never_unused in "
+                "[tool.auditor.policy.imports] if it is used without an import"
+            )
+        return ctx.finding(
+            UNUSED,
+            message=message,
+            package=entry.display,
+            locations=places,
+            evidence=evidence,
+            fix=fix,
+            key="unused",
+        )
 
     def _misplaced(
-        self, ctx: CheckContext, usage: ImportUsage, declared: dict[str, _Declared]
+        self,
+        ctx: CheckContext,
+        usage: ImportUsage,
+        declared: dict[str, _Declared],
+        groups: GroupPolicy,
     ) -> Iterator[Finding]:
         by_dist: dict[str, list[ResolvedSite]] = defaultdict(list)
         for item in usage.resolved:
             if item.dev or item.site.type_only or item.site.optional:
                 continue
             hits = [declared[d] for d in item.mapping.distributions if d in declared]
-            if not hits or any(h.runtime for h in hits):
+            if not hits or any(h.runtime(groups) for h in hits):
                 continue
             by_dist[hits[0].name].append(item)
         for name, items in sorted(by_dist.items()):
             entry = declared[name]
-            groups = sorted(entry.groups)
+            found = sorted(entry.groups)
             yield ctx.finding(
                 MISPLACED,
-                message=f"{entry.display} is declared only for development ({', '.join(groups)}) "
+                message=f"{entry.display} is declared only for development ({', '.join(found)}) "
                 f"but production code imports '{items[0].site.top}'",
                 package=entry.display,
                 locations=_locations(items),
                 evidence={
-                    "groups": groups,
+                    "groups": found,
                     "module": items[0].site.top,
+                    "mapping_source": items[0].mapping.source,
                     "declared_at": [
                         loc.to_json() for locs in entry.locations.values() for loc in locs
                     ],

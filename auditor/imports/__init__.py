@@ -18,7 +18,10 @@ An `ImportSite` is one import statement or literal dynamic import: full dotted `
 from it, and the flags ``type_only`` (under TYPE_CHECKING), ``optional`` (try/except
 ImportError), ``dynamic`` (importlib.import_module / __import__ with a literal), ``relative``
 and ``star``. A `ModuleMapping` says which distributions may provide a module and how that was
-found (``source``: environment, lockfile-metadata, import-map or heuristic).
+found (``source``, in the order the sources are tried: environment, wheel-metadata, import-map,
+name-match, heuristic; see `auditor.imports.mapping`). ``usage.loaded`` holds the modules
+frameworks load by name (settings strings, entry points: `auditor.imports.loaded`), which count
+as use but never as missing; ``usage.used_distributions()`` includes them.
 """
 
 from auditor.imports.mapping import DistributionMapper, ModuleMapping, load_import_map

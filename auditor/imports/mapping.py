@@ -1,22 +1,26 @@
 """Map imported modules to the distributions that provide them, saying how each was found.
 
-Sources, strongest first (each result's `source` names the one that decided it):
+Sources, in order (each result's `source` names the one that decided it):
 
-* ``environment``: the installed environment's metadata (``packages_distributions()``, which
-  reads top_level.txt and RECORD). Strong only when the audited environment is the project's
-  (``config.environment``); otherwise the interpreter running Auditor is someone else's, so its
-  answers are used only as a hint that confirms a name the project declares or locks.
-* ``lockfile-metadata``: a declared or locked package whose name matches the module (after the
-  name heuristics below), so the project's own files decide.
+* ``environment``: installed metadata (RECORD, top_level.txt). With ``--environment`` the
+  audited environment is the project's and decides outright. Otherwise the interpreter running
+  Auditor is someone else's: its module lists count only for distributions the project
+  declares or locks, and, for an import nothing declared provides, as a known provider to name.
+* ``wheel-metadata``: the module list of a declared or locked distribution's wheel, read from
+  the index (`auditor.imports.wheelmeta`).
 * ``import-map``: the curated ``rules/import-map.yaml`` (``yaml`` -> PyYAML, ``cv2`` ->
   opencv-python and its variants ...), plus ``[tool.auditor.policy.imports] import_map``.
-* ``heuristic``: the module name itself, normalised (``foo_bar`` -> ``foo-bar``).
+* ``name-match``: a declared or locked distribution whose module list is unknown and whose
+  name is a usual spelling of the module (`auditor.imports.names`: ``django-environ`` ->
+  ``environ``, ``argon2-cffi`` -> ``argon2``).
+* ``heuristic``: nothing knows the module; the module's own name, normalised. Such a name is
+  a guess, never advice: a project of that name on the index may be unrelated.
 
-The name heuristics try, for each dotted prefix of the import (``google.cloud.storage``,
-``google.cloud``, ``google``), the normalised name and the ``python-<x>``, ``<x>-python``,
-``py<x>`` and ``<x>-py`` spellings. Deeper prefixes only count when they hit a known name, so
-``from flask import json`` does not invent a dependency on some ``flask-json``. A module may map to
-several distributions (``cv2``, ``google``); any one of them declared satisfies the import.
+For each source the dotted prefixes of the import are tried deepest first
+(``google.cloud.storage``, ``google.cloud``, ``google``); deeper prefixes only count when they
+hit a known name, so ``from flask import json`` does not invent a dependency on some
+``flask-json``. A module may map to several distributions (``cv2``, ``google``); any one of
+them declared satisfies the import.
 """
 
 from __future__ import annotations
@@ -33,12 +37,15 @@ from typing import Any, Protocol
 import yaml
 
 from auditor.config import rules_dir
+from auditor.imports.names import provides_by_name
 from auditor.model import normalize_name
 from auditor.yamlio import safe_load
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("environment", "lockfile-metadata", "import-map", "heuristic")
+SOURCES = ("environment", "wheel-metadata", "import-map", "name-match", "heuristic")
+# Sources that know a distribution provides the module (a fix may name what they found).
+KNOWING_SOURCES = frozenset({"environment", "wheel-metadata", "import-map"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,6 +119,36 @@ def environment_distributions() -> dict[str, tuple[str, ...]]:
     }
 
 
+def installed_modules(names: Iterable[str] | None = None) -> dict[str, tuple[str, ...]]:
+    """Return installed distributions' module paths (all, or those of `names`), as a wheel's.
+
+    RECORD (``files``) gives them like a wheel's member list (namespace packages resolve to
+    their dotted path); an editable install with no module files falls back to top_level.txt.
+    """
+    from importlib.metadata import distributions
+
+    from auditor.imports.wheelmeta import modules_from_members
+
+    if names is None:
+        found_dists = list(distributions())
+    else:
+        found_dists = [d for n in sorted(set(names)) for d in distributions(name=n)]
+    table: dict[str, set[str]] = {}
+    for dist in found_dists:
+        try:
+            name = normalize_name(dist.metadata["Name"] or "")
+            files = [str(f) for f in dist.files or ()]
+            found = {m for m in modules_from_members(files) if not m.startswith("__editable__")}
+            if not found:
+                top = dist.read_text("top_level.txt") or ""
+                found = {t.strip() for t in top.splitlines() if t.strip().isidentifier()}
+        except (OSError, ValueError, KeyError):
+            continue
+        if name and found:
+            table.setdefault(name, set()).update(found)
+    return {name: tuple(sorted(mods)) for name, mods in table.items()}
+
+
 def environment_fingerprint() -> str:
     """Return a key that changes whenever a package is installed into or removed from sys.path.
 
@@ -128,17 +165,45 @@ def environment_fingerprint() -> str:
 
 def cached_environment_distributions(cache: CacheLike) -> dict[str, tuple[str, ...]]:
     """Return `environment_distributions()`, kept in the cache per environment fingerprint."""
+    return _cached(cache, "env-dists:v1", environment_distributions)
+
+
+def cached_installed_modules(cache: CacheLike, names: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Return `installed_modules(names)`, each kept in the cache per environment fingerprint."""
+    wanted = sorted({normalize_name(n) for n in names})
+    fingerprint = environment_fingerprint()
+    table: dict[str, tuple[str, ...]] = {}
+    todo: list[str] = []
+    for name in wanted:
+        stored = cache.get("env-modules:v1", f"{fingerprint} {name}")
+        if isinstance(stored, list):
+            if stored:
+                table[name] = tuple(stored)
+        else:
+            todo.append(name)
+    if todo:
+        found = installed_modules(todo)
+        for name in todo:
+            value = list(found.get(name, ()))
+            cache.set("env-modules:v1", f"{fingerprint} {name}", value, ttl=7 * 86400)
+        table.update(found)
+    return table
+
+
+def _cached(
+    cache: CacheLike, namespace: str, compute: Callable[[], dict[str, tuple[str, ...]]]
+) -> dict[str, tuple[str, ...]]:
     key = environment_fingerprint()
-    stored = cache.get("env-dists:v1", key)
+    stored = cache.get(namespace, key)
     if isinstance(stored, dict):
-        return {top: tuple(dists) for top, dists in stored.items()}
-    table = environment_distributions()
-    cache.set("env-dists:v1", key, {k: list(v) for k, v in table.items()}, ttl=7 * 86400)
+        return {k: tuple(v) for k, v in stored.items()}
+    table = compute()
+    cache.set(namespace, key, {k: list(v) for k, v in table.items()}, ttl=7 * 86400)
     return table
 
 
 class CacheLike(Protocol):
-    """The part of auditor.cache.Cache the environment table needs."""
+    """The part of auditor.cache.Cache the environment tables need."""
 
     def get(self, namespace: str, key: str, *, max_age: float | None = None) -> Any | None:
         """Return a stored value or None."""
@@ -156,9 +221,12 @@ class DistributionMapper:
         known: names the project declares or locks (PEP 503 normalised).
         import_map: the curated map (default: rules/import-map.yaml).
         extra_map: policy additions, merged over the curated map.
-        environment: a callable returning the environment's module -> distributions table, or
-            None to never look at an environment.
+        environment: a callable returning the environment's top-level module -> distributions
+            table, or None to never look at an environment.
         environment_is_project: whether that environment is the audited project's own.
+        provides: known distribution -> (its module paths, the source that listed them:
+            ``environment`` or ``wheel-metadata``). A distribution listed here is matched by its
+            list only, never by name similarity.
     """
 
     def __init__(
@@ -169,6 +237,7 @@ class DistributionMapper:
         extra_map: Mapping[str, Any] | None = None,
         environment: Callable[[], Mapping[str, tuple[str, ...]]] | None = None,
         environment_is_project: bool = False,
+        provides: Mapping[str, tuple[Iterable[str], str]] | None = None,
     ) -> None:
         self.known = frozenset(normalize_name(n) for n in known)
         table = dict(_default_import_map() if import_map is None else import_map)
@@ -179,6 +248,16 @@ class DistributionMapper:
         self._environment_loader = environment
         self._environment: Mapping[str, tuple[str, ...]] | None = None
         self.environment_is_project = environment_is_project
+        self._by_module: dict[str, list[tuple[str, str]]] = {}
+        listed: set[str] = set()
+        for dist, (modules, source) in sorted((provides or {}).items()):
+            name = normalize_name(dist)
+            if name not in self.known:
+                continue
+            listed.add(name)
+            for module in modules:
+                self._by_module.setdefault(module, []).append((name, source))
+        self.unlisted = tuple(sorted(self.known - listed))
         self._memo: dict[tuple[str, tuple[str, ...]], ModuleMapping] = {}
 
     def _env(self) -> Mapping[str, tuple[str, ...]]:
@@ -202,26 +281,29 @@ class DistributionMapper:
     def _resolve(self, module: str, symbols: tuple[str, ...]) -> ModuleMapping:
         candidates = sorted({*symbols, *_prefixes(module)}, key=lambda p: -p.count("."))
         top = module.partition(".")[0]
-        env = self._env() if self._environment_loader else {}
         # 1. the project's own environment decides outright.
-        if self.environment_is_project and top in env:
+        if self.environment_is_project and top in (env := self._env()):
             return self._result(module, env[top], "environment", top)
-        # 2. declared or locked names matching a prefix (deepest first).
+        # 2. declared or locked distributions whose module lists are known.
         for prefix in candidates:
-            hits = [v for v in name_variants(prefix) if v in self.known]
-            mapped = [d for d in self.import_map.get(prefix, ()) if d in self.known]
-            if hits or mapped:
-                return self._result(module, (*mapped, *hits), "lockfile-metadata", prefix)
-        # 3. a weak environment hint, only when it names a declared or locked distribution.
-        if not self.environment_is_project and top in env:
-            confirmed = [d for d in env[top] if d in self.known]
-            if confirmed:
-                return self._result(module, confirmed, "environment", top)
-        # 4. the curated import map (deepest prefix first).
+            if hits := self._by_module.get(prefix):
+                return self._result(module, [d for d, _ in hits], hits[0][1], prefix)
+        # 3. the curated map, among declared or locked names.
+        for prefix in candidates:
+            if mapped := [d for d in self.import_map.get(prefix, ()) if d in self.known]:
+                return self._result(module, mapped, "import-map", prefix)
+        # 4. declared or locked names that are a usual spelling of the module.
+        for prefix in candidates:
+            if named := [d for d in self.unlisted if provides_by_name(d, prefix)]:
+                return self._result(module, named, "name-match", prefix)
+        # 5. nothing declared provides it: what is known to (an installed distribution, the
+        # curated map), so a fix can name it.
+        if not self.environment_is_project and len(found := self._env().get(top, ())) == 1:
+            return self._result(module, found, "environment", top)
         for prefix in candidates:
             if prefix in self.import_map:
                 return self._result(module, self.import_map[prefix], "import-map", prefix)
-        # 5. the module's own name.
+        # 6. the module's own name: a guess.
         return self._result(module, (normalize_name(top),), "heuristic", top)
 
     @staticmethod
@@ -235,10 +317,14 @@ class DistributionMapper:
 
 
 __all__ = [
+    "KNOWING_SOURCES",
     "SOURCES",
     "DistributionMapper",
     "ModuleMapping",
+    "cached_environment_distributions",
+    "cached_installed_modules",
     "environment_distributions",
+    "installed_modules",
     "load_import_map",
     "name_variants",
 ]

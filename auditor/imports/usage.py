@@ -3,7 +3,10 @@
 `scan_usage(scan, context)` provides the ``imports`` fact of the enrichment stage: it scans the
 discovery's ``python_files`` and ``notebooks`` (cached by content),
 sorts each imported top-level module into standard library, first-party or third-party, and maps
-the third-party imports to distributions.
+the third-party imports to distributions. Mapping runs in two passes: the project's own files
+first (cheap); only when an import or a declared name is left unexplained are the installed
+metadata and the wheel metadata of the declared and locked packages consulted
+(`auditor.imports.provides`).
 
 First-party modules are: the repository's top-level packages and modules (flat layout, and
 folders holding ``.py`` files without ``__init__.py``, i.e. namespace packages), the same one
@@ -23,11 +26,9 @@ import enum
 import fnmatch
 import re
 import sys
-import tomllib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.graph import query
@@ -42,6 +43,7 @@ from auditor.model import InputStatus, ParsedInput, normalize_name
 if TYPE_CHECKING:
     from auditor.context import RunContext
     from auditor.graph.build import DependencyGraph
+    from auditor.imports.wheelmeta import WheelModules
     from auditor.scanning import Scan
 
 _LAYOUT_DIRS = ("src", "lib", "python")
@@ -73,11 +75,17 @@ class ModuleUsage:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ResolvedSite:
-    """A third-party import site with the distributions that may provide it."""
+    """A third-party import site with the distributions that may provide it.
+
+    `beside` is set when a module of the imported name sits in the importing file's own
+    package folder: Python 3 does not import it by that name unless the folder is on
+    ``sys.path``, but the import most likely means it.
+    """
 
     site: ImportSite
     mapping: ModuleMapping
     dev: bool
+    beside: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,6 +98,14 @@ class ImportUsage:
         first_party: the first-party top-level names found for the repository.
         errors: files that could not be scanned.
         files: files scanned; parsed / cached: how many were parsed or came from the cache.
+        loaded: modules loaded by name (settings strings, entry points): they count as use of
+            their distributions, never as missing (`auditor.imports.loaded`).
+        unmapped: declared or locked distributions whose module list could not be learned
+            (wheel metadata unreachable: offline, network), with the reason; an undeclared
+            import may come from one of them.
+        wheels: what the wheel metadata source read (None when it was not needed).
+        build_requires: the build requirements (``[build-system] requires``; setuptools and
+            wheel for a setup.py project without one): what build scripts may import.
     """
 
     modules: Mapping[str, ModuleUsage]
@@ -99,6 +115,11 @@ class ImportUsage:
     files: int = 0
     parsed: int = 0
     cached: int = 0
+    loaded: tuple[ResolvedSite, ...] = ()
+    unmapped: Mapping[str, str] = field(default_factory=dict)
+    wheels: WheelModules | None = None
+    build_requires: frozenset[str] = frozenset()
+    known_modules: Mapping[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
     _by_distribution: dict[str, list[ResolvedSite]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -115,6 +136,19 @@ class ImportUsage:
     def imported_distributions(self) -> frozenset[str]:
         """Return every distribution some import may come from (PEP 503 names)."""
         return frozenset(self._by_distribution)
+
+    def used_distributions(self) -> frozenset[str]:
+        """Return every distribution imported or loaded by name (settings, entry points)."""
+        loaded = {d for item in self.loaded for d in item.mapping.distributions}
+        return self.imported_distributions() | loaded
+
+    def mapping_for_distribution(self, name: str) -> ModuleMapping | None:
+        """Return the first mapping that names `name` (imports first, then loaded modules)."""
+        key = normalize_name(name)
+        for item in (*self.resolved, *self.loaded):
+            if key in item.mapping.distributions:
+                return item.mapping
+        return None
 
     def sites_for_distribution(self, name: str) -> list[ResolvedSite]:
         """Return the import sites that `name` (any spelling) may provide."""
@@ -150,6 +184,15 @@ class ImportUsage:
                 for _k, v in sorted(by_module.items())
             ],
             "errors": [e.to_json() for e in self.errors],
+            "loaded": sorted({i.site.module for i in self.loaded}),
+            "unmapped": dict(sorted(self.unmapped.items())),
+            "wheel_metadata": {
+                "read": dict(sorted(self.wheels.wheels.items())),
+                "no_wheel": list(self.wheels.no_wheel),
+                "cached": self.wheels.cached,
+            }
+            if self.wheels is not None
+            else None,
         }
 
 
@@ -177,12 +220,14 @@ def first_party_names(
     return frozenset(names)
 
 
-def sibling_names(python_files: Iterable[str]) -> dict[str, frozenset[str]]:
+def sibling_names(
+    python_files: Iterable[str], *, packages_too: bool = False
+) -> dict[str, frozenset[str]]:
     """Return, per folder that is not a package, the modules and packages beside its files.
 
     A script or a test in a plain folder imports its neighbours by absolute name (the folder is
     on ``sys.path``); inside a package (a folder with ``__init__.py``) an absolute import does
-    not see them, so package folders get no sibling names.
+    not see them, so package folders get no sibling names (unless `packages_too`).
     """
     files = list(python_files)
     packages = {f.rpartition("/")[0] for f in files if f.rpartition("/")[2] == "__init__.py"}
@@ -192,7 +237,7 @@ def sibling_names(python_files: Iterable[str]) -> dict[str, frozenset[str]]:
         found["/".join(parts[:-1])].add(parts[-1].removesuffix(".py").removesuffix(".ipynb"))
         for depth in range(len(parts) - 1):
             found["/".join(parts[:depth])].add(parts[depth])
-    return {k: frozenset(v) for k, v in found.items() if k not in packages}
+    return {k: frozenset(v) for k, v in found.items() if packages_too or k not in packages}
 
 
 def dev_path_matcher(patterns: Iterable[str]) -> Callable[[str], bool]:
@@ -295,48 +340,6 @@ def conftest_dev_matcher(
     return lambda path: is_dev(path) or path.startswith(roots)
 
 
-# Settings of the common build backends that write a version module at build time: the module
-# is missing from a checkout (it is git-ignored) yet the project imports it.
-_VERSION_FILE_KEYS = (
-    ("tool", "hatch", "build", "hooks", "vcs", "version-file"),
-    ("tool", "setuptools_scm", "write_to"),
-    ("tool", "setuptools_scm", "version_file"),
-    ("tool", "setuptools-scm", "write_to"),
-    ("tool", "setuptools-scm", "version_file"),
-    ("tool", "pdm", "build", "write_to"),
-    ("tool", "pdm", "version", "write_to"),
-    ("tool", "poetry-dynamic-versioning", "files"),
-)
-
-
-def generated_module_names(root: Path, manifests: Iterable[str] = ("pyproject.toml",)) -> set[str]:
-    """Return the top-level modules a build backend writes (``_black_version`` ...).
-
-    Reads hatch-vcs's ``version-file``, setuptools-scm's ``write_to``/``version_file`` and
-    pdm-backend's ``write_to`` from each pyproject.toml named (repository-relative).
-    """
-    names: set[str] = set()
-    for manifest in manifests:
-        try:
-            data = tomllib.loads((root / manifest).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            continue
-        for keys in _VERSION_FILE_KEYS:
-            value: Any = data
-            for key in keys:
-                value = value.get(key) if isinstance(value, dict) else None
-            targets = value if isinstance(value, list) else [value]
-            for target in targets:
-                if not isinstance(target, str) or not target.endswith(".py"):
-                    continue
-                parts = target.replace("\\", "/").strip("/").split("/")
-                if parts[0] in _LAYOUT_DIRS and len(parts) > 1:
-                    parts = parts[1:]
-                names.add(parts[0].removesuffix(".py"))
-    names.discard("")
-    return names
-
-
 def known_names(inputs: Iterable[ParsedInput], graph: DependencyGraph) -> set[str]:
     """Return every package name the project declares or locks (PEP 503)."""
     items = list(inputs)
@@ -348,33 +351,17 @@ def known_names(inputs: Iterable[ParsedInput], graph: DependencyGraph) -> set[st
     return names
 
 
-def _with_environment_hint(
-    mappings: list[ModuleMapping],
-    sites: list[ImportSite],
-    known: set[str],
-    plain: DistributionMapper,
-    environment: Callable[[], Mapping[str, tuple[str, ...]]],
-) -> list[ModuleMapping]:
-    """Second pass: let the running interpreter's metadata confirm declared names.
-
-    Only when some declared or locked name is still unmatched and some import is unresolved:
-    the environment is not the project's, so it may only link an import to a name the project
-    already declares (an unusual module name the curated map lacks). Loading the metadata costs
-    a few hundred milliseconds, so the common case skips it.
-    """
-    matched = {d for m in mappings for d in m.distributions}
-    unresolved = [i for i, m in enumerate(mappings) if not set(m.distributions) & known]
-    if not unresolved or not (known - matched):
-        return mappings
-    hinted = DistributionMapper(known=known, import_map=plain.import_map, environment=environment)
-    out = list(mappings)
-    for index in unresolved:
-        out[index] = hinted.resolve(sites[index].module, sites[index].symbols)
-    return out
-
-
 def scan_usage(scan: Scan, context: RunContext) -> ImportUsage:
     """Provide the ``imports`` fact: scan the code, classify and map every import."""
+    from auditor.imports.groups import deptry_import_map
+    from auditor.imports.loaded import loaded_modules
+    from auditor.imports.provides import (
+        build_requirements,
+        declared_names,
+        generated_module_names,
+        known_provides,
+    )
+
     config = context.config
     policy = config.policy_section("imports")
     discovery = scan.discovery
@@ -404,51 +391,85 @@ def scan_usage(scan: Scan, context: RunContext) -> ImportUsage:
     is_dev = dev_path_matcher([*policy.get("dev_paths", ()), *policy.get("vendored_paths", ())])
     if policy.get("conftest_folders_are_dev", True):
         is_dev = conftest_dev_matcher(discovery.python_files, is_dev)
+    stdlib = STDLIB | frozenset(str(n) for n in policy.get("stdlib_other_versions", ()))
+    siblings = sibling_names(code_files)
     modules = classify_sites(
         result.sites,
         first_party=first_party,
-        siblings=sibling_names(code_files),
+        siblings=siblings,
         dev_local=repository_module_names(code_files),
         is_dev=is_dev,
-        stdlib=STDLIB | frozenset(str(n) for n in policy.get("stdlib_other_versions", ())),
+        stdlib=stdlib,
     )
-    known = known_names(scan.inputs, scan.graph)
-    mapper = DistributionMapper(
-        known=known,
-        extra_map=policy.get("import_map") or {},
-        environment=(lambda: cached_environment_distributions(context.cache))
-        if config.environment
-        else None,
-        environment_is_project=config.environment,
-    )
+    manifests = [
+        i.path for i in scan.inputs if i.path.rpartition("/")[2] in ("pyproject.toml", "setup.cfg")
+    ]
+    loaded_sites = [
+        site
+        for site in loaded_modules(scan.root, discovery.python_files, manifests)
+        if site.top not in stdlib and site.top not in first_party
+    ]
+    known = known_names(scan.inputs, scan.graph) - {
+        normalize_name(i.project_name) for i in scan.inputs if i.project_name
+    }
+
+    def environment() -> Mapping[str, tuple[str, ...]]:
+        return cached_environment_distributions(context.cache)
+
+    extra_map = {**deptry_import_map(policy, scan.root), **(policy.get("import_map") or {})}
     third_party = [
         site
         for usage in modules.values()
         if usage.kind is ModuleKind.THIRD_PARTY
         for site in usage.sites
     ]
-    mappings = [mapper.resolve(site.module, site.symbols) for site in third_party]
-    if not config.environment:
-        mappings = _with_environment_hint(
-            mappings,
-            third_party,
-            known,
-            mapper,
-            lambda: cached_environment_distributions(context.cache),
-        )
-    dev_files = {path: is_dev(path) for path in code_files}
-    resolved = tuple(
-        ResolvedSite(site=site, mapping=mapping, dev=dev_files.get(site.path, False))
-        for site, mapping in zip(third_party, mappings, strict=True)
+    # First pass: the project's own files only (cheap); it says which questions are open.
+    plain = DistributionMapper(
+        known=known,
+        extra_map=extra_map,
+        environment=environment if config.environment else None,
+        environment_is_project=config.environment,
     )
+    first = [plain.resolve(s.module, s.symbols) for s in [*third_party, *loaded_sites]]
+    unresolved = any(not set(m.distributions) & known for m in first[: len(third_party)])
+    unmatched = declared_names(scan) & known - {d for m in first for d in m.distributions}
+    provides, wheels = known_provides(
+        scan, context, known, unresolved=unresolved, unmatched=unmatched
+    )
+    mapper = DistributionMapper(
+        known=known,
+        extra_map=extra_map,
+        environment=environment,
+        environment_is_project=config.environment,
+        provides=provides,
+    )
+    dev_files = {path: is_dev(path) for path in code_files}
+    around = sibling_names(code_files, packages_too=True)
+
+    def resolved(sites: Iterable[ImportSite]) -> tuple[ResolvedSite, ...]:
+        return tuple(
+            ResolvedSite(
+                site=site,
+                mapping=mapper.resolve(site.module, site.symbols),
+                dev=dev_files.get(site.path, False),
+                beside=site.top in around.get(site.path.rpartition("/")[0], frozenset()),
+            )
+            for site in sites
+        )
+
     return ImportUsage(
         modules=modules,
-        resolved=resolved,
+        resolved=resolved(third_party),
         first_party=first_party,
         errors=tuple(result.errors),
         files=result.files,
         parsed=result.parsed,
         cached=result.cached,
+        loaded=resolved(loaded_sites),
+        unmapped=dict(wheels.failed) if wheels is not None else {},
+        wheels=wheels,
+        build_requires=frozenset(build_requirements(scan.root, code_files, pyprojects)),
+        known_modules={d: (tuple(sorted(m)), src) for d, (m, src) in provides.items()},
     )
 
 
@@ -462,7 +483,6 @@ __all__ = [
     "conftest_dev_matcher",
     "dev_path_matcher",
     "first_party_names",
-    "generated_module_names",
     "is_dev_path",
     "known_names",
     "repository_module_names",

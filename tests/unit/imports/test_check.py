@@ -98,18 +98,24 @@ def test_optional_imports_reported_at_info_when_policy_says_so(tmp_path: Path) -
 
 def test_unused_main_dependency_points_at_the_requirement(tmp_path: Path) -> None:
     files = {"app.py": "import requests\n"}
-    declared = {"requests": "main", "rich": "main", "pytest": "dev", "orjson": "optional:fast"}
-    (finding,) = _run(tmp_path, files, declared)
-    assert (finding.rule_id, finding.package) == ("AUD502", "rich")
-    assert [str(loc) for loc in finding.locations] == ["pyproject.toml:2"]
+    declared = {"requests": "main", "rich": "main", "pytest": "dev", "orjson": "optional:fast",
+                "sphinx": "optional:docs"}  # fmt: skip
+    extra, main = _run(tmp_path, files, declared)
+    assert (main.rule_id, main.package) == ("AUD502", "rich")
+    assert [str(loc) for loc in main.locations] == ["pyproject.toml:2"]
+    # an unused runtime extra is reported too (as deptry does); a development extra is not
+    assert (extra.rule_id, extra.package) == ("AUD502", "orjson")
+    assert "extra 'fast'" in extra.message
+    assert [str(loc) for loc in extra.locations] == ["pyproject.toml:4"]
 
 
 def test_unused_respects_allow_list_self_and_stdlib_names(tmp_path: Path) -> None:
     files = {"app.py": "import requests\n"}
-    declared = {
+    declared: dict[str, str | list[str]] = {
         "requests": "main",
         "gunicorn": "main",
-        "pytest-cov": "main",
+        "pytest-cov": "dev",
+        "black": ["optional:lint", "dev"],
         "types-requests": "main",
         "pandas-stubs": "main",
         "my-app": "main",
@@ -220,8 +226,8 @@ def test_folders_with_a_conftest_are_test_code(tmp_path: Path) -> None:
         "conftest.py": "",
         "app.py": "import thing_nobody_declared\n",
     }
-    findings = {f.package: f.severity for f in _run(tmp_path, files, {})}
-    assert findings == {"xyzzy": Severity.LOW, "thing-nobody-declared": Severity.MEDIUM}
+    findings = {f.evidence["module"]: f.severity for f in _run(tmp_path, files, {})}
+    assert findings == {"xyzzy": Severity.LOW, "thing_nobody_declared": Severity.MEDIUM}
 
 
 def test_version_module_written_by_the_build_backend_is_first_party(tmp_path: Path) -> None:
@@ -263,8 +269,19 @@ def test_vendored_code_imports_are_the_vendored_projects_own(tmp_path: Path) -> 
         "pkg/_vendor/platformdirs/android.py": "from jnius import autoclass\n",
         "pkg/_vendor/vendor.txt": "",
     }
-    findings = [(f.rule_id, f.package, f.severity) for f in _run(tmp_path, files, {})]
+    findings = [(f.rule_id, f.evidence["module"], f.severity) for f in _run(tmp_path, files, {})]
     assert sorted(findings) == [
         ("AUD501", "jnius", Severity.LOW),
         ("AUD501", "requests", Severity.MEDIUM),
     ]
+
+
+def test_dev_tools_in_runtime_dependencies_are_unused_with_advice_to_move_them(
+    tmp_path: Path,
+) -> None:
+    files = {"app.py": "import requests\n"}
+    declared = {"requests": "main", "black": "main", "pytest-cov": "optional:extras"}
+    findings = {f.package: f for f in _run(tmp_path, files, declared)}
+    assert set(findings) == {"black", "pytest-cov"}
+    assert all(f.evidence["dev_tool"] for f in findings.values())
+    assert "development dependency group" in (findings["black"].fix or "")

@@ -69,13 +69,12 @@ def test_curated_map_when_nothing_is_declared(module: str, expected: tuple[str, 
     assert result.source == "import-map"
 
 
-def test_declared_name_wins_and_is_attributed_to_the_project_files() -> None:
+def test_declared_name_wins_and_is_attributed_to_the_source_that_knew() -> None:
     result = _mapper(known=("opencv-python-headless",)).resolve("cv2")
     assert result.distributions == ("opencv-python-headless",)
-    assert result.source == "lockfile-metadata"
-    assert _mapper(known=("flask-sqlalchemy",)).resolve("flask_sqlalchemy").distributions == (
-        "flask-sqlalchemy",
-    )
+    assert result.source == "import-map"
+    named = _mapper(known=("flask-babel",)).resolve("flask_babel")
+    assert (named.distributions, named.source) == (("flask-babel",), "name-match")
 
 
 @pytest.mark.parametrize(
@@ -121,12 +120,17 @@ def test_project_environment_decides_outright() -> None:
     assert (result.distributions, result.source) == (("totally-other-dist",), "environment")
 
 
-def test_foreign_environment_is_only_a_hint_for_declared_names() -> None:
-    env = {"weird": ("totally-other-dist", "declared-one")}
-    hint = _mapper(known=("declared-one",), env=env).resolve("weird")
+def test_foreign_environment_lists_declared_names_and_names_providers() -> None:
+    provides = {"declared-one": (("weird",), "environment")}
+    mapper = DistributionMapper(known=("declared-one",), provides=provides)
+    hint = mapper.resolve("weird")
     assert (hint.distributions, hint.source) == (("declared-one",), "environment")
-    ignored = _mapper(env=env).resolve("weird")
-    assert ignored.source == "heuristic"
+    # an undeclared import: a distribution installed here is known to provide it
+    env = {"argon2": ("argon2-cffi",), "shared": ("one", "two")}
+    known = _mapper(env=env).resolve("argon2")
+    assert (known.distributions, known.source) == (("argon2-cffi",), "environment")
+    # a top-level several distributions share (a namespace) says nothing precise
+    assert _mapper(env=env).resolve("shared").source == "heuristic"
 
 
 def test_environment_table_comes_from_installed_metadata() -> None:
@@ -174,8 +178,9 @@ def test_import_map_agrees_with_pipreqs_where_they_overlap() -> None:
     assert len(overlap) >= 20
     disagree = {m for m in overlap if not set(ours[m]) & pipreqs[m]}
     # Deliberate: pipreqs names long-dead forks here; the curated map names the maintained
-    # distribution people install today.
-    assert disagree == {"mysql", "ruamel", "snappy", "socks"}
+    # distribution people install today (oauth2_provider: a vendor's fork of
+    # django-oauth-toolkit).
+    assert disagree == {"mysql", "ruamel", "snappy", "socks", "oauth2_provider"}
 
 
 def test_namespace_symbol_picks_the_precise_distribution() -> None:

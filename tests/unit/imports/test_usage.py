@@ -114,7 +114,7 @@ def test_fact_symbols_for_distribution(tmp_path: Path) -> None:
     assert [m.name for m in usage.third_party()] == ["google", "yaml"]
     data = usage.to_json()
     assert data["files"] == 1
-    assert data["third_party"][1]["mappings"][0]["source"] == "lockfile-metadata"
+    assert data["third_party"][1]["mappings"][0]["source"] == "import-map"
 
 
 def test_test_code_sees_helper_apps_anywhere_in_the_tree_production_code_does_not() -> None:
