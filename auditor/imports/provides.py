@@ -102,7 +102,7 @@ def generated_module_names(root: Path, manifests: Iterable[str] = ("pyproject.to
 
 def declared_names(scan: Scan) -> set[str]:
     """Return the names the project declares itself (any group; not constraints)."""
-    names = {r.name for i in scan.inputs for r in i.requirements if not r.constraint}
+    names: set[str] = {r.name for i in scan.inputs for r in i.requirements if not r.constraint}
     names.update(node.name for node in query.direct_packages(scan.graph))
     return names
 

@@ -293,11 +293,6 @@ SERVER = (
     "uvicorn is a server started from the command line (`uvicorn app:app`), allow-listed in "
     "never_unused: removing it breaks the deployment"
 )
-IGNORE_FILE = (
-    "deptry skips src/this_file_is_ignored.py because a `.ignore` file (a ripgrep convention) "
-    "lists it; it is a module of the package that ships in its wheel, so its undeclared import "
-    "fails at run time"
-)
 SCOPE = (
     "deptry was run on `src worker` only; another_directory/ is a package of the same "
     "repository (it has __init__.py) and its imports are not declared"
@@ -331,7 +326,6 @@ DIFFERENCES: dict[str, dict[tuple[str, str, str], str]] = {
         ("-", "AUD502", "mypy"): DEV_EXTRA,
         ("-", "AUD502", "pytest"): DEV_EXTRA,
         ("+", "AUD504", "black"): DEV_EXTRA_IMPORTED,
-        ("+", "AUD501", "a_non_existing_module"): IGNORE_FILE,
     },
     "namespace": {},
     "multiple_source_directories": {
