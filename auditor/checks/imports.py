@@ -34,7 +34,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from auditor.checks.base import CheckContext, Outcome, incomplete
+from auditor.checks.base import CheckContext, Note, Outcome, incomplete
 from auditor.graph import query
 from auditor.imports.groups import GroupPolicy, extra_name, group_policy
 from auditor.imports.mapping import KNOWING_SOURCES
@@ -162,13 +162,14 @@ def _unreadable_declarations(ctx: CheckContext) -> list[Location]:
 
 
 def _hedged(unreadable: list[Location], packages: list[str]) -> Outcome:
-    return incomplete(
-        "imports",
-        "declared dependencies could not be read statically at "
+    """What the import analysis could not prove is a note, not an incomplete audit."""
+    names = ", ".join(sorted(set(packages))[:8]) + (" ..." if len(set(packages)) > 8 else "")
+    return Note(
+        "imports: declared dependencies could not be read statically at "
         + ", ".join(str(loc) for loc in unreadable[:5])
         + ("" if len(unreadable) <= 5 else f" (+{len(unreadable) - 5} more)")
-        + "; these missing-dependency findings may name packages declared there",
-        packages,
+        + f"; the missing-dependency findings for {names} may name packages declared there "
+        "(reported at low severity)"
     )
 
 

@@ -19,7 +19,7 @@ is not judged missing (it may live there).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from auditor.checks.base import CheckContext, Outcome, incomplete
 from auditor.index.model import LookupState, ProjectInfo
@@ -45,18 +45,33 @@ def _date(value: dt.datetime) -> str:
 
 
 def _missing_import(
-    ctx: CheckContext, name: str, locations: list[Location], *, production: bool
+    ctx: CheckContext,
+    name: str,
+    locations: list[Location],
+    *,
+    production: bool,
+    unmapped: Sequence[str] = (),
 ) -> Finding:
     display = clean(name)
-    return ctx.finding(
-        HALLUCINATED,
-        message=f"the code imports {display}, which no declared dependency provides, and no "
+    message = (
+        f"the code imports {display}, which no declared dependency provides, and no "
         f"project named {display} exists on the package index: an invented module, or one "
         f"that comes from a differently named distribution; installing {display} by name "
-        "would get whatever someone registers under it",
+        "would get whatever someone registers under it"
+    )
+    if unmapped:
+        # A declared distribution whose module list could not be read may provide it.
+        message += (
+            f"; the module lists of {len(unmapped)} declared distributions could not be read, "
+            "so one of them may provide it"
+        )
+        production = False
+    return ctx.finding(
+        HALLUCINATED,
+        message=message,
         package=name,
         locations=sorted(locations),
-        evidence={"index": "404 not found", "imported": True},
+        evidence={"index": "404 not found", "imported": True, "unmapped": sorted(unmapped)},
         fix=f"declare the distribution that provides {display}, or remove the import",
         # Only test or example code importing it: often a module the tests generate or put on
         # sys.path at run time, and nothing installs it for users.
@@ -104,7 +119,13 @@ class ReputationCheck:
         for name, (locations, production) in sorted(imported.items()):
             lookup = lookups.get(name)
             if lookup is not None and lookup.state is LookupState.MISSING:
-                yield _missing_import(ctx, name, locations, production=production)
+                yield _missing_import(
+                    ctx,
+                    name,
+                    locations,
+                    production=production,
+                    unmapped=sorted(usage.unmapped) if usage is not None else (),
+                )
         today = ctx.config.today_date()
         for use, info in found:
             if ctx.enabled(NEW):
