@@ -22,7 +22,8 @@ from typing import Any
 
 from auditor.atomic import atomic_write_text
 from auditor.errors import ConfigError
-from auditor.model import AuditResult, BaselineState, Finding, Suppressed
+from auditor.model import Finding, Suppressed
+from auditor.result import AuditResult, BaselineState
 
 BASELINE_SCHEMA_VERSION = 1
 BASELINE_BY = "baseline"

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from auditor.discover import classify
 from auditor.errors import ConfigError
-from auditor.model import AuditResult, Finding, normalize_name
+from auditor.model import Finding, normalize_name
+from auditor.result import AuditResult
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 

@@ -16,7 +16,8 @@ from auditor.events import NullProgress, ProgressSink
 from auditor.facts import Facts
 from auditor.graph import query
 from auditor.graph.build import DependencyGraph
-from auditor.model import AuditResult, CodeFileError, Finding, Incomplete, PackageSummary
+from auditor.model import Finding, Incomplete, PackageSummary
+from auditor.result import AuditResult, CodeFileError
 from auditor.rules.catalog import RuleCatalog, load_rules
 from auditor.scanning import ENVIRONMENT_LABEL, Scan, fixture_dir_patterns, parse_input, scan_inputs
 from auditor.suppress import apply_ignores

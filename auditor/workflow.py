@@ -13,7 +13,7 @@ from pathlib import Path
 
 from auditor import gitdiff
 from auditor.baseline import Baseline, apply_baseline
-from auditor.model import AuditResult
+from auditor.result import AuditResult
 
 __all__ = ["Workflow", "apply_workflow"]
 

@@ -15,7 +15,7 @@ from auditor.cli.options import add_scan_options, config_from_args
 if TYPE_CHECKING:
     from auditor.cli.main import Streams
     from auditor.fix import FixPlan
-    from auditor.model import AuditResult
+    from auditor.result import AuditResult
 
 FORMATS = ("diff", "json")
 

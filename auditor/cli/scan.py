@@ -18,7 +18,7 @@ from auditor.cli.options import (
 if TYPE_CHECKING:
     from auditor.cli.main import Streams
     from auditor.config import Config
-    from auditor.model import AuditResult
+    from auditor.result import AuditResult
 
 FORMATS = ("console", "json", "sarif", "markdown", "html", "cyclonedx")
 

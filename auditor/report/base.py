@@ -6,7 +6,7 @@ import enum
 import importlib
 from typing import Protocol
 
-from auditor.model import AuditResult
+from auditor.result import AuditResult
 
 
 class Reporter(Protocol):

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from auditor.atomic import atomic_write_text
-from auditor.model import AuditResult
 from auditor.report.base import OutputFormat, Reporter
+from auditor.result import AuditResult
 
 OUTPUT_DIR_FORMATS = (
     OutputFormat.JSON,

@@ -17,8 +17,9 @@ from rich.tree import Tree
 
 from auditor.graph import query
 from auditor.graph.build import ROOT, DependencyGraph
-from auditor.model import AuditResult, Finding, Severity
+from auditor.model import Finding, Severity
 from auditor.report.safe import clean
+from auditor.result import AuditResult
 
 SEVERITY_STYLE = {
     Severity.CRITICAL: "bold white on red",

@@ -14,9 +14,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
 from typing import Any
 
-from auditor.model import AuditResult, Finding, Severity, normalize_name
+from auditor.model import Finding, Severity, normalize_name
 from auditor.report.safe import clean
 from auditor.report.view import is_vulnerability, license_items, rules_for
+from auditor.result import AuditResult
 
 _SEVERITY_NAME = {
     Severity.CRITICAL: "critical",

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from auditor.atomic import atomic_write_text
-from auditor.model import AuditResult
 from auditor.report.base import OutputFormat
+from auditor.result import AuditResult
 
 HISTORY_FILE = "history.json"
 LATEST = "latest"

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.model import AuditResult, Finding, Severity
+from auditor.model import Finding, Severity
 from auditor.report.safe import clean
 from auditor.report.view import (
     age_text,
@@ -28,6 +28,7 @@ from auditor.report.view import (
     rules_for,
     utc_now,
 )
+from auditor.result import AuditResult
 
 NODE_WIDTH = 190
 NODE_HEIGHT = 22

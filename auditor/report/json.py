@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from auditor.model import AuditResult
+from auditor.result import AuditResult
 
 
 class JsonReporter:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from auditor.model import AuditResult, Finding, Severity
+from auditor.model import Finding, Severity
 from auditor.report.safe import clean
 from auditor.report.view import (
     baseline_info,
@@ -22,6 +22,7 @@ from auditor.report.view import (
     report_policy,
     rules_for,
 )
+from auditor.result import AuditResult
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 _BACKTICKS = re.compile(r"`+")

@@ -14,9 +14,10 @@ from typing import Any
 from urllib.parse import quote
 
 from auditor.config import merge_report_policy
-from auditor.model import AuditResult, Finding, Severity, Suppressed
+from auditor.model import Finding, Severity, Suppressed
 from auditor.report.safe import clean
 from auditor.report.view import RuleInfo, primary_location, report_policy, rules_for
+from auditor.result import AuditResult
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from auditor.model import AuditResult
 from auditor.report.safe import clean
+from auditor.result import AuditResult
 
 __all__ = ["compact_text", "summary_line"]
 

@@ -11,14 +11,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from auditor.config import merge_report_policy
-from auditor.model import (
-    RULE_CATEGORIES,
-    AuditResult,
-    Finding,
-    Location,
-    RuleInfo,
-    normalize_name,
-)
+from auditor.model import RULE_CATEGORIES, Finding, Location, normalize_name
+from auditor.result import AuditResult, RuleInfo
 
 # Rule categories whose findings mark a package "vulnerable" in the graph and the SBOM.
 VULNERABILITY_CATEGORY = "vulnerabilities"

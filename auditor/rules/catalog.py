@@ -16,7 +16,8 @@ from auditor.atomic import atomic_write_text
 from auditor.config import rules_dir
 from auditor.errors import DuplicateRuleId, RuleSchemaError
 from auditor.facts import KNOWN_NEEDS
-from auditor.model import RULE_CATEGORIES, RuleInfo, Severity
+from auditor.model import RULE_CATEGORIES, Severity
+from auditor.result import RuleInfo
 from auditor.yamlio import safe_load
 
 CATEGORIES = RULE_CATEGORIES

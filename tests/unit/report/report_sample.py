@@ -8,7 +8,6 @@ from packaging.specifiers import SpecifierSet
 
 from auditor.graph.build import build_graph
 from auditor.model import (
-    AuditResult,
     DataSource,
     Finding,
     Incomplete,
@@ -16,16 +15,14 @@ from auditor.model import (
     Location,
     LockedDependency,
     LockedPackage,
-    PackageLicense,
     ParsedInput,
-    Replacement,
     Requirement,
     Severity,
     Suppressed,
-    Verification,
     canonical_name,
 )
 from auditor.pipeline import package_summaries
+from auditor.result import AuditResult, PackageLicense, Replacement, Verification
 from auditor.rules.catalog import load_rules
 
 HOSTILE = "<script>alert(1)</script> </script> **bold** | @octocat #1 `tick` \x1b[31m"

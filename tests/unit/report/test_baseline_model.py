@@ -16,7 +16,7 @@ from auditor.baseline import (
     update_baseline,
 )
 from auditor.errors import ConfigError
-from auditor.model import BaselineState
+from auditor.result import BaselineState
 
 
 def test_create_save_load_round_trip(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 from report_sample import make_result
 
-from auditor.model import AuditResult
 from auditor.report.cyclonedx import REPORTER, purl_for
+from auditor.result import AuditResult
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import re
 import pytest
 from report_sample import make_result
 
-from auditor.model import AuditResult
 from auditor.report.html import HtmlReporter, draw_graph, draw_trend
+from auditor.result import AuditResult
 
 NOW = dt.datetime(2026, 11, 21, 8, 30, tzinfo=dt.UTC)
 

@@ -7,8 +7,8 @@ import dataclasses
 import pytest
 from report_sample import make_result
 
-from auditor.model import AuditResult, BaselineState
 from auditor.report.markdown import REPORTER, code_block, escape_md
+from auditor.result import AuditResult, BaselineState
 
 
 @pytest.fixture

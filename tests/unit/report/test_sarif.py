@@ -11,8 +11,9 @@ import pytest
 from conftest import shared_data
 from report_sample import make_result
 
-from auditor.model import AuditResult, Finding, Location, Severity
+from auditor.model import Finding, Location, Severity
 from auditor.report.sarif import FINGERPRINT_KEY, REPORTER, sarif_level, security_severity
+from auditor.result import AuditResult
 
 
 @pytest.fixture
