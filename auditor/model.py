@@ -77,6 +77,7 @@ class InputKind(enum.StrEnum):
     PDM_LOCK = "pdm.lock"
     PYLOCK = "pylock"
     CONDA = "conda"
+    NOTEBOOK = "notebook"  # a notebook's own %pip install lines
     ENVIRONMENT = "environment"
 
     @property

@@ -13,6 +13,7 @@ from auditor.events import NullProgress, ProgressSink
 from auditor.graph.build import DependencyGraph, build_graph
 from auditor.model import Incomplete, InputKind, InputStatus, ParsedInput
 from auditor.sources.base import source_for
+from auditor.sources.notebook import has_install_lines
 
 ENVIRONMENT_LABEL = "<environment>"
 
@@ -74,6 +75,11 @@ def scan_inputs(config: Config, progress: ProgressSink | None = None) -> Scan:
         parsed.append(parse_input(root, relpath, kind))
         progress.advance("parse")
     progress.finish("parse")
+    parsed.extend(
+        parse_input(root, rel, InputKind.NOTEBOOK)
+        for rel in found.notebooks
+        if _installs_packages(root / rel)
+    )
     if config.environment:
         parsed.append(parse_input(root, ENVIRONMENT_LABEL, InputKind.ENVIRONMENT))
     parsed = _drop_included(parsed)
@@ -150,6 +156,14 @@ def _only(root: Path, names: tuple[str, ...]) -> Discovery:
             )
         found.inputs.append((name, kind))
     return found
+
+
+def _installs_packages(path: Path) -> bool:
+    """Whether a notebook has ``pip install`` lines (read as its declared dependencies)."""
+    try:
+        return has_install_lines(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return False
 
 
 def fixture_dir_patterns(config: Config) -> tuple[str, ...]:

@@ -131,6 +131,8 @@ def _declared(ctx: CheckContext, *, skip_compiled_transitive: bool = False) -> d
     skipped: set[str] = set()
     transitive = _compiled_transitive(ctx) if skip_compiled_transitive else set()
     for item in ctx.inputs:
+        if skip_compiled_transitive and item.kind is InputKind.NOTEBOOK:
+            continue  # what a notebook installs for itself is not the project's to prune
         for req in item.requirements:
             if req.constraint:
                 continue

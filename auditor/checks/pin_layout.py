@@ -257,7 +257,7 @@ def is_manifest(item: ParsedInput) -> bool:
     return (
         item.status is InputStatus.OK
         and not item.kind.is_lockfile
-        and item.kind is not InputKind.ENVIRONMENT
+        and item.kind not in (InputKind.ENVIRONMENT, InputKind.NOTEBOOK)
     )
 
 

@@ -21,6 +21,7 @@ _REGISTRY: dict[InputKind, str] = {
     InputKind.PDM_LOCK: "auditor.sources.pdm_lock:PdmLockSource",
     InputKind.PYLOCK: "auditor.sources.pylock:PylockSource",
     InputKind.CONDA: "auditor.sources.conda:CondaSource",
+    InputKind.NOTEBOOK: "auditor.sources.notebook:NotebookSource",
     InputKind.ENVIRONMENT: "auditor.sources.environment:EnvironmentSource",
 }
 
