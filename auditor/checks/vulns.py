@@ -28,6 +28,7 @@ from auditor.advisories.policy import advisory_policy
 from auditor.advisories.severity import group_severity
 from auditor.advisories.targets import PackageTarget, package_targets
 from auditor.checks.base import CheckContext
+from auditor.checks.vuln_scope import ROLE_NOTES, DeclarationScope, Role, declaration_scope
 from auditor.graph import query as gq
 from auditor.model import Finding, Location, Severity
 
@@ -47,9 +48,12 @@ def _ids_text(group: AdvisoryGroup) -> str:
 
 
 def _known_version_findings(
-    ctx: CheckContext, target: PackageTarget, facts: AdvisoryFacts
+    ctx: CheckContext, target: PackageTarget, facts: AdvisoryFacts, scope: DeclarationScope
 ) -> Iterator[Finding]:
     for version, places in sorted(target.versions.items()):
+        role = scope.pin_role(places)
+        if role is Role.SELF:
+            continue  # the project itself, not a release from the index
         query = Query(name=target.name, version=version)
         # Malicious-package lists answer even when the vulnerability sources could not.
         checked = facts.checked(query)
@@ -76,12 +80,16 @@ def _known_version_findings(
                 continue
             rule = ctx.rules.get(AUD201)
             severity, _cvss = group_severity(group.records, rule.severity)
+            if role is Role.DEV:
+                severity = Severity.LOW
+                evidence = {**evidence, "declared_as": str(role)}
             fix = smallest_fix(group.records, target.name, version)
             summary = evidence["summary"]
             yield ctx.finding(
                 AUD201,
                 message=f"{target.display} {version} is affected by {_ids_text(group)}"
-                + (f": {summary}" if summary else ""),
+                + (f": {summary}" if summary else "")
+                + (f" ({ROLE_NOTES[role]})" if role in ROLE_NOTES else ""),
                 package=target.display,
                 version=version,
                 locations=sorted(places),
@@ -94,7 +102,7 @@ def _known_version_findings(
 
 
 def _unversioned_findings(
-    ctx: CheckContext, target: PackageTarget, facts: AdvisoryFacts
+    ctx: CheckContext, target: PackageTarget, facts: AdvisoryFacts, scope: DeclarationScope
 ) -> Iterator[Finding]:
     query = Query(name=target.name)
     records = facts.for_query(query)
@@ -121,7 +129,10 @@ def _unversioned_findings(
     for specifier, location in target.ranges:
         if not specifier and not policy.flag_unconstrained:
             continue
-        yield from _range_findings(ctx, target, groups, specifier, location, path)
+        role = scope.role(location)
+        if role is Role.SELF:
+            continue  # the project requiring itself with extras installs nothing from the index
+        yield from _range_findings(ctx, target, groups, specifier, location, path, role)
 
 
 def _range_findings(
@@ -131,6 +142,7 @@ def _range_findings(
     specifier: str,
     location: Location,
     path: Sequence[str],
+    role: Role = Role.RUNTIME,
 ) -> Iterator[Finding]:
     policy = advisory_policy(ctx.config)
     admitted_all: set[str] = set()
@@ -156,9 +168,11 @@ def _range_findings(
         message=f"{target.display} {spec_text}: your specifier admits {len(versions)} vulnerable "
         f"version(s) ({listed}) named by {len(ids)} advisory(ies): {', '.join(ids[:_IDS_SHOWN])}"
         + (" and more" if len(ids) > _IDS_SHOWN else "")
-        + (" (including malicious releases)" if malicious else ""),
+        + (" (including malicious releases)" if malicious else "")
+        + (f" ({ROLE_NOTES[role]})" if role in ROLE_NOTES else ""),
         package=target.display,
         locations=[location],
+        severity=Severity.LOW if role in ROLE_NOTES and not malicious else None,
         evidence={
             "specifier": specifier,
             "admitted_vulnerable_versions": versions,
@@ -169,6 +183,7 @@ def _range_findings(
             ],
             "fixed_in": [fix] if fix else [],
             "malicious": malicious,
+            "declared_as": str(role),
         },
         fix=f"require {target.display}>={fix} (or lock the dependencies)"
         if fix
@@ -192,12 +207,13 @@ class VulnsCheck:
         if facts is None:
             return []
         targets = package_targets(ctx.graph)
+        scope = declaration_scope(ctx)
         findings: list[Finding] = []
         for target in targets:
             if target.versions:
-                findings.extend(_known_version_findings(ctx, target, facts))
+                findings.extend(_known_version_findings(ctx, target, facts, scope))
             else:
-                findings.extend(_unversioned_findings(ctx, target, facts))
+                findings.extend(_unversioned_findings(ctx, target, facts, scope))
         return findings
 
 

@@ -1,0 +1,88 @@
+"""How a vulnerable version reaches the project, which decides how loud a finding should be.
+
+A range in library metadata (``urllib3>=1.26`` in a library's pyproject) is a floor: the
+library's users install the newest release, so old vulnerable versions it admits are a low
+finding, not a gate failure. A pin or range in a development group (tests, docs, lint,
+minimum-versions test environments) never ships to users. A project requiring itself with extras
+(``requests[socks]`` in requests) installs nothing from the index. An application's runtime
+requirement keeps the rule's severity.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from auditor.checks.base import CheckContext
+from auditor.checks.pin_layout import ProjectLayout, build_layout, is_self_reference
+from auditor.model import InputStatus, Location, ParsedInput, Requirement
+
+
+class Role(enum.StrEnum):
+    """What a declaration is for."""
+
+    RUNTIME = "runtime"  # an application's runtime requirement, or a lockfile entry
+    LIBRARY = "library"  # a library's metadata: a floor, its users install the newest
+    DEV = "dev"  # a development-only group
+    SELF = "self"  # the project requiring itself with extras
+
+
+@dataclass(frozen=True, slots=True)
+class DeclarationScope:
+    """The requirement written at each location, with the layout that classifies it."""
+
+    layout: ProjectLayout
+    declared: dict[Location, tuple[ParsedInput, Requirement]]
+    locked_paths: frozenset[str]
+
+    def role(self, location: Location) -> Role:
+        """The role of the requirement written at `location` (runtime when none is known)."""
+        found = self.declared.get(location)
+        if found is None:
+            return Role.RUNTIME
+        item, req = found
+        if is_self_reference(item, req):
+            return Role.SELF
+        # An extra named like a development group (``test``, ``min-versions``) is one too.
+        if self.layout.policy.is_dev_group(req.group.removeprefix("optional:")):
+            return Role.DEV
+        if self.layout.is_library_requirement(item, req):
+            return Role.LIBRARY
+        return Role.RUNTIME
+
+    def pin_role(self, places: Iterable[Location]) -> Role:
+        """The role of an exact version: runtime if any lockfile or runtime pin installs it."""
+        roles = set()
+        for place in places:
+            if place.path in self.locked_paths:
+                return Role.RUNTIME
+            roles.add(self.role(place))
+        if not roles or Role.RUNTIME in roles or Role.LIBRARY in roles:
+            return Role.RUNTIME
+        return Role.DEV if Role.DEV in roles else Role.SELF
+
+
+def declaration_scope(ctx: CheckContext) -> DeclarationScope:
+    """Index the run's requirements by location and classify them with the pin layout."""
+    declared: dict[Location, tuple[ParsedInput, Requirement]] = {}
+    locked: set[str] = set()
+    for item in ctx.inputs:
+        if item.status is not InputStatus.OK:
+            continue
+        if item.kind.is_lockfile:
+            locked.add(item.path)
+        for req in item.requirements:
+            declared.setdefault(req.location, (item, req))
+    return DeclarationScope(
+        layout=build_layout(ctx), declared=declared, locked_paths=frozenset(locked)
+    )
+
+
+ROLE_NOTES = {
+    Role.LIBRARY: "library metadata: its users install the newest release, so this is a floor "
+    "to raise, not what gets installed",
+    Role.DEV: "a development-only requirement: it does not ship to users",
+}
+
+__all__ = ["ROLE_NOTES", "DeclarationScope", "Role", "declaration_scope"]
