@@ -40,6 +40,7 @@ class DerivationPolicy:
     """Thresholds and vocabulary of the derivation matcher (``[young_derived]``)."""
 
     target_top: int
+    portmanteau_top: int
     min_stem: int
     min_extended: int
     min_word_stem: int
@@ -70,6 +71,7 @@ class DerivationPolicy:
             raise ConfigError(f"{where}.affixes: expected a list of words")
         return cls(
             target_top=integer("target_top"),
+            portmanteau_top=integer("portmanteau_top") if "portmanteau_top" in table else 100,
             min_stem=integer("min_stem"),
             min_extended=integer("min_extended"),
             min_word_stem=integer("min_word_stem"),
@@ -139,8 +141,12 @@ class DerivationMatcher:
             if len(skeleton) < policy.min_stem:
                 continue
             # Targets come best first: the first one to claim a head or a clipped form keeps it.
-            for end in range(policy.min_head, len(skeleton)):
-                self._heads.setdefault(skeleton[:end], target)
+            # A head one letter short of the name is its clipped form, which min_clipped governs
+            # (else "type" + "safe" would come from typer); a compound name (types-requests)
+            # lends no heads: its start is a word of its own.
+            if "-" not in target.name and target.rank <= policy.portmanteau_top:
+                for end in range(policy.min_head, len(skeleton) - 1):
+                    self._heads.setdefault(skeleton[:end], target)
             if len(skeleton) - 1 >= policy.min_clipped:
                 self._clipped.setdefault(skeleton[:-1], target)
 
