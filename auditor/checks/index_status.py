@@ -43,6 +43,7 @@ class IndexPolicy:
     status_severity: Mapping[str, Severity] = field(default_factory=dict)
     stale_pin_days: int = 1095
     stale_major_versions: int = 2
+    stale_major_min_days: int = 365
     age_severity: Severity = Severity.LOW
     major_severity: Severity = Severity.MEDIUM
     max_reason_chars: int = 300
@@ -70,6 +71,9 @@ class IndexPolicy:
             ),
             stale_major_versions=_count(
                 stale.get("stale_major_versions", 2), f"{where}.stale.stale_major_versions"
+            ),
+            stale_major_min_days=_count(
+                stale.get("stale_major_min_days", 365), f"{where}.stale.stale_major_min_days"
             ),
             age_severity=_severity(stale.get("age_severity", "low"), f"{where}.stale.age_severity"),
             major_severity=_severity(
@@ -246,9 +250,14 @@ class IndexStatusCheck:
             return
         newest_version, newest_release_ = newest
         age_days = (today - release.upload_time.date()).days if release.upload_time else None
-        majors_behind = newest_version.major - current.major
+        majors_behind = _majors_behind(current, newest_version)
         too_old = age_days is not None and age_days > policy.stale_pin_days
-        too_far = majors_behind >= policy.stale_major_versions
+        # Projects that release majors often (cryptography) are not stale a few months later.
+        too_far = (
+            majors_behind >= policy.stale_major_versions
+            and age_days is not None
+            and age_days > policy.stale_major_min_days
+        )
         if not (too_old or too_far):
             return
         parts = []
@@ -261,10 +270,15 @@ class IndexStatusCheck:
             plural = "s" if majors_behind != 1 else ""
             parts.append(f"{majors_behind} major version{plural} behind")
         how = "locked" if use.locked else "pinned"
+        why = (
+            "the lockfile has not been refreshed since"
+            if use.locked
+            else "old exact pins like this are typical of code written from an assistant's "
+            "training data"
+        )
         message = (
             f"{use.display_name} is {how} to {use.version} ({'; '.join(parts)}); "
-            f"the newest release is {newest_release_.version}. Old exact pins like this are "
-            "typical of code written from an assistant's training data"
+            f"the newest release is {newest_release_.version}: {why}"
         )
         yield ctx.finding(
             STALE_RULE,
@@ -288,6 +302,14 @@ class IndexStatusCheck:
             severity=policy.major_severity if too_far else policy.age_severity,
             path_from_root=query.shortest_path(ctx.graph, use.name),
         )
+
+
+def _majors_behind(current: Version, newest: Version) -> int:
+    """Major versions between two releases; 0 across a change of scheme (0.30 -> 2026.1)."""
+    calendar = 1000
+    if (current.major >= calendar) != (newest.major >= calendar):
+        return 0
+    return max(0, newest.major - current.major)
 
 
 def _status_fix(status: ProjectStatus) -> str:
