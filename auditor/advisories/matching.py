@@ -215,6 +215,28 @@ def smallest_fix(records: Sequence[Record], name: str, version: str) -> str | No
     return None
 
 
+def common_fix(groups: Sequence[Sequence[Record]], name: str, version: str) -> str | None:
+    """Return the smallest version above `version` that fixes every group that has a fix.
+
+    Groups with no fixing version (`smallest_fix` is None) are left out: no upgrade clears
+    them. The candidates are the groups' ``fixed`` versions; None when no candidate clears
+    every fixable group (fixes on branches that exclude each other).
+    """
+    fixable = [g for g in groups if smallest_fix(g, name, version) is not None]
+    if not fixable:
+        return None
+    current = parse_version(version)
+    advisories = [as_advisory(r) for group in fixable for r in group]
+    candidates = {f for advisory in advisories for f in advisory.fixed_for(name)}
+    for candidate in sort_versions(candidates):
+        parsed = parse_version(candidate)
+        if parsed is None or (current is not None and parsed <= current):
+            continue
+        if not any(record_affects(a, name, candidate) for a in advisories):
+            return candidate
+    return None
+
+
 def admitted_versions(records: Iterable[Record], name: str, specifier: str) -> list[str] | None:
     """Return the affected versions (from the records' own data) that `specifier` admits.
 
@@ -342,6 +364,7 @@ __all__ = [
     "affects",
     "affects_all_versions",
     "candidate_versions",
+    "common_fix",
     "fixed_versions",
     "group_aliases",
     "id_rank",
