@@ -176,7 +176,7 @@ class FixPlan:
 
 def _key(finding: Finding) -> str:
     evidence = AdvisoryEvidence.from_json(finding.evidence)
-    return finding.key or (evidence.advisories[0] if evidence.advisories else "advisory")
+    return evidence.advisories[0] if evidence.advisories else finding.key or "advisory"
 
 
 def named_fix(finding: Finding) -> str | None:
@@ -184,8 +184,8 @@ def named_fix(finding: Finding) -> str | None:
 
     ``evidence.fix_version`` when the finding carries it; else (older reports) the smallest of
     ``fixed_in`` (else ``fixed_by_advisory``) above the finding's version, as the console
-    computes it; else, for findings listing no fixed versions (none per advisory either), the ``>= X`` of its
-    ``fix`` text.
+    computes it; else, for findings listing no fixed versions (none per advisory either),
+    the ``>= X`` of its ``fix`` text.
     """
     evidence = AdvisoryEvidence.from_json(finding.evidence)
     if evidence.fix_version is not None:

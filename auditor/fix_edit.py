@@ -134,7 +134,7 @@ def _sole_item(code: str, name: str, kind: InputKind) -> bool:
         pattern = rf"\s*[\"']?{name_re}[\"']?\s*=.*"
     else:
         pattern = rf"\s*[\"']{name_re}{after}[\"']\s*,?\s*"
-    return re.fullmatch(pattern, code, re.IGNORECASE) is not None
+    return re.fullmatch(pattern, code.rstrip("\r\n"), re.IGNORECASE) is not None
 
 
 def removal(
@@ -155,8 +155,8 @@ def removal(
         return logical_end(lines, index), ""
     code_end = _toml_code_end(text) if kind in TOML_KINDS else _requirements_code_end(text)
     code = text[:code_end]
-    if _sole_item(code, name, kind) and not text[code_end:].strip():
-        return line_no, ""
+    if _sole_item(code, name, kind):
+        return line_no, ""  # the line is this requirement (and its own comment)
     if kind is not InputKind.PYPROJECT:
         return None
     item = re.compile(
@@ -168,10 +168,6 @@ def removal(
         return None
     match = found[0]
     start, end = match.start(), match.end()
-    if not code[match.end() :].lstrip().startswith(("]", "}")) or "," in match.group(0):
-        pass
-    else:  # the last item: take the comma before it instead
-        before = re.search(r",\s*$", code[:start])
-        if before is not None:
-            start = before.start()
+    if "," not in match.group(0) and (before := re.search(r",\s*$", code[:start])) is not None:
+        start = before.start()  # the last item: take the comma before it instead
     return line_no, text[:start] + text[end:]
