@@ -222,7 +222,8 @@ def fix_targets(findings: Iterable[Finding]) -> list[FixTarget]:
         unfixed: list[str] = []
         for finding in items:
             if finding.rule_id == VULN_RULE:
-                advisories.append(_key(finding))
+                by_record = AdvisoryEvidence.from_json(finding.evidence).fixed_by_advisory
+                advisories.extend(by_record or [_key(finding)])  # every record of the group
                 fix = named_fix(finding)
                 (wanted if fix is not None else unfixed).append(fix or _key(finding))
             else:
@@ -238,7 +239,7 @@ def fix_targets(findings: Iterable[Finding]) -> list[FixTarget]:
                 version=version,
                 target=max(parsed)[1] if parsed else None,
                 rule_ids=tuple(sorted({f.rule_id for f in items})),
-                advisories=tuple(sorted(advisories)),
+                advisories=tuple(sorted(set(advisories))),
                 unfixed_advisories=tuple(sorted(set(unfixed))),
                 locations=locations,
             )
