@@ -29,7 +29,14 @@ from typing import Any
 
 from auditor.advisories.evidence import AdvisoryEvidence
 from auditor.atomic import atomic_write_bytes
-from auditor.fix_edit import find_pin, has_hashes, removal, same_version, split_lines
+from auditor.fix_edit import (
+    find_pin,
+    has_hashes,
+    read_text,
+    removal,
+    same_version,
+    split_lines,
+)
 from auditor.fix_edit import parse_version as _parse
 from auditor.model import (
     Finding,
@@ -247,17 +254,6 @@ def fix_targets(findings: Iterable[Finding]) -> list[FixTarget]:
     return targets
 
 
-def _read(root: Path, path: str) -> str | None:
-    try:
-        data = (root / path).read_bytes()
-    except OSError:
-        return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-
-
 def _pinned_places(
     inputs: Iterable[ParsedInput], name: str, version: str
 ) -> tuple[list[tuple[ParsedInput, int, Requirement]], list[ParsedInput]]:
@@ -301,7 +297,7 @@ class _Planner:
 
     def lines(self, path: str) -> list[str] | None:
         if path not in self.originals:
-            text = _read(self.root, path)
+            text = read_text(self.root, path)
             if text is None:
                 return None
             self.originals[path] = text
@@ -481,7 +477,7 @@ def apply_plan(plan: FixPlan) -> list[str]:
     """
     written: list[str] = []
     for path in plan.files():
-        current = _read(plan.root, path)
+        current = read_text(plan.root, path)
         if current != plan.originals[path]:
             continue
         atomic_write_bytes(plan.root / path, plan.new_text(path).encode("utf-8"))

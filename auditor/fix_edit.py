@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
@@ -171,3 +172,15 @@ def removal(
     if "," not in match.group(0) and (before := re.search(r",\s*$", code[:start])) is not None:
         start = before.start()  # the last item: take the comma before it instead
     return line_no, text[:start] + text[end:]
+
+
+def read_text(root: Path, path: str) -> str | None:
+    """Return a manifest's text (UTF-8), or None when it cannot be read as such."""
+    try:
+        data = (root / path).read_bytes()
+    except OSError:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
