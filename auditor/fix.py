@@ -1,36 +1,43 @@
-"""Plan and apply pin upgrades that fix findings: the smallest fixing version, written in place.
+"""Plan and apply the edits that fix findings: pin upgrades and standard-library line removals.
 
 `plan_fixes` turns AUD201 (known vulnerability) and AUD404 (yanked version) findings into edits
 of the exact pins (``==X`` / ``===X``) that manifests declare: requirements files (constraints
 files too), ``pyproject.toml`` (PEP 621 dependencies, optional-dependencies, dependency-groups,
-Poetry dependency tables), ``setup.cfg`` and ``Pipfile``. Only the version text on the pin's own
-line changes, so comments, markers, extras, spacing and line endings stay as written. A pin with
-``--hash`` options is still upgraded, with a warning that its hashes must be regenerated (pip
-refuses the install until they are, so nothing breaks silently). Versions locked only in a
-lockfile are reported as "re-lock" items: lockfiles are the locker's to rewrite.
+Poetry dependency tables), ``setup.cfg`` and ``Pipfile``; and AUD409 findings (a standard-library
+module declared as a requirement) into the removal of that requirement's line. The text edits
+live in `auditor.fix_edit`. Versions locked only in a lockfile are reported as "re-lock" items.
 
-For AUD201, the target is the smallest version that fixes every advisory reported for that
-package version: each advisory's fixed versions come from the finding's `AdvisoryEvidence`
-(``fixed_by_advisory``, built from each parsed advisory's ``fixed`` versions; else ``fixed_in``;
-only a finding carrying neither falls back on the ``>= X`` of its ``fix`` text). A candidate is
-accepted for an advisory when some fix of it is at or below the candidate and no fix of it lies
-above the candidate within the candidate's major series (a later fix there means the candidate
-sits in a still-vulnerable range of that series).
+For AUD201 the version written is the one the findings name: ``evidence.fix_version``, the
+smallest release fixing every fixable advisory of that package version (the same version the
+console's "upgrade X a -> b" line shows). Findings without it (older reports) fall back on the
+console's rule: the largest, over the findings, of each one's smallest ``fixed_in`` above the
+current version. An advisory no release fixes is named and changes nothing.
+
+Hashes: a pin with ``--hash`` options is upgraded and keeps its (now stale) hashes, with a
+warning that they must be regenerated; pip refuses the install until they are, so nothing is
+installed unverified and the other requirements keep hash-checking mode.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
-
 from auditor.advisories.evidence import AdvisoryEvidence
 from auditor.atomic import atomic_write_bytes
+from auditor.fix_edit import (
+    find_pin,
+    has_hashes,
+    read_text,
+    removal,
+    same_version,
+    split_lines,
+)
+from auditor.fix_edit import parse_version as _parse
 from auditor.model import (
     Finding,
     InputKind,
@@ -43,15 +50,14 @@ from auditor.model import (
 
 VULN_RULE = "AUD201"
 YANKED_RULE = "AUD404"
-FIX_RULES = (VULN_RULE, YANKED_RULE)
+STDLIB_RULE = "AUD409"
+FIX_RULES = (VULN_RULE, YANKED_RULE, STDLIB_RULE)
 _EDITABLE_KINDS = frozenset(
     {InputKind.REQUIREMENTS, InputKind.PYPROJECT, InputKind.SETUP_CFG, InputKind.PIPFILE}
 )
-_TOML_KINDS = frozenset({InputKind.PYPROJECT, InputKind.PIPFILE})
 _VERSION_TOKEN = r"[A-Za-z0-9][A-Za-z0-9.+!_-]*"  # noqa: S105 - a regex, not a secret
 _FIX_TEXT = re.compile(r">=\s*(" + _VERSION_TOKEN + ")")
 _NO_NEWLINE = "\\ No newline at end of file\n"
-_VERSION_END = re.compile(r"[A-Za-z0-9.+!_*-]")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,7 +76,11 @@ class FixTarget:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Edit:
-    """One line rewritten: the pin of `package` goes from `old_version` to `new_version`."""
+    """One change: a pin of `package` from `old_version` to `new_version`, or a removal.
+
+    A removal (`action` ``remove``) replaces lines `line`..`end_line` with `new_text` (empty:
+    the lines go); `new_version` is then empty.
+    """
 
     path: str
     line: int
@@ -82,10 +92,14 @@ class Edit:
     rule_ids: tuple[str, ...]
     advisories: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    action: str = "upgrade"
+    end_line: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON form used by ``auditor fix --format json``."""
         return {
+            "action": self.action,
+            "end_line": self.end_line or self.line,
             "path": self.path,
             "line": self.line,
             "package": self.package,
@@ -134,9 +148,12 @@ class FixPlan:
     def new_text(self, path: str) -> str:
         """Return the content `path` has after the plan's edits."""
         lines = split_lines(self.originals[path])
-        for edit in self.edits:
+        spans: dict[int, tuple[int, str]] = {}
+        for edit in self.edits:  # in plan order: a later edit of a line holds the earlier ones
             if edit.path == path:
-                lines[edit.line - 1] = edit.new_text
+                spans[edit.line] = (edit.end_line or edit.line, edit.new_text)
+        for line, (end, text) in sorted(spans.items(), reverse=True):
+            lines[line - 1 : end] = [text] if text else []
         return "".join(lines)
 
     def diff(self) -> str:
@@ -161,93 +178,65 @@ class FixPlan:
         }
 
 
-def split_lines(text: str) -> list[str]:
-    r"""Split on ``\n`` only (as the parsers count lines), keeping the line endings."""
-    parts = text.split("\n")
-    lines = [part + "\n" for part in parts[:-1]]
-    if parts[-1]:
-        lines.append(parts[-1])
-    return lines
-
-
 # -- choosing versions -----------------------------------------------------------------------
 
 
-def _parse(text: str) -> Version | None:
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None
-
-
-def _fix_sets(finding: Finding) -> dict[str, list[str]]:
-    """Return {advisory id: fixed versions} for one AUD201 finding (its advisory evidence)."""
+def _key(finding: Finding) -> str:
     evidence = AdvisoryEvidence.from_json(finding.evidence)
-    if evidence.fixed_by_advisory:
-        return {k: list(v) for k, v in evidence.fixed_by_advisory.items()}
-    key = finding.key or (evidence.advisories[0] if evidence.advisories else "advisory")
-    versions = list(evidence.fixed_in)
-    if not versions and finding.fix and (match := _FIX_TEXT.search(finding.fix)):
-        # Only findings that carry no fixed versions at all (hand-made, or older reports):
-        # Auditor's own AUD201 findings always list them per advisory.
-        versions = [match.group(1)]
-    return {key: versions}
+    return evidence.advisories[0] if evidence.advisories else finding.key or "advisory"
 
 
-def _fixes_advisory(candidate: Version, fixes: Sequence[Version]) -> bool:
-    if not any(f <= candidate for f in fixes):
-        return False
-    return not any(f > candidate and f.major == candidate.major for f in fixes)
+def named_fix(finding: Finding) -> str | None:
+    """Return the upgrade one AUD201 finding names (None: no release fixes it).
 
-
-def smallest_fixing_version(
-    current: str, advisories: Mapping[str, Sequence[str]]
-) -> tuple[str | None, tuple[str, ...]]:
-    """Return the smallest version above `current` that fixes every advisory that has a fix.
-
-    Returns the version (None when nothing qualifies) and the advisories no version fixes.
+    ``evidence.fix_version`` when the finding carries it; else (older reports) the smallest of
+    ``fixed_in`` (else ``fixed_by_advisory``) above the finding's version, as the console
+    computes it; else, for findings listing no fixed versions (none per advisory either),
+    the ``>= X`` of its ``fix`` text.
     """
-    base = _parse(current)
-    parsed: dict[str, list[Version]] = {}
-    for advisory, versions in advisories.items():
-        fixes = [v for v in (_parse(x) for x in versions) if v is not None]
-        parsed[advisory] = [f for f in fixes if base is None or f > base]
-    unfixed = tuple(sorted(a for a, fixes in parsed.items() if not fixes))
-    fixable = {a: fixes for a, fixes in parsed.items() if fixes}
-    if not fixable:
-        return None, unfixed
-    candidates = sorted({f for fixes in fixable.values() for f in fixes})
-    for candidate in candidates:
-        if all(_fixes_advisory(candidate, fixes) for fixes in fixable.values()):
-            return str(candidate), unfixed
-    return str(candidates[-1]), unfixed
+    evidence = AdvisoryEvidence.from_json(finding.evidence)
+    if evidence.fix_version is not None:
+        return evidence.fix_version
+    base = _parse(finding.version or "")
+    known = evidence.fixed_in or tuple(v for vs in evidence.fixed_by_advisory.values() for v in vs)
+    above = [(v, t) for t in known if (v := _parse(t)) is not None and (base is None or v > base)]
+    if above:
+        return min(above)[1]
+    if (
+        not known
+        and not evidence.fixed_by_advisory
+        and finding.fix
+        and (match := _FIX_TEXT.search(finding.fix))
+    ):
+        return match.group(1)  # hand-made findings: only the fix text says it
+    return None
 
 
 def fix_targets(findings: Iterable[Finding]) -> list[FixTarget]:
     """Merge the fixable findings into one target per (package, version)."""
     grouped: dict[tuple[str, str], list[Finding]] = {}
     for finding in findings:
-        if finding.rule_id not in FIX_RULES or not finding.package or not finding.version:
+        if finding.rule_id not in (VULN_RULE, YANKED_RULE):
+            continue
+        if not finding.package or not finding.version:
             continue
         key = (normalize_name(finding.package), finding.version)
         grouped.setdefault(key, []).append(finding)
     targets: list[FixTarget] = []
     for (name, version), items in sorted(grouped.items()):
-        advisories: dict[str, list[str]] = {}
+        advisories: list[str] = []
         wanted: list[str] = []
-        unfixed: tuple[str, ...] = ()
+        unfixed: list[str] = []
         for finding in items:
             if finding.rule_id == VULN_RULE:
-                for advisory, fixes in _fix_sets(finding).items():
-                    advisories.setdefault(advisory, []).extend(fixes)
+                by_record = AdvisoryEvidence.from_json(finding.evidence).fixed_by_advisory
+                advisories.extend(by_record or [_key(finding)])  # every record of the group
+                fix = named_fix(finding)
+                (wanted if fix is not None else unfixed).append(fix or _key(finding))
             else:
                 replacement = finding.evidence.get("replacement")
                 if isinstance(replacement, str) and replacement:
                     wanted.append(replacement)
-        if advisories:
-            chosen, unfixed = smallest_fixing_version(version, advisories)
-            if chosen is not None:
-                wanted.append(chosen)
         parsed = [(v, text) for text in wanted if (v := _parse(text)) is not None]
         locations = tuple(sorted({loc for f in items for loc in f.locations}))
         targets.append(
@@ -257,106 +246,12 @@ def fix_targets(findings: Iterable[Finding]) -> list[FixTarget]:
                 version=version,
                 target=max(parsed)[1] if parsed else None,
                 rule_ids=tuple(sorted({f.rule_id for f in items})),
-                advisories=tuple(sorted(advisories)),
-                unfixed_advisories=unfixed,
+                advisories=tuple(sorted(set(advisories))),
+                unfixed_advisories=tuple(sorted(set(unfixed))),
                 locations=locations,
             )
         )
     return targets
-
-
-# -- finding and rewriting pins in text ------------------------------------------------------
-
-
-def _name_pattern(name: str) -> str:
-    return r"[-_.]+".join(re.escape(part) for part in normalize_name(name).split("-"))
-
-
-def _same_version(text: str, version: str) -> bool:
-    if text == version:
-        return True
-    left, right = _parse(text), _parse(version)
-    return left is not None and left == right
-
-
-def _toml_code_end(line: str) -> int:
-    """Return where a TOML comment starts on `line` (outside strings), or len(line)."""
-    quote: str | None = None
-    index = 0
-    while index < len(line):
-        char = line[index]
-        if quote is None:
-            if char == "#":
-                return index
-            if char in "\"'":
-                quote = char
-        elif char == "\\" and quote == '"':
-            index += 1
-        elif char == quote:
-            quote = None
-        index += 1
-    return len(line)
-
-
-def _requirements_code_end(line: str) -> int:
-    """Return where a requirements-file comment starts (``#`` at start or after whitespace)."""
-    match = re.search(r"(^|\s)#", line)
-    return match.start() if match else len(line)
-
-
-def find_pin(line: str, name: str, version: str, kind: InputKind) -> tuple[int, int] | None:
-    """Return the span of the pinned version text of `name` == `version` on `line`, if any."""
-    code_end = _toml_code_end(line) if kind in _TOML_KINDS else _requirements_code_end(line)
-    code = line[:code_end]
-    name_re = _name_pattern(name)
-    # A PEP 508 requirement: name, optional extras, other clauses, then ==/=== version.
-    pep508 = re.compile(
-        rf"(?<![A-Za-z0-9._-]){name_re}(?![A-Za-z0-9._-])\s*(?:\[[^\]]*\])?\s*"
-        rf"(?:[<>!~]=?\s*[^,;\s\"'\]]*\s*,\s*)*(?:===|==)\s*(?P<ver>{_VERSION_TOKEN})",
-        re.IGNORECASE,
-    )
-    for match in pep508.finditer(code):
-        end = match.end("ver")
-        if end < len(code) and (_VERSION_END.match(code, end) or code.startswith(".*", end)):
-            continue
-        if _same_version(match.group("ver"), version):
-            return match.start("ver"), end
-    if kind in _TOML_KINDS:
-        # Poetry / Pipfile tables: name = "==1.2" (or "1.2" in Poetry), or {version = "..."}.
-        table = re.compile(
-            rf"^\s*(?P<q>[\"']?){name_re}(?P=q)\s*=\s*(?:\{{[^}}]*?\bversion\s*=\s*)?"
-            rf"[\"'](?P<op>===|==)?\s*(?P<ver>{_VERSION_TOKEN})[\"']",
-            re.IGNORECASE,
-        )
-        found = table.search(code)
-        exact = found is not None and (found.group("op") or kind is InputKind.PYPROJECT)
-        if found is not None and exact and _same_version(found.group("ver"), version):
-            return found.start("ver"), found.end("ver")
-    return None
-
-
-def _has_hashes(lines: Sequence[str], index: int) -> bool:
-    """Whether the logical requirement starting at `index` carries ``--hash`` options."""
-    position = index
-    while position < len(lines):
-        text = lines[position]
-        if "--hash" in text:
-            return True
-        if not text.rstrip("\r\n").endswith("\\"):
-            return False
-        position += 1
-    return False
-
-
-def _read(root: Path, path: str) -> str | None:
-    try:
-        data = (root / path).read_bytes()
-    except OSError:
-        return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
 
 
 def _pinned_places(
@@ -371,10 +266,10 @@ def _pinned_places(
         for req in item.requirements:
             if normalize_name(req.name) != name or req.location.line is None:
                 continue
-            if req.pinned is not None and _same_version(str(req.pinned), version):
+            if req.pinned is not None and same_version(str(req.pinned), version):
                 pins.append((item, req.location.line, req))
         if any(
-            normalize_name(p.name) == name and p.version and _same_version(p.version, version)
+            normalize_name(p.name) == name and p.version and same_version(p.version, version)
             for p in item.packages
         ):
             locks.append(item)
@@ -402,7 +297,7 @@ class _Planner:
 
     def lines(self, path: str) -> list[str] | None:
         if path not in self.originals:
-            text = _read(self.root, path)
+            text = read_text(self.root, path)
             if text is None:
                 return None
             self.originals[path] = text
@@ -414,6 +309,12 @@ class _Planner:
             names = target.unfixed_advisories or target.advisories or target.rule_ids
             self.skip(target, "no fixed release is known for " + ", ".join(names), first)
             return
+        if target.unfixed_advisories:
+            reason = (
+                "no release fixes " + ", ".join(target.unfixed_advisories) + f"; the upgrade to "
+                f"{target.target} fixes the others, not these"
+            )
+            self.skip(target, reason, first)
         pins, locks = _pinned_places(self.inputs, target.package, target.version)
         handled = False
         for item, line_no, req in pins:
@@ -459,12 +360,64 @@ class _Planner:
         self.current[(item.path, line_no)] = edit.new_text
         return True
 
+    def remove_stdlib(self, finding: Finding) -> None:
+        """Plan the removal of each requirement line an AUD409 finding points at."""
+        name = normalize_name(finding.package or "")
+        version = finding.version or ""
+        display = finding.package or name
+        if finding.evidence.get("backport_until") is not None:
+            for where in finding.locations:
+                reason = f"a backport: {finding.fix or 'limit it with a marker'}"
+                self.skipped.append(Skipped(package=display, version=version, reason=reason,
+                                            location=where))  # fmt: skip
+            return
+        by_path = {item.path: item for item in self.inputs if item.status is InputStatus.OK}
+        for where in finding.locations:
+            item = by_path.get(where.path)
+            if item is None or where.line is None or item.kind not in _EDITABLE_KINDS:
+                reason = "not in a manifest auditor edits; remove it by hand"
+                self.skipped.append(Skipped(package=display, version=version, reason=reason,
+                                            location=where))  # fmt: skip
+                continue
+            lines = self.lines(item.path)
+            text = self.current.get((item.path, where.line))
+            if lines is not None and text is not None:
+                lines[where.line - 1] = text
+            found = None
+            if lines is not None and 1 <= where.line <= len(lines):
+                found = removal(lines, where.line, name, item.kind)
+            if lines is None or found is None:
+                reason = "could not find the requirement on that line; remove it by hand"
+                self.skipped.append(Skipped(package=display, version=version, reason=reason,
+                                            location=where))  # fmt: skip
+                continue
+            end, new_text = found
+            self.edits.append(
+                Edit(
+                    path=item.path,
+                    line=where.line,
+                    end_line=end,
+                    package=display,
+                    old_version=version,
+                    new_version="",
+                    old_text="".join(lines[where.line - 1 : end]),
+                    new_text=new_text,
+                    rule_ids=(STDLIB_RULE,),
+                    action="remove",
+                )
+            )
+            self.current[(item.path, where.line)] = new_text
+
 
 def plan_fixes(findings: Iterable[Finding], inputs: Iterable[ParsedInput], root: Path) -> FixPlan:
-    """Plan the edits that fix `findings` (AUD201, AUD404) in the manifests of `inputs`."""
+    """Plan the edits that fix `findings` (AUD201, AUD404, AUD409) in the manifests of `inputs`."""
     planner = _Planner(root=root, inputs=tuple(inputs))
+    findings = list(findings)
     for target in fix_targets(findings):
         planner.plan(target)
+    for finding in findings:
+        if finding.rule_id == STDLIB_RULE and finding.package:
+            planner.remove_stdlib(finding)
     ordered = tuple(sorted(planner.edits, key=lambda e: (e.path, e.line)))
     used = {e.path for e in ordered}
     return FixPlan(
@@ -490,16 +443,17 @@ def _edit_line(
     """
     assert target.target is not None  # noqa: S101 - callers filter unfixable targets
     span = req.version_span
-    if span is None or not _same_version(text[span[0] : span[1]], target.version):
+    if span is None or not same_version(text[span[0] : span[1]], target.version):
         span = find_pin(text, target.package, target.version, item.kind)
     if span is None:
         return None
     new_text = text[: span[0]] + target.target + text[span[1] :]
     warnings: list[str] = []
-    if req.hashes or (item.kind is InputKind.REQUIREMENTS and _has_hashes(lines, line_no - 1)):
+    if req.hashes or (item.kind is InputKind.REQUIREMENTS and has_hashes(lines, line_no - 1)):
         warnings.append(
             f"{item.path}:{line_no}: the --hash values belong to {target.version}; regenerate "
-            f"them for {target.target} (pip refuses the install until you do)"
+            f"them for {target.target} (e.g. pip-compile --generate-hashes; pip refuses the "
+            "install until you do)"
         )
     return Edit(
         path=item.path,
@@ -523,7 +477,7 @@ def apply_plan(plan: FixPlan) -> list[str]:
     """
     written: list[str] = []
     for path in plan.files():
-        current = _read(plan.root, path)
+        current = read_text(plan.root, path)
         if current != plan.originals[path]:
             continue
         atomic_write_bytes(plan.root / path, plan.new_text(path).encode("utf-8"))
@@ -539,6 +493,6 @@ __all__ = [
     "apply_plan",
     "find_pin",
     "fix_targets",
+    "named_fix",
     "plan_fixes",
-    "smallest_fixing_version",
 ]

@@ -45,7 +45,9 @@ class AdvisoryEvidence:
 
     `advisories` lists every id of the merged group, the primary first; `aliases` the others.
     `fixed_by_advisory` maps each record's id to its fixed versions (above the affected
-    version, when known); `fixed_in` is their union, PEP 440 sorted.
+    version, when known); `fixed_in` is their union, PEP 440 sorted. `fix_version` is the
+    upgrade the finding names: the smallest release fixing every fixable advisory of that
+    package version (None when no release fixes this one), the version `auditor fix` writes.
     """
 
     advisories: tuple[str, ...] = ()
@@ -54,9 +56,16 @@ class AdvisoryEvidence:
     fixed_by_advisory: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     summary: str = ""
     cvss: CvssScore | None = None
+    fix_version: str | None = None
 
     @classmethod
-    def for_group(cls, group: AdvisoryGroup, name: str, version: str | None) -> AdvisoryEvidence:
+    def for_group(
+        cls,
+        group: AdvisoryGroup,
+        name: str,
+        version: str | None,
+        fix_version: str | None = None,
+    ) -> AdvisoryEvidence:
         """Build the evidence of one merged group for `name` (at `version`, when known)."""
         by_advisory = {a.id: fixes_above(a, name, version) for a in group.records}
         _severity, cvss = group_severity(group.records, Severity.HIGH)
@@ -67,6 +76,7 @@ class AdvisoryEvidence:
             fixed_by_advisory=by_advisory,
             summary=summary_of(group.records[0]),
             cvss=cvss,
+            fix_version=fix_version,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -78,6 +88,7 @@ class AdvisoryEvidence:
             "fixed_by_advisory": {k: list(v) for k, v in self.fixed_by_advisory.items()},
             "summary": self.summary,
             "cvss": self.cvss.to_json() if self.cvss is not None else None,
+            "fix_version": self.fix_version,
         }
 
     @classmethod
@@ -85,6 +96,7 @@ class AdvisoryEvidence:
         """Read a finding's evidence back; missing or mistyped keys read as empty."""
         by_advisory = evidence.get("fixed_by_advisory")
         summary = evidence.get("summary")
+        fix_version = evidence.get("fix_version")
         return cls(
             advisories=_strings(evidence.get("advisories")),
             aliases=_strings(evidence.get("aliases")),
@@ -94,6 +106,7 @@ class AdvisoryEvidence:
             else {},
             summary=summary if isinstance(summary, str) else "",
             cvss=_cvss(evidence.get("cvss")),
+            fix_version=fix_version if isinstance(fix_version, str) and fix_version else None,
         )
 
 

@@ -7,7 +7,15 @@ Follows the OSV schema (https://ossf.github.io/osv-schema/): an ``affected`` ent
 version when the version is in its explicit ``versions`` list or inside one of its ``ECOSYSTEM``
 (or ``SEMVER``) ranges, evaluated with PEP 440 ordering. ``GIT`` ranges name commits, not
 releases, so only the ``versions`` list counts for them. Versions that are not PEP 440 never raise:
-they can only match a ``versions`` list exactly.
+they can only match a ``versions`` list exactly (or a range that nothing closes: ``introduced: 0``
+alone).
+
+Range evaluation is the schema's reference algorithm (``IncludedInRanges``/``BeforeLimits``):
+events sorted by version with ``introduced: "0"`` first; at equal versions the events that close
+an interval (``fixed``, ``last_affected``) come before an ``introduced`` that opens the next, so
+``fixed: 1.1`` then ``introduced: 1.1`` leaves 1.1 affected by the second interval;
+``last_affected`` is inclusive; a range with ``limit`` events only covers versions below one of
+them; ranges are OR'd. Events whose version is not PEP 440 cannot be ordered and are skipped.
 """
 
 from __future__ import annotations
@@ -38,7 +46,8 @@ R = TypeVar("R", Advisory, Mapping[str, Any])
 # Order of id prefixes when choosing the primary id of merged advisories: the PyPI database's
 # own ids first, then GitHub's, then other databases, CVE last (it names the flaw, not the fix).
 _ID_RANK = (("PYSEC-", 0), ("GHSA-", 1), ("MAL-", 2), ("CVE-", 4))
-_ORDER = {"introduced": 0, "fixed": 1, "last_affected": 2}
+# At equal versions, events that close an interval sort before an `introduced` opening one.
+_ORDER = {"fixed": 0, "last_affected": 0, "introduced": 1}
 _ZERO = Version("0")
 
 
@@ -206,6 +215,28 @@ def smallest_fix(records: Sequence[Record], name: str, version: str) -> str | No
     return None
 
 
+def common_fix(groups: Sequence[Sequence[Record]], name: str, version: str) -> str | None:
+    """Return the smallest version above `version` that fixes every group that has a fix.
+
+    Groups with no fixing version (`smallest_fix` is None) are left out: no upgrade clears
+    them. The candidates are the groups' ``fixed`` versions; None when no candidate clears
+    every fixable group (fixes on branches that exclude each other).
+    """
+    fixable = [g for g in groups if smallest_fix(g, name, version) is not None]
+    if not fixable:
+        return None
+    current = parse_version(version)
+    advisories = [as_advisory(r) for group in fixable for r in group]
+    candidates = {f for advisory in advisories for f in advisory.fixed_for(name)}
+    for candidate in sort_versions(candidates):
+        parsed = parse_version(candidate)
+        if parsed is None or (current is not None and parsed <= current):
+            continue
+        if not any(record_affects(a, name, candidate) for a in advisories):
+            return candidate
+    return None
+
+
 def admitted_versions(records: Iterable[Record], name: str, specifier: str) -> list[str] | None:
     """Return the affected versions (from the records' own data) that `specifier` admits.
 
@@ -333,6 +364,7 @@ __all__ = [
     "affects",
     "affects_all_versions",
     "candidate_versions",
+    "common_fix",
     "fixed_versions",
     "group_aliases",
     "id_rank",

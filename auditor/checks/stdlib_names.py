@@ -26,7 +26,7 @@ class StdlibNamesCheck:
     name = "stdlib_names"
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
-        """Yield one finding per standard-library name declared."""
+        """Yield one finding per standard-library name declared (all its lines as locations)."""
         if not ctx.enabled(RULE):
             return
         policy = load_reputation_policy(ctx.config)
@@ -65,7 +65,10 @@ class StdlibNamesCheck:
                     "dependency: the name on the index is not the module the code imports and "
                     "may be owned by a squatter"
                 )
-                fix = f"remove {display} from the requirements; {module} ships with Python"
+                fix = (
+                    f"remove the {display} line (auditor fix --apply does); {module} ships "
+                    "with Python"
+                )
             yield ctx.finding(
                 RULE,
                 message=message,

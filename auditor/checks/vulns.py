@@ -19,6 +19,7 @@ from auditor.advisories.matching import (
     AdvisoryGroup,
     admitted_versions,
     affects_all_versions,
+    common_fix,
     group_aliases,
     is_malicious,
     smallest_fix,
@@ -38,8 +39,10 @@ AUD203 = "AUD203"
 _IDS_SHOWN = 5
 
 
-def _evidence(group: AdvisoryGroup, name: str, version: str | None) -> dict[str, Any]:
-    return AdvisoryEvidence.for_group(group, name, version).to_json()
+def _evidence(
+    group: AdvisoryGroup, name: str, version: str | None, fix: str | None = None
+) -> dict[str, Any]:
+    return AdvisoryEvidence.for_group(group, name, version, fix).to_json()
 
 
 def _ids_text(group: AdvisoryGroup) -> str:
@@ -59,7 +62,11 @@ def _known_version_findings(
         checked = facts.checked(query)
         records = facts.for_query(query)
         path = gq.shortest_path(ctx.graph, target.name)[1:] if records else []
-        for group in group_aliases(records):
+        groups = group_aliases(records)
+        # The one upgrade every finding of this version names (and `auditor fix` writes).
+        vulnerable = [g.records for g in groups if not any(map(is_malicious, g.records))]
+        upgrade = common_fix(vulnerable, target.name, version)
+        for group in groups:
             evidence = _evidence(group, target.name, version)
             if any(is_malicious(r) for r in group.records):
                 yield ctx.finding(
@@ -84,6 +91,9 @@ def _known_version_findings(
                 severity = Severity.LOW
                 evidence = {**evidence, "declared_as": str(role)}
             fix = smallest_fix(group.records, target.name, version)
+            if fix is not None:
+                fix = upgrade or fix
+            evidence = _evidence(group, target.name, version, fix)
             summary = evidence["summary"]
             yield ctx.finding(
                 AUD201,

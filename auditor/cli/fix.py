@@ -1,4 +1,4 @@
-"""``auditor fix``: upgrade vulnerable or yanked pins to the smallest fixing version.
+"""``auditor fix``: upgrade vulnerable or yanked pins, remove standard-library requirement lines.
 
 Dry run by default: prints a unified diff of the manifests (or the planned edits as JSON with
 ``--format json``). ``--apply`` writes the files atomically.
@@ -24,7 +24,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the fix command."""
     parser = sub.add_parser(
         "fix",
-        help="upgrade vulnerable (AUD201) and yanked (AUD404) pins; dry run unless --apply",
+        help="upgrade vulnerable (AUD201) and yanked (AUD404) pins, remove standard-library lines "
+        "(AUD409); dry run unless --apply",
     )
     add_scan_options(parser)
     parser.add_argument(

@@ -83,6 +83,9 @@ VULNERABILITY_RULE = "AUD201"
 def _fix_of(finding: Finding) -> Version | None:
     """The smallest release that fixes one vulnerability finding (None: no fix known)."""
     base = _version(finding.version)
+    named = finding.evidence.get("fix_version")
+    if isinstance(named, str) and (version := _version(named)) is not None:
+        return version  # the upgrade the finding names (the one `auditor fix` writes)
     fixes = [
         v
         for text in finding.evidence.get("fixed_in") or ()

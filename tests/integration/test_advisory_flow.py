@@ -45,7 +45,8 @@ def test_vulns_and_fix_read_the_parsed_fixed_versions(
     assert code == 1
     (finding,) = [f for f in data["findings"] if f["rule_id"] == "AUD201"]
     (group,) = group_aliases([parse_advisory(r) for r in records])
-    assert finding["evidence"] == AdvisoryEvidence.for_group(group, "demo", "1.2.0").to_json()
+    expected = AdvisoryEvidence.for_group(group, "demo", "1.2.0", "1.2.5").to_json()
+    assert finding["evidence"] == expected
     assert finding["evidence"]["fixed_by_advisory"] == {
         "PYSEC-1": ["1.2.5", "2.0.1"], "GHSA-1": ["1.2.5", "2.0.1"]}  # fmt: skip
     assert finding["fix"] == "upgrade demo to >= 1.2.5"

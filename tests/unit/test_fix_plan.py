@@ -14,8 +14,8 @@ from auditor.fix import (
     apply_plan,
     find_pin,
     fix_targets,
+    named_fix,
     plan_fixes,
-    smallest_fixing_version,
 )
 from auditor.model import (
     Finding,
@@ -97,31 +97,49 @@ def parsed(path: str, kind: InputKind, *requirements: Requirement) -> ParsedInpu
 # -- choosing the version --------------------------------------------------------------------
 
 
+def named(finding: Finding, fix_version: str | None) -> Finding:
+    """The finding as the scan writes it: naming the package version's upgrade."""
+    evidence = {**finding.evidence, "fix_version": fix_version}
+    return Finding(rule_id=finding.rule_id, rule_name=finding.rule_name, severity=finding.severity,
+                   message=finding.message, package=finding.package, version=finding.version,
+                   locations=finding.locations, evidence=evidence, fix=finding.fix,
+                   key=finding.key)  # fmt: skip
+
+
+def test_the_version_the_finding_names_is_written() -> None:
+    # fixed_in alone would say 1.2.5; the scan named 1.3.2 (B reintroduced at 1.3): 1.3.2 wins.
+    (target,) = fix_targets([named(vuln("pkg", "1.2.0", ["1.2.5", "1.3.2"], key="A"), "1.3.2"),
+                             named(vuln("pkg", "1.2.0", ["1.3.0"], key="B"), "1.3.2")])  # fmt: skip
+    assert (target.target, target.unfixed_advisories) == ("1.3.2", ())
+
+
 @pytest.mark.parametrize(
-    ("current", "advisories", "expected"),
+    ("current", "fixed_in", "expected"),
     [
-        ("2.19.0", {"A": ["2.20.0"]}, "2.20.0"),
-        ("2.19.0", {"A": ["2.20.0"], "B": ["2.31.0"]}, "2.31.0"),
-        # Fixes on two branches: stay on your branch.
-        ("1.2.0", {"A": ["1.2.5", "2.0.1"]}, "1.2.5"),
-        ("2.0.0", {"A": ["1.2.5", "2.0.1"]}, "2.0.1"),
-        # A 2.x-only advisory moves the pin to 2.x, where A is fixed at 2.0.1.
-        ("1.2.0", {"A": ["1.2.5", "2.0.1"], "B": ["2.0.3"]}, "2.0.3"),
-        # B's fix 1.3.0 lies in A's still-vulnerable 1.3 series (fixed there at 1.3.2).
-        ("1.2.0", {"A": ["1.2.5", "1.3.2"], "B": ["1.3.0"]}, "1.3.2"),
-        # Fixes at or below the current version do not count.
-        ("3.0", {"A": ["2.0", "3.1"]}, "3.1"),
+        # Older findings without fix_version: the console's rule (smallest fixed_in above).
+        ("1.2.0", ["1.2.5", "2.0.1"], "1.2.5"),
+        ("2.0.0", ["1.2.5", "2.0.1"], "2.0.1"),
+        ("3.0", ["2.0", "3.1"], "3.1"),
+        ("3.0", ["2.0"], None),
     ],
 )
-def test_smallest_fixing_version(
-    current: str, advisories: dict[str, list[str]], expected: str
+def test_named_fix_falls_back_on_fixed_in(
+    current: str, fixed_in: list[str], expected: str | None
 ) -> None:
-    assert smallest_fixing_version(current, advisories) == (expected, ())
+    assert named_fix(vuln("pkg", current, fixed_in)) == expected
 
 
-def test_advisory_without_fix_is_reported() -> None:
-    assert smallest_fixing_version("1.0", {"A": ["1.1"], "B": []}) == ("1.1", ("B",))
-    assert smallest_fixing_version("1.0", {"B": ["0.9"]}) == (None, ("B",))
+def test_advisory_without_fix_is_reported(tmp_path: Path) -> None:
+    (target,) = fix_targets([named(vuln("pkg", "1.0", ["1.1"], key="A"), "1.1"),
+                             named(vuln("pkg", "1.0", [], key="B"), None)])  # fmt: skip
+    assert (target.target, target.unfixed_advisories) == ("1.1", ("B",))
+    (target,) = fix_targets([named(vuln("pkg", "1.0", ["0.9"], key="B"), None)])
+    assert (target.target, target.unfixed_advisories) == (None, ("B",))
+    (tmp_path / "requirements.txt").write_text("pkg==1.0\n")
+    inputs = [parsed("requirements.txt", InputKind.REQUIREMENTS, req("pkg", "==1.0", 1))]
+    plan = plan_fixes([named(vuln("pkg", "1.0", [], key="B"), None)], inputs, tmp_path)
+    assert plan.edits == ()
+    assert [s.reason for s in plan.skipped] == ["no fixed release is known for B"]
 
 
 def test_targets_merge_findings_of_one_version() -> None:
@@ -230,7 +248,7 @@ def test_hashes_are_kept_and_flagged(tmp_path: Path) -> None:
     assert edit.new_text == "requests==2.20.0 \\\n"
     assert edit.warnings == (
         "requirements.txt:1: the --hash values belong to 2.19.0; regenerate them for 2.20.0 "
-        "(pip refuses the install until you do)",
+        "(e.g. pip-compile --generate-hashes; pip refuses the install until you do)",
     )
     assert plan.new_text("requirements.txt").endswith("--hash=sha256:bbbb\n")
 
@@ -361,6 +379,8 @@ def test_plan_json(tmp_path: Path) -> None:
     assert data["files"] == ["requirements.txt"]
     assert data["edits"] == [
         {
+            "action": "upgrade",
+            "end_line": 1,
             "path": "requirements.txt",
             "line": 1,
             "package": "requests",

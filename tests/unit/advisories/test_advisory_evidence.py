@@ -46,7 +46,7 @@ def test_evidence_comes_from_the_parsed_fixed_versions() -> None:
     assert dict(later.fixed_by_advisory) == {"PYSEC-1": ("2.0.1",), "GHSA-1": ()}
     data = evidence.to_json()
     assert list(data) == ["advisories", "aliases", "fixed_in", "fixed_by_advisory", "summary",
-                          "cvss"]  # fmt: skip
+                          "cvss", "fix_version"]  # fmt: skip
     assert data["advisories"] == ["PYSEC-1", "GHSA-1", "CVE-1"]
     assert data["aliases"] == ["GHSA-1", "CVE-1"]
     assert data["summary"] == "A flaw in demo"
