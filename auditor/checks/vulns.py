@@ -89,11 +89,10 @@ def _known_version_findings(
             severity, _cvss = group_severity(group.records, rule.severity)
             if role is Role.DEV:
                 severity = Severity.LOW
-                evidence = {**evidence, "declared_as": str(role)}
             fix = smallest_fix(group.records, target.name, version)
             if fix is not None:
                 fix = upgrade or fix
-            evidence = _evidence(group, target.name, version, fix)
+            evidence = {**_evidence(group, target.name, version, fix), "declared_as": str(role)}
             summary = evidence["summary"]
             yield ctx.finding(
                 AUD201,
