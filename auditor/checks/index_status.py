@@ -22,6 +22,7 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from auditor.checks.base import CheckContext
+from auditor.checks.stdlib_names import stdlib_declared
 from auditor.errors import ConfigError
 from auditor.graph import query
 from auditor.index.model import LookupState, ProjectInfo, ProjectStatus, Release
@@ -156,8 +157,13 @@ class IndexStatusCheck:
         if not any(ctx.enabled(rule) for rule in _RULES):
             return []
         policy = IndexPolicy.from_policy(ctx.config.policy_section("index"))
-        uses = used_versions(ctx.inputs, ctx.graph)
-        names = set(index_names(ctx.inputs, ctx.graph)) if ctx.enabled(STATUS_RULE) else set()
+        shadowed = stdlib_declared(ctx)
+        uses = [u for u in used_versions(ctx.inputs, ctx.graph) if u.name not in shadowed]
+        names = (
+            set(index_names(ctx.inputs, ctx.graph)) - shadowed
+            if ctx.enabled(STATUS_RULE)
+            else set()
+        )
         if ctx.enabled(YANKED_RULE) or ctx.enabled(STALE_RULE):
             names.update(use.name for use in uses)
         lookups = {name: ctx.facts.index[name] for name in names if name in ctx.facts.index}

@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 
 from auditor.checks.base import CheckContext, Outcome, incomplete
+from auditor.checks.stdlib_names import stdlib_declared
 from auditor.index.model import LookupState, ProjectInfo
 from auditor.model import Finding, Location, Severity
 from auditor.report.safe import clean
@@ -95,7 +96,8 @@ class ReputationCheck:
         if not any(ctx.enabled(rule) for rule in _RULES):
             return
         policy = load_reputation_policy(ctx.config)
-        uses = list(ctx.facts.declared)
+        shadowed = stdlib_declared(ctx)
+        uses = [use for use in ctx.facts.declared if use.name not in shadowed]
         if not uses:
             return
         usage = ctx.facts.imports

@@ -20,6 +20,24 @@ from auditor.reputation.stdlib import limited_to_older_python, match_stdlib, std
 RULE = "AUD409"
 
 
+def stdlib_declared(ctx: CheckContext) -> frozenset[str]:
+    """Declared names that are standard-library modules (not backports) while AUD409 is on.
+
+    AUD409 is the one finding for such a name, with its fix (remove the line): the other
+    reputation rules (hallucinated, abandoned, typosquat, stale) leave these names alone.
+    """
+    if not ctx.enabled(RULE):
+        return frozenset()
+    policy = load_reputation_policy(ctx.config)
+    names = stdlib_names(policy.python2_modules)
+    return frozenset(
+        use.name
+        for use in ctx.facts.declared
+        if (match := match_stdlib(use.name, names, policy.stdlib_backports)) is not None
+        and match.backport_until is None
+    )
+
+
 class StdlibNamesCheck:
     """Reports declared names that are standard-library modules."""
 
@@ -86,4 +104,4 @@ class StdlibNamesCheck:
 
 CHECK = StdlibNamesCheck()
 
-__all__ = ["CHECK", "StdlibNamesCheck"]
+__all__ = ["CHECK", "StdlibNamesCheck", "stdlib_declared"]

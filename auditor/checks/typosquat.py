@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 
 from auditor.checks.base import CheckContext, Outcome, incomplete
+from auditor.checks.stdlib_names import stdlib_declared
 from auditor.index.model import LookupState, ProjectLookup
 from auditor.model import Finding, Location, Severity
 from auditor.report.safe import clean
@@ -53,7 +54,8 @@ class TyposquatCheck:
         """Yield one finding per look-alike name."""
         if not ctx.enabled(RULE):
             return
-        uses = ctx.facts.declared
+        shadowed = stdlib_declared(ctx)
+        uses = [use for use in ctx.facts.declared if use.name not in shadowed]
         if not uses:
             return
         matcher = ctx.facts.matcher
