@@ -19,9 +19,12 @@ OLD = {"0.4.9.6": "2013-01-01T00:00:00"}
 def test_asyncio_json_logging_get_only_aud409(tmp_path: Path) -> None:
     files = {"requirements.txt": "asyncio==3.4.3\njson\nlogging\nrequests==2.31.0\n"}
     ctx = make_ctx(tmp_path, files, today=dt.date(2026, 1, 1), enable=("AUD4",))
-    lookup = FakeLookup({"asyncio": info("asyncio", {"3.4.3": "2015-03-10T00:00:00"}),
-                         "logging": info("logging", OLD),
-                         "requests": info("requests", {"2.31.0": "2023-05-22T00:00:00"})})  # fmt: skip
+    projects = {
+        "asyncio": info("asyncio", {"3.4.3": "2015-03-10T00:00:00"}),
+        "logging": info("logging", OLD),
+        "requests": info("requests", {"2.31.0": "2023-05-22T00:00:00"}),
+    }
+    lookup = FakeLookup(projects)
     rules: dict[str, set[str]] = {}
     for check in (STDLIB, REPUTATION, TYPOSQUAT, INDEX_STATUS):
         for finding in run_check(check, ctx, lookup=lookup).findings:
