@@ -249,7 +249,7 @@ class ImportsCheck:
         if ctx.enabled(UNUSED):
             yield from self._unused(ctx, usage, direct, groups)
         if ctx.enabled(MISPLACED):
-            yield from self._misplaced(ctx, usage, declared, groups)
+            yield from self._misplaced(ctx, usage, direct, groups)
 
     def _missing_and_transitive(
         self,
@@ -292,15 +292,20 @@ class ImportsCheck:
             }
             if locked and ctx.enabled(TRANSITIVE):
                 dist = locked[0]
+                # Optional (try/except ImportError), type-only and test/docs imports do not break
+                # the installed project when the other package stops bringing it in.
+                soft = all(i.dev or i.site.type_only or i.site.optional for i in items)
                 yield ctx.finding(
                     TRANSITIVE,
                     message=f"'{module}' is imported but {dist} is only installed as a "
-                    "dependency of another package; declare it directly",
+                    "dependency of another package; declare it directly"
+                    + (" (only optional, type-only or development imports)" if soft else ""),
                     package=dist,
                     locations=_locations(items),
-                    evidence=evidence,
+                    evidence={**evidence, "soft_imports_only": soft},
                     fix=f"add {dist} to the project's dependencies",
                     key=module,
+                    severity=Severity.LOW if soft else None,
                     path_from_root=query.shortest_path(ctx.graph, dist),
                 )
                 continue
