@@ -65,6 +65,7 @@ def write_lock(root: Path, names: list[str]) -> None:
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env.update(PYTHONPATH=str(ROOT), AUDITOR_NO_PROGRESS="1", AUDITOR_OFFLINE="1")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed auditor has its .pyc files
     return env
 
 

@@ -91,6 +91,10 @@ def _store_tmp(cache: Path) -> list[Path]:
     return list(cache.glob(".osv.sqlite3.*.tmp*"))
 
 
+def _downloads(cache: Path) -> list[Path]:
+    return list(cache.glob(".osv-bulk.*.zip"))
+
+
 def _backdate(paths: list[Path]) -> None:
     old = time.time() - 7200
     for path in paths:
@@ -197,13 +201,12 @@ def test_sigkill_during_db_update_leaves_the_old_store(
             _cli("db", "update", "--cache-dir", str(cache)),
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        downloads = lambda: list(cache.glob(".osv-bulk.*.zip"))  # noqa: E731
-        assert _wait_for(lambda: bool(downloads()) and bool(server.requests), proc, 60)
+        assert _wait_for(lambda: bool(_downloads(cache)) and bool(server.requests), proc, 60)
         assert _kill(proc)
     finally:
         server.stop()
     assert _store_ids(cache) == {f"OLD-{i}" for i in range(100)}
-    leftover = downloads()
+    leftover = _downloads(cache)
     assert leftover  # the partial download stays until it is stale ...
     young = cache / ".osv-bulk.concurrent.zip"
     young.write_bytes(b"a concurrent update's download")
@@ -230,7 +233,10 @@ def test_sigkill_during_fix_apply_leaves_old_or_new_file(tmp_path: Path) -> None
              "--cache-dir", str(cache)),
         env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    tmps = lambda: list(repo.glob(".requirements.txt.*.tmp"))  # noqa: E731
+
+    def tmps() -> list[Path]:
+        return list(repo.glob(".requirements.txt.*.tmp"))
+
     started = _wait_for(lambda: bool(tmps()), proc, 90)
     killed = _kill(proc)
     print(f"fix --apply: temporary file seen {started}, killed {killed}")
