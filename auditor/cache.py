@@ -68,7 +68,7 @@ def remove_stale_temp_files(directory: Path, *, older_than: float = STALE_TEMP_S
     return removed
 
 
-def _header_problem(path: Path) -> str | None:
+def sqlite_header_problem(path: Path) -> str | None:
     """Return why the file is not a whole SQLite database (cheap: header and size only)."""
     try:
         size = path.stat().st_size
@@ -131,7 +131,7 @@ class Cache:
 
     def _open(self) -> None:
         problem = "marked damaged by an earlier run" if self._marker.exists() else None
-        problem = problem or _header_problem(self.path)
+        problem = problem or sqlite_header_problem(self.path)
         if problem is None:
             try:
                 self._prepare()
@@ -316,4 +316,10 @@ def _loads(value: Any) -> Any:
         return _DAMAGED
 
 
-__all__ = ["CACHE_FILE", "Cache", "default_cache_dir", "remove_stale_temp_files"]
+__all__ = [
+    "CACHE_FILE",
+    "Cache",
+    "default_cache_dir",
+    "remove_stale_temp_files",
+    "sqlite_header_problem",
+]

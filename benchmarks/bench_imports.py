@@ -4,12 +4,19 @@ Run: ``python benchmarks/bench_imports.py [--files N] [--keep]``. The tree is wr
 ``benchmarks/.work/imports-tree`` (git-ignored); the scan cache lives in a fresh temporary folder
 so "cold" really parses every file and "warm" parses none. deptry (when on PATH) scans the same
 tree with the same pyproject.toml; the table prints each time and the ratio to deptry.
+
+Side by side in one run, as whole command lines in fresh interpreters: ``auditor scan --enable
+AUD5 --offline`` cold (empty cache) and warm (same cache, unchanged tree: no file is read, see
+the ``read`` column) against ``deptry src``. Targets: cold <= 1.0x deptry, warm <= 0.2x. The
+tree is left to age `RECENT_SECONDS` before the scans, as files written in the last two seconds
+are read again on purpose (see `auditor.imports.scanner`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -112,6 +119,9 @@ def main() -> int:
     generate(WORK, args.files)
     print(f"generated {args.files} files in {time.perf_counter() - started:.1f}s under {WORK}")
     files = discover(WORK).python_files
+    from auditor.imports.scanner import RECENT_SECONDS
+
+    time.sleep(RECENT_SECONDS)  # files younger than this are re-read on purpose
     rows: list[tuple[str, float, str]] = []
     cold = warm = scan_cold = scan_warm = 0.0
     with tempfile.TemporaryDirectory() as tmp:
@@ -120,7 +130,12 @@ def main() -> int:
 
         def scan() -> None:
             result = scan_files(WORK, files, notebooks=[], cache=cache)
-            stats.update(parsed=result.parsed, cached=result.cached, sites=len(result.sites))
+            stats.update(
+                read=result.read,
+                parsed=result.parsed,
+                cached=result.cached,
+                sites=len(result.sites),
+            )
 
         scan_cold = _time(scan)
         rows.append(("scan_files cold (parse all, fill cache)", scan_cold, json.dumps(stats)))
@@ -139,10 +154,23 @@ def main() -> int:
         def audit() -> None:
             found["findings"] = len(run_audit(config).findings)
 
-        cold = _time(audit)
-        rows.append(("auditor scan --enable AUD5, cold", cold, json.dumps(found)))
-        warm = _time(audit)
-        rows.append(("auditor scan --enable AUD5, warm", warm, json.dumps(found)))
+        rows.append(("run_audit AUD5 in-process, cold", _time(audit), json.dumps(found)))
+        rows.append(("run_audit AUD5 in-process, warm", _time(audit), json.dumps(found)))
+        argv = [sys.executable, "-m", "auditor", "scan", str(WORK), "--enable", "AUD5",
+                "--offline", "--format", "json", "--cache-dir", str(Path(tmp) / "cli")]  # fmt: skip
+        env = {**os.environ, "PYTHONPATH": str(HERE.parent), "AUDITOR_NO_PROGRESS": "1"}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed auditor has its .pyc files
+        subprocess.run([sys.executable, "-m", "auditor", "--version"], env=env,
+                       capture_output=True, check=False)  # fmt: skip
+
+        def cli() -> None:
+            done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+            found["findings"] = len(json.loads(done.stdout)["findings"])
+
+        cold = _time(cli)
+        rows.append(("auditor scan --enable AUD5 (CLI), cold", cold, json.dumps(found)))
+        warm = _time(cli)
+        rows.append(("auditor scan --enable AUD5 (CLI), warm", warm, json.dumps(found)))
     deptry_time: float | None = None
     if shutil.which("deptry"):
         out = WORK / "deptry.json"
@@ -168,13 +196,16 @@ def main() -> int:
         print(f"{name:<40} {secs:>8.2f} {ratio:>10}  {detail}")
     print()
     beat = deptry_time is None or cold <= deptry_time
+    warm_ok = deptry_time is None or warm <= 0.2 * deptry_time
     print(f"warm import scan < 1 s: {'met' if scan_warm < 1 else 'MISSED'} ({scan_warm:.2f} s); "
           f"whole warm run {warm:.2f} s")  # fmt: skip
-    print(f"cold whole run <= deptry: {'met' if beat else 'MISSED'} ({cold:.2f} s vs "
+    print(f"cold whole run <= 1.0x deptry: {'met' if beat else 'MISSED'} ({cold:.2f} s vs "
           f"{deptry_time or 0:.2f} s); cold import scan alone {scan_cold:.2f} s")  # fmt: skip
+    print(f"warm whole run <= 0.2x deptry: {'met' if warm_ok else 'MISSED'} ({warm:.2f} s vs "
+          f"{0.2 * (deptry_time or 0):.2f} s)")  # fmt: skip
     if not args.keep:
         shutil.rmtree(WORK, ignore_errors=True)
-    return 0
+    return 0 if beat and warm_ok else 1
 
 
 if __name__ == "__main__":

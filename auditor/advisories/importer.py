@@ -4,7 +4,9 @@ Three JSON shapes are recognised by content: OSV records (one per file, or a lis
 malicious-package manifest ``{name: null | [versions]}`` (stored as synthetic malicious
 records), and a top-packages list ``{"rows": [{"project", "download_count"}]}`` (handed to the
 reputation store). Zip members with unsafe names (``..``, absolute paths) or over the size limit
-are rejected and reported, never extracted.
+are rejected and reported, never extracted; a zip whose members inflate past the total limit (a
+zip bomb) is refused as a whole, counted by the sizes its directory declares and by the bytes
+actually inflated (a directory can lie).
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ from typing import IO, Any
 from auditor.model import normalize_name
 
 DEFAULT_MAX_MEMBER_BYTES = 10_000_000
+DEFAULT_MAX_TOTAL_BYTES = 1_000_000_000
+
+
+class ArchiveTooLargeError(ValueError):
+    """A zip inflates past the total limit; nothing of it is imported."""
 
 
 class JsonShape(enum.StrEnum):
@@ -119,18 +126,31 @@ def _read_limited(handle: IO[bytes], limit: int) -> bytes | None:
     return None if len(data) > limit else data
 
 
-def iter_zip(path: Path, max_member_bytes: int) -> Iterator[tuple[str, Any | None, str | None]]:
-    """Yield (member, parsed JSON or None, problem or None) for each ``.json`` member."""
+def iter_zip(
+    path: Path, max_member_bytes: int, *, max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES
+) -> Iterator[tuple[str, Any | None, str | None]]:
+    """Yield (member, parsed JSON or None, problem or None) for each ``.json`` member.
+
+    Raises:
+        ArchiveTooLargeError: when the members inflate past `max_total_bytes` in all (checked
+            on the declared sizes before reading, and on the bytes read while reading).
+    """
     with zipfile.ZipFile(path) as archive:
-        for info in archive.infolist():
-            if info.is_dir():
-                continue
+        infos = [i for i in archive.infolist() if not i.is_dir()]
+        declared = sum(i.file_size for i in infos if i.file_size <= max_member_bytes and _wanted(i))
+        if declared > max_total_bytes:
+            raise ArchiveTooLargeError(
+                f"{path.name}: refused: members inflate to {declared} bytes, over the total "
+                f"limit of {max_total_bytes} (policy.advisories.max_total_bytes)"
+            )
+        inflated = 0
+        for info in infos:
             where = f"{path.name}:{info.filename}"
             problem = unsafe_member(info.filename)
             if problem is not None:
                 yield where, None, f"rejected: {problem}"
                 continue
-            if not info.filename.lower().endswith(".json"):
+            if not _wanted(info):
                 continue
             if info.file_size > max_member_bytes:
                 yield where, None, f"rejected: {info.file_size} bytes, over {max_member_bytes}"
@@ -143,11 +163,24 @@ def iter_zip(path: Path, max_member_bytes: int) -> Iterator[tuple[str, Any | Non
                 continue
             if raw is None:  # the header lied about the size
                 yield where, None, f"rejected: over {max_member_bytes} bytes when inflated"
+                inflated += max_member_bytes
+            else:
+                inflated += len(raw)
+            if inflated > max_total_bytes:
+                raise ArchiveTooLargeError(
+                    f"{path.name}: refused: members inflate past the total limit of "
+                    f"{max_total_bytes} bytes (policy.advisories.max_total_bytes)"
+                )
+            if raw is None:
                 continue
             try:
                 yield where, json.loads(raw), None
             except (ValueError, UnicodeDecodeError) as exc:
                 yield where, None, f"invalid JSON: {exc}"
+
+
+def _wanted(info: zipfile.ZipInfo) -> bool:
+    return info.filename.lower().endswith(".json") and unsafe_member(info.filename) is None
 
 
 def _add_osv(collected: Collected, where: str, data: Any) -> None:
@@ -159,23 +192,43 @@ def _add_osv(collected: Collected, where: str, data: Any) -> None:
             collected.rejected.append(f"{where}: not an OSV record")
 
 
-def collect_zip(path: Path, source: str, max_member_bytes: int) -> Collected:
-    """Read OSV records from a zip (OSV's ``all.zip`` layout or any zip of OSV JSON)."""
+def collect_zip(
+    path: Path,
+    source: str,
+    max_member_bytes: int,
+    *,
+    max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES,
+) -> Collected:
+    """Read OSV records from a zip (OSV's ``all.zip`` layout or any zip of OSV JSON).
+
+    A zip over the total limit yields no records, and one rejection saying so.
+    """
     collected = Collected(source=source, kind="osv", origin=str(path))
     try:
-        for where, data, problem in iter_zip(path, max_member_bytes):
+        for where, data, problem in iter_zip(
+            path, max_member_bytes, max_total_bytes=max_total_bytes
+        ):
             if problem is not None:
                 collected.rejected.append(f"{where}: {problem}")
             elif classify(data) is JsonShape.OSV:
                 _add_osv(collected, where, data)
             else:
                 collected.rejected.append(f"{where}: not an OSV record")
+    except ArchiveTooLargeError as exc:
+        collected.records.clear()
+        collected.rejected = [str(exc)]
     except (zipfile.BadZipFile, OSError) as exc:
         collected.rejected.append(f"{path}: unreadable zip: {exc}")
     return collected
 
 
-def collect_dir(path: Path, source: str, max_member_bytes: int) -> Collected:
+def collect_dir(
+    path: Path,
+    source: str,
+    max_member_bytes: int,
+    *,
+    max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES,
+) -> Collected:
     """Read OSV records from every ``.json`` file (and zip) under a folder."""
     collected = Collected(source=source, kind="osv", origin=str(path))
     root = path.resolve()
@@ -186,7 +239,7 @@ def collect_dir(path: Path, source: str, max_member_bytes: int) -> Collected:
             continue
         where = str(file.relative_to(path))
         if file.suffix.lower() == ".zip":
-            inner = collect_zip(file, source, max_member_bytes)
+            inner = collect_zip(file, source, max_member_bytes, max_total_bytes=max_total_bytes)
             collected.records.extend(inner.records)
             collected.rejected.extend(inner.rejected)
             continue
@@ -209,6 +262,8 @@ def collect_dir(path: Path, source: str, max_member_bytes: int) -> Collected:
 
 __all__ = [
     "DEFAULT_MAX_MEMBER_BYTES",
+    "DEFAULT_MAX_TOTAL_BYTES",
+    "ArchiveTooLargeError",
     "Collected",
     "JsonShape",
     "classify",

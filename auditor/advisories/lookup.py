@@ -14,6 +14,7 @@ that does not parse is skipped and reported as incomplete, with the key path tha
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -146,7 +147,18 @@ def resolve_advisories(
         settings = SourceSettings(
             config=config, policy=policy, store=store, session=session, cache=cache
         )
-        return collect(plan_sources(settings), queries)
+        facts = collect(plan_sources(settings), queries)
+        return _with_damage(facts, store, queries)
+
+
+def _with_damage(facts: AdvisoryFacts, store: OsvStore, queries: Sequence[Query]) -> AdvisoryFacts:
+    """Add the damaged store to what was not checked (its malicious lists went unread too)."""
+    damaged = store.damaged
+    if damaged is None or any(i.reason == damaged for i in facts.incomplete):
+        return facts
+    packages = tuple(sorted({_label(q) for q in queries}))
+    entry = Incomplete(source="osv-store", reason=damaged, packages=packages)
+    return dataclasses.replace(facts, incomplete=(*facts.incomplete, entry))
 
 
 def lookup_advisories(context: RunContext, queries: Sequence[Query]) -> AdvisoryFacts:

@@ -18,6 +18,7 @@ class AdvisoryPolicy:
     record_ttl_hours: float = 168.0
     stale_after_days: float = 7.0
     max_member_bytes: int = 10_000_000
+    max_total_bytes: int = 1_000_000_000
     max_versions_listed: int = 10
     flag_unconstrained: bool = True
 
@@ -42,6 +43,7 @@ def advisory_policy(config: Config) -> AdvisoryPolicy:
         record_ttl_hours=_number(table, "record_ttl_hours", base.record_ttl_hours),
         stale_after_days=_number(table, "stale_after_days", base.stale_after_days),
         max_member_bytes=int(_number(table, "max_member_bytes", base.max_member_bytes)),
+        max_total_bytes=int(_number(table, "max_total_bytes", base.max_total_bytes)),
         max_versions_listed=int(_number(table, "max_versions_listed", base.max_versions_listed)),
         flag_unconstrained=flag,
     )

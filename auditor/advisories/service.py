@@ -28,7 +28,7 @@ from auditor.advisories.advisory import (
 )
 from auditor.advisories.client import OsvClient, Query
 from auditor.advisories.matching import record_affects
-from auditor.advisories.store import KIND_MALICIOUS, KIND_OSV, OsvStore
+from auditor.advisories.store import KIND_MALICIOUS, KIND_OSV, OsvStore, StoreDamagedError
 from auditor.model import DataSource
 
 if TYPE_CHECKING:
@@ -181,8 +181,11 @@ class StoreSource:
         """Match the stored records against each query (every record, when unversioned)."""
         unique = sorted(set(queries))
         if not self.available():
-            return SourceAnswer(failed=dict.fromkeys(unique, self.missing))
-        by_name, broken = self.store.advisories_for((q.name for q in unique), kinds=[self.kind])
+            return SourceAnswer(failed=dict.fromkeys(unique, self.store.damaged or self.missing))
+        try:
+            by_name, broken = self.store.advisories_for((q.name for q in unique), kinds=[self.kind])
+        except StoreDamagedError as exc:
+            return SourceAnswer(failed=dict.fromkeys(unique, str(exc)))
         advisories: dict[Query, tuple[Advisory, ...]] = {}
         malformed: dict[Query, tuple[MalformedRecord, ...]] = {}
         for query in unique:
@@ -348,7 +351,12 @@ def plan_sources(settings: SourceSettings) -> SourcePlan:
     store = SOURCES["osv-store"](settings)
     vulnerabilities = store
     if not settings.offline:
-        vulnerabilities = FallbackSource(primary=SOURCES["osv-api"](settings), fallback=store)
+        damaged = settings.store.damaged
+        vulnerabilities = FallbackSource(
+            primary=SOURCES["osv-api"](settings),
+            fallback=store,
+            unavailable=NO_FALLBACK if damaged is None else f"no fallback: {damaged}",
+        )
     return SourcePlan(
         vulnerabilities=vulnerabilities,
         supplements=(SOURCES["malicious-store"](settings),),

@@ -4,6 +4,13 @@ The file is never changed in place. A writer takes a lock, copies the current fi
 copy and renames it over the old one (`os.replace`), so a reader that opened the old file keeps
 reading a complete database through its open handle, and a crash never leaves a half-written
 store. Readers open the file with SQLite's ``immutable`` flag for that reason.
+
+A damaged store (not SQLite, truncated, another schema, or found corrupt while reading) is
+detected at open: `OsvStore.problem` says why, the store then answers nothing, and the run
+reports its queries as not checked with the command that repairs it (`REPAIR`). A writer never
+copies a damaged store: it starts from an empty one and moves the old file aside to
+``osv.sqlite3.corrupt``. Temporary copies a killed writer left behind are removed by the next
+writer (under the lock no other writer can be using them).
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import contextlib
 import datetime as dt
 import functools
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -23,11 +31,19 @@ from typing import Any
 
 from auditor.advisories.advisory import ECOSYSTEM, Advisory, MalformedRecord, parse_advisory
 from auditor.advisories.matching import is_withdrawn
+from auditor.advisories.store_check import (
+    REPAIR,
+    SCHEMA_VERSION,
+    damaged_message,
+    schema_problem,
+)
 from auditor.config import Config
 from auditor.model import normalize_name
 
+log = logging.getLogger(__name__)
+
 STORE_FILE = "osv.sqlite3"
-SCHEMA_VERSION = 1
+
 
 KIND_OSV = "osv"
 KIND_MALICIOUS = "malicious"
@@ -132,15 +148,52 @@ def _utc_now() -> str:
     return dt.datetime.now(tz=dt.UTC).replace(microsecond=0).isoformat()
 
 
+class StoreDamagedError(Exception):
+    """The store cannot be read; the message names the file, why, and the repairing command."""
+
+
 class OsvStore:
     """A read-only view of the store file; empty when the file does not exist yet."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._conn: sqlite3.Connection | None = None
+        self.problem: str | None = None
         if path.is_file():
-            uri = path.resolve().as_uri() + "?immutable=1"
-            self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            self._open()
+
+    def _open(self) -> None:
+        from auditor.cache import sqlite_header_problem
+
+        problem = sqlite_header_problem(self.path)
+        if problem is None and self.path.stat().st_size == 0:
+            problem = "empty file"
+        if problem is not None:
+            self._damaged(problem)
+            return
+        uri = self.path.resolve().as_uri() + "?immutable=1"
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        try:
+            problem = schema_problem(conn)
+        except sqlite3.DatabaseError as exc:
+            problem = f"unreadable: {exc}"
+        if problem is not None:
+            conn.close()
+            self._damaged(problem)
+            return
+        self._conn = conn
+
+    def _damaged(self, problem: str) -> None:
+        """Stop answering: the store is damaged (found at open, or by a failing read)."""
+        if self.problem is None:
+            self.problem = problem
+            log.warning("%s", damaged_message(self.path, problem))
+        self.close()
+
+    @property
+    def damaged(self) -> str | None:
+        """The report text when the store is damaged (with the repairing command), else None."""
+        return None if self.problem is None else damaged_message(self.path, self.problem)
 
     def __enter__(self) -> OsvStore:
         return self
@@ -158,10 +211,14 @@ class OsvStore:
         """Return every imported source, by name."""
         if self._conn is None:
             return []
-        rows = self._conn.execute(
-            "SELECT name, kind, origin, imported_at, records, withdrawn, newest_modified "
-            "FROM sources ORDER BY name"
-        )
+        try:
+            rows = self._conn.execute(
+                "SELECT name, kind, origin, imported_at, records, withdrawn, newest_modified "
+                "FROM sources ORDER BY name"
+            ).fetchall()
+        except sqlite3.DatabaseError as exc:
+            self._damaged(f"unreadable: {exc}")
+            return []
         return [
             SourceInfo(
                 name=r[0], kind=r[1], origin=r[2], imported_at=r[3], records=r[4],
@@ -178,16 +235,26 @@ class OsvStore:
         """Number of stored records (all sources)."""
         if self._conn is None:
             return 0
-        row = self._conn.execute("SELECT COUNT(*) FROM records").fetchone()
+        try:
+            row = self._conn.execute("SELECT COUNT(*) FROM records").fetchone()
+        except sqlite3.DatabaseError as exc:
+            self._damaged(f"unreadable: {exc}")
+            return 0
         return int(row[0])
 
     def _rows(
         self, names: Iterable[str], kinds: Iterable[str] | None
-    ) -> tuple[list[str], Iterator[tuple[str, str, str, str]]]:
-        """Return the normalized names and their (name, id, modified, data) rows."""
+    ) -> tuple[list[str], list[tuple[str, str, str, str]]]:
+        """Return the normalized names and their (name, id, modified, data) rows.
+
+        Raises:
+            StoreDamagedError: when the store is damaged (at open, or found now).
+        """
         wanted = sorted({normalize_name(n) for n in names})
+        if self.problem is not None:
+            raise StoreDamagedError(self.damaged or "")
         if self._conn is None or not wanted:
-            return wanted, iter(())
+            return wanted, []
         conn = self._conn
         kind_filter = ""
         kind_args: tuple[str, ...] = ()
@@ -195,8 +262,8 @@ class OsvStore:
             kind_list = sorted(set(kinds))
             kind_filter = f" AND s.kind IN ({','.join('?' * len(kind_list))})"
             kind_args = tuple(kind_list)
-
-        def rows() -> Iterator[tuple[str, str, str, str]]:
+        rows: list[tuple[str, str, str, str]] = []
+        try:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
                 marks = ",".join("?" * len(chunk))
@@ -206,9 +273,11 @@ class OsvStore:
                     "JOIN sources s ON s.name = a.source "
                     f"WHERE a.name IN ({marks}){kind_filter}"
                 )
-                yield from conn.execute(sql, (*chunk, *kind_args))
-
-        return wanted, rows()
+                rows.extend(conn.execute(sql, (*chunk, *kind_args)))
+        except sqlite3.DatabaseError as exc:
+            self._damaged(f"unreadable: {exc}")
+            raise StoreDamagedError(self.damaged or "") from exc
+        return wanted, rows
 
     def records_for(
         self, names: Iterable[str], *, kinds: Iterable[str] | None = None
@@ -357,19 +426,53 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
+def _leftovers(path: Path) -> None:
+    """Remove temporary copies of a killed writer (call under the lock: none is in use).
+
+    Other temporary files in the folder (a download in progress) are removed only when stale.
+    """
+    from auditor.cache import remove_stale_temp_files
+
+    for leftover in path.parent.glob(f".{path.name}.*.tmp*"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+    with contextlib.suppress(OSError):
+        remove_stale_temp_files(path.parent)
+
+
+def _writable_problem(path: Path) -> str | None:
+    """Return why the existing store cannot be copied (damaged), or None (fine or absent)."""
+    if not path.is_file():
+        return None
+    store = OsvStore(path)
+    try:
+        store.record_count()  # reads every table page it needs; a broken one shows here
+        return store.problem
+    finally:
+        store.close()
+
+
 @contextlib.contextmanager
 def write_store(path: Path) -> Iterator[StoreWriter]:
     """Open a writable copy of the store; on a clean exit it replaces the store atomically.
 
-    An exception inside the block discards the copy and leaves the store as it was.
+    An exception inside the block discards the copy and leaves the store as it was. A damaged
+    store is not copied: the new store starts empty and the old file is kept as ``.corrupt``.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     with _locked(path):
+        _leftovers(path)
+        problem = _writable_problem(path)
+        if problem is not None:
+            log.warning(
+                "offline advisory store %s is damaged (%s); rebuilding it from this import "
+                "(the old file is kept as %s.corrupt)", path, problem, path.name,
+            )  # fmt: skip
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
         tmp = Path(tmp_name)
         try:
-            if path.is_file():
+            if problem is None and path.is_file():
                 shutil.copyfile(path, tmp)
             conn = sqlite3.connect(tmp, isolation_level=None)
             try:
@@ -388,6 +491,8 @@ def write_store(path: Path) -> Iterator[StoreWriter]:
             with tmp.open("rb") as handle:
                 os.fsync(handle.fileno())
             tmp.chmod(0o644)
+            if problem is not None:
+                path.replace(path.with_name(path.name + ".corrupt"))
             tmp.replace(path)
         finally:
             tmp.unlink(missing_ok=True)
@@ -396,12 +501,16 @@ def write_store(path: Path) -> Iterator[StoreWriter]:
 __all__ = [
     "KIND_MALICIOUS",
     "KIND_OSV",
+    "REPAIR",
     "STORE_FILE",
     "OsvStore",
     "SourceImport",
     "SourceInfo",
+    "StoreDamagedError",
     "StoreWriter",
+    "damaged_message",
     "record_names",
+    "schema_problem",
     "store_path",
     "write_store",
 ]

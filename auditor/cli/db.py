@@ -100,15 +100,16 @@ def _import(config: Config, paths: list[Path], source: str | None, streams: Stre
         raise ConfigError(f"db import: no such file or directory: {', '.join(missing)}")
     if source is not None and len(paths) > 1:
         raise ConfigError("db import: --source names one source; import one path at a time")
-    limit = advisory_policy(config).max_member_bytes
+    policy = advisory_policy(config)
+    limit, total = policy.max_member_bytes, policy.max_total_bytes
     collected: list[Collected] = []
     problems: list[str] = []
     for path in paths:
         name = source or (path.resolve().name if path.is_dir() else path.stem)
         if path.is_dir():
-            collected.append(collect_dir(path, name, limit))
+            collected.append(collect_dir(path, name, limit, max_total_bytes=total))
         elif zipfile.is_zipfile(path):
-            collected.append(collect_zip(path, name, limit))
+            collected.append(collect_zip(path, name, limit, max_total_bytes=total))
         elif path.suffix.lower() == ".json":
             try:
                 data = json.loads(path.read_bytes())
@@ -166,11 +167,13 @@ def _download(config: Config, session: Any, streams: Streams) -> int:
     from auditor.advisories.importer import collect_zip
     from auditor.advisories.policy import advisory_policy
     from auditor.advisories.store import KIND_OSV, store_path
+    from auditor.cache import remove_stale_temp_files
     from auditor.errors import SourceUnavailable
 
     url = config.osv_bulk_url
     target = store_path(config)
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(target.parent)  # a killed update's download (stale ones only)
     with tempfile.NamedTemporaryFile(
         dir=target.parent, prefix=".osv-bulk.", suffix=".zip", delete=False
     ) as handle:
@@ -186,7 +189,10 @@ def _download(config: Config, session: Any, streams: Streams) -> int:
                     out.write(chunk)
         except requests.RequestException as exc:
             raise SourceUnavailable("osv-bulk", f"{url}: {exc}") from exc
-        collected = collect_zip(tmp, BULK_SOURCE, advisory_policy(config).max_member_bytes)
+        policy = advisory_policy(config)
+        collected = collect_zip(
+            tmp, BULK_SOURCE, policy.max_member_bytes, max_total_bytes=policy.max_total_bytes
+        )
     finally:
         tmp.unlink(missing_ok=True)
     if not collected.records:
@@ -246,6 +252,7 @@ def _status_data(config: Config) -> dict[str, Any]:
     with OsvStore(path) as store:
         sources = store.sources()
         records = store.record_count()
+        damaged = store.damaged
     ages = [a for s in sources if (a := s.age_days()) is not None]
     data: dict[str, Any] = {
         "schema_version": 1,
@@ -256,6 +263,7 @@ def _status_data(config: Config) -> dict[str, Any]:
         "age_days": round(min(ages), 2) if ages else None,
         "stale": bool(ages) and min(ages) > stale_days,
         "popular": None,
+        "damaged": damaged,
     }
     try:
         from auditor.reputation.popular import popular_status
@@ -267,12 +275,17 @@ def _status_data(config: Config) -> dict[str, Any]:
 
 def _status(config: Config, fmt: str, streams: Streams) -> int:
     data = _status_data(config)
+    code = 3 if data["damaged"] else 0
     if fmt == "json":
         streams.out.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
-        return 0
+        return code
     out = streams.out
     out.write(f"advisory store: {data['store']}\n")
-    if not data["sources"]:
+    if data["damaged"]:
+        from auditor.cli.terminal import one_line
+
+        out.write(f"  {one_line(data['damaged'], limit=2000)}\n")
+    elif not data["sources"]:
         out.write("  empty: run `auditor db update` or `auditor db import FILE`\n")
     else:
         out.write(f"  {data['records']} records")
@@ -297,7 +310,7 @@ def _status(config: Config, fmt: str, streams: Streams) -> int:
             + ", ".join(f"{k}={v}" for k, v in sorted(popular.items()) if v is not None)
             + "\n"
         )
-    return 0
+    return code
 
 
 __all__ = ["register", "run"]

@@ -7,9 +7,15 @@ and `auditor.imports.notebooks` (``.ipynb`` code cells); `auditor.imports.record
 they return and its cached form.
 
 Results are cached by the sha256 of each file's bytes (namespace ``imports:v2`` of the shared
-cache, read and written in batches), so a warm re-scan parses only the files that changed. Cold
-scans of many files run in a process pool, in chunks; small scans stay serial because starting
-workers costs more than it saves.
+cache, read and written in batches), so a warm re-scan parses only the files that changed. A
+second namespace (``imports:stat:v1``) maps each file's absolute path to its last seen stat
+(size, mtime_ns, ctime_ns, inode) and content digest, so a warm re-scan does not even read the
+files whose stat is unchanged: it stats them and takes their digest from there. Known limit: a
+file rewritten with the same size, inode and both timestamps unchanged (within the file system's
+timestamp granularity) would be missed; to make that window unreachable in practice, a file
+whose ctime or mtime is under `RECENT_SECONDS` old is not remembered by stat (read again next
+time), like git's "racily clean" rule. Cold scans of many files run in a process pool, in
+chunks; small scans stay serial because starting workers costs more than it saves.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import gc
 import hashlib
 import logging
 import os
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -37,6 +44,10 @@ log = logging.getLogger(__name__)
 
 # Where parse results are cached (`ParsedFile.to_cache`); its version changes with that form.
 CACHE_NAMESPACE = "imports:v2"
+# Where each file's last seen stat and content digest are kept (keyed by absolute path).
+STAT_NAMESPACE = "imports:stat:v1"
+# A file changed this recently may change again within the same timestamp tick: not remembered.
+RECENT_SECONDS = 2.0
 # Bump when the shape or meaning of a cached record changes (it is part of every cache key).
 SCANNER_VERSION = "5"
 # Below this many files to parse, a process pool costs more than it saves.
@@ -93,13 +104,18 @@ class ScanError:
 
 @dataclass(slots=True)
 class ScanResult:
-    """Every import site found, the files that failed, and how much work the cache saved."""
+    """Every import site found, the files that failed, and how much work the cache saved.
+
+    `cached` files came from the cache (not parsed); `read` counts the files whose bytes were
+    read (a warm scan of an unchanged tree reads none).
+    """
 
     sites: list[ImportSite] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
     files: int = 0
     parsed: int = 0
     cached: int = 0
+    read: int = 0
 
 
 @contextlib.contextmanager
@@ -181,6 +197,50 @@ def _run_pool(root: Path, todo: list[str], workers: int) -> Iterable[tuple[str, 
             yield from done
 
 
+_Stat = tuple[int, int, int, int]
+
+
+def _stat_key(base: str, relpath: str) -> str:
+    return os.path.abspath(os.path.join(base, relpath))  # noqa: PTH100, PTH118 - hot loop
+
+
+def _stat_digests(
+    base: str, paths: Sequence[str], cache: Cache | None, result: ScanResult
+) -> tuple[dict[str, _Stat], dict[str, str]]:
+    """Stat every file; return the stats and the digests remembered for unchanged stats."""
+    stats: dict[str, _Stat] = {}
+    for relpath in paths:
+        try:
+            st = os.stat(os.path.join(base, relpath))  # noqa: PTH116, PTH118 - hot loop
+        except OSError as exc:
+            result.errors.append(
+                ScanError(path=relpath, line=None, message=f"cannot read: {exc.strerror}")
+            )
+            continue
+        stats[relpath] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    digests: dict[str, str] = {}
+    if cache is None or not stats:
+        return stats, digests
+    keys = {_stat_key(base, rel): rel for rel in stats}
+    for key, entry in cache.get_many(STAT_NAMESPACE, list(keys)).items():
+        rel = keys[key]
+        if isinstance(entry, list) and len(entry) == 5 and tuple(entry[:4]) == stats[rel]:
+            digests[rel] = str(entry[4])
+    return stats, digests
+
+
+def _remember_stats(cache: Cache, base: str, seen: dict[str, tuple[_Stat, str]]) -> None:
+    """Store each read file's stat and digest, except files changed too recently to trust."""
+    recent = int((time.time() - RECENT_SECONDS) * 1e9)
+    entries = {
+        _stat_key(base, rel): [*stat, digest]
+        for rel, (stat, digest) in seen.items()
+        if stat[1] < recent and stat[2] < recent
+    }
+    if entries:
+        cache.set_many(STAT_NAMESPACE, entries)
+
+
 def default_workers() -> int:
     """Return the worker count for cold scans: the CPUs this process may use."""
     try:
@@ -206,24 +266,31 @@ def scan_files(
     result = ScanResult()
     paths = [*python_files, *notebooks]
     result.files = len(paths)
-    digests: dict[str, str] = {}
-    contents: dict[str, bytes] = {}
     base = str(root)
-    for relpath in paths:
+    stats, digests = _stat_digests(base, paths, cache, result)
+    known: dict[str, Any] = {}
+    if cache is not None and digests:
+        known = cache.get_many(CACHE_NAMESPACE, sorted(set(digests.values())))
+    contents: dict[str, bytes] = {}
+    unread = [rel for rel in stats if digests.get(rel) not in known]
+    for relpath in unread:
         try:
-            # os.path and open() rather than pathlib: this loop runs once per file per scan.
+            # os.path and open() rather than pathlib: this loop may run once per file per scan.
             with open(os.path.join(base, relpath), "rb") as handle:  # noqa: PTH118, PTH123
                 data = handle.read()
         except OSError as exc:
             result.errors.append(
                 ScanError(path=relpath, line=None, message=f"cannot read: {exc.strerror}")
             )
+            digests.pop(relpath, None)
             continue
         digests[relpath] = _digest(data, relpath)
         contents[relpath] = data
-    known: dict[str, Any] = {}
-    if cache is not None and digests:
-        known = cache.get_many(CACHE_NAMESPACE, sorted(set(digests.values())))
+    result.read = len(contents)
+    if cache is not None and contents:
+        fresh_digests = sorted({digests[r] for r in contents} - known.keys())
+        known.update(cache.get_many(CACHE_NAMESPACE, fresh_digests))
+        _remember_stats(cache, base, {r: (stats[r], digests[r]) for r in contents})
     todo = [rel for rel, dig in digests.items() if dig not in known]
     result.cached = len(digests) - len(todo)
     result.parsed = len(todo)
@@ -265,6 +332,7 @@ def scan_files(
 
 __all__ = [
     "CACHE_NAMESPACE",
+    "STAT_NAMESPACE",
     "ImportSite",
     "ScanError",
     "ScanResult",

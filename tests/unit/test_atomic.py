@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -46,3 +48,18 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> No
     assert target.is_dir()
     assert (target / "inside.txt").read_text(encoding="utf-8") == "keep"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
+
+
+def test_stale_leftovers_of_a_killed_write_are_removed_by_the_next(tmp_path: Path) -> None:
+    target = tmp_path / "requirements.txt"
+    target.write_text("old\n")
+    stale = tmp_path / ".requirements.txt.k1ll3d.tmp"
+    stale.write_text("half")
+    old = time.time() - 7200
+    os.utime(stale, (old, old))
+    young = tmp_path / ".requirements.txt.c0ncur.tmp"  # a concurrent writer's: kept
+    young.write_text("in progress")
+    atomic_write_text(target, "new\n")
+    assert target.read_text() == "new\n"
+    assert not stale.exists()
+    assert young.exists()
