@@ -27,6 +27,9 @@ def hash_findings(ctx: CheckContext, layout: ProjectLayout) -> Iterator[Finding]
     for item in ctx.inputs:
         if item.kind is not InputKind.REQUIREMENTS or item.status is not InputStatus.OK:
             continue
+        compiled = layout.compiled.get(item.path)
+        if compiled is not None and compiled.kind == "constraints":
+            continue  # constraints are never installed themselves: pip does not hash-check them
         reqs = counted_requirements(item)
         hashed = [r for r in reqs if _has_hash(r)]
         unhashed = [r for r in reqs if not _has_hash(r)]

@@ -88,6 +88,7 @@ class PinsCheck:
     ) -> Iterator[Finding]:
         if req.url is not None:
             return
+        compiled = layout.is_compiled(req.location.path)
         policy = layout.policy
         level = layout.required_level(item, req)
         dev = policy.is_dev_group(req.group)
@@ -97,7 +98,9 @@ class PinsCheck:
             i.code.lower() in policy.unpinned_exempt_codes and i.location == req.location
             for i in item.issues
         )
-        if not req.specifier and level != "none" and not covered and not exempt:
+        if compiled:
+            pass  # lock data (pip-compile, uv export, pip freeze, constraints): not a declaration
+        elif not req.specifier and level != "none" and not covered and not exempt:
             example = f"{req.raw_name}=={known}" if known else f"{req.raw_name}==X.Y.Z"
             yield ctx.finding(
                 "AUD101",
