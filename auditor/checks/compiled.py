@@ -143,6 +143,8 @@ def compiled_files(
             found[item.path] = Compiled(path=item.path, kind="constraints")
         elif _is_frozen(item, frozen_min_requirements):
             found[item.path] = Compiled(path=item.path, kind="freeze")
+    for path in sorted(constraint_paths - set(found)):  # read only through ``-c``
+        found[path] = Compiled(path=path, kind="constraints")
     return found
 
 
