@@ -1,8 +1,11 @@
 """The project layout the pin checks reason about: manifests, lockfiles, scopes, libraries.
 
 A *scope* is the folder a manifest belongs to (a ``requirements/`` style folder counts as its
-parent). A lockfile covers the manifests of its own scope and of every scope below it (a uv
-workspace locks its members at the root). A requirements file whose every requirement is pinned
+parent; see `auditor.projects`). A lockfile *covers* the manifests of its own scope and of every
+scope below it (lenient: AUD101/AUD102/AUD103 accept its pins), but it *locks* (`project_locks`,
+what drift compares) only its own project: its folder, the uv workspace members
+(``[tool.uv.workspace] members`` minus ``exclude``) and the path dependencies it records.
+Compiled requirements files (`auditor.checks.compiled`) are locks of the files they came from. A requirements file whose every requirement is pinned
 exactly (``pip freeze`` / ``pip-compile`` output) counts as a lock for its scope too.
 
 Whether a scope is an application (which needs a lockfile) or a library (whose metadata should
