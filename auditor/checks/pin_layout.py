@@ -5,8 +5,9 @@ parent; see `auditor.projects`). A lockfile *covers* the manifests of its own sc
 scope below it (lenient: AUD101/AUD102/AUD103 accept its pins), but it *locks* (`project_locks`,
 what drift compares) only its own project: its folder, the uv workspace members
 (``[tool.uv.workspace] members`` minus ``exclude``) and the path dependencies it records.
-Compiled requirements files (`auditor.checks.compiled`) are locks of the files they came from. A requirements file whose every requirement is pinned
-exactly (``pip freeze`` / ``pip-compile`` output) counts as a lock for its scope too.
+Compiled requirements files (`auditor.checks.compiled`) are locks of the files they came from.
+A requirements file whose every requirement is pinned exactly (``pip freeze`` /
+``pip-compile`` output) counts as a lock for its scope too.
 
 Whether a scope is an application (which needs a lockfile) or a library (whose metadata should
 stay loose) follows the ``application`` policy: ``true``/``false`` force it; ``"auto"`` calls a
