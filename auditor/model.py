@@ -201,6 +201,7 @@ class LockedPackage:
     source_url: str | None = None
     source_commit: str | None = None
     is_root: bool = False
+    markers: tuple[str, ...] = ()  # environments it is locked for (uv resolution-markers): any
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

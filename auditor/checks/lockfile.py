@@ -7,10 +7,10 @@ reachable from the manifests' direct requirements needs any more.
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterable, Iterator
 
 from auditor.checks.base import CheckContext
+from auditor.checks.lock_envs import Envs, any_marker_envs, requirement_envs
 from auditor.checks.pin_layout import (
     LockView,
     ProjectLayout,
@@ -19,8 +19,7 @@ from auditor.checks.pin_layout import (
     scope_covers,
     scope_of,
 )
-from auditor.checks.pin_specs import satisfies
-from auditor.checks.pins import describe
+from auditor.checks.pin_specs import describe, satisfies
 from auditor.model import (
     Finding,
     InputKind,
@@ -60,18 +59,14 @@ def _relock(lock: LockView) -> str:
     return _RELOCK.get(lock.kind, "re-generate the lockfile")
 
 
-def _is_pip_compile_pair(manifest: str, lock: LockView) -> bool:
-    """Whether `lock` is the pip-compile output of `manifest` (``x.in`` -> ``x.txt``)."""
-    stem, ext = posixpath.splitext(manifest)
-    return lock.pseudo and ext == ".in" and lock.path == stem + ".txt"
-
-
 def _drift_locks(layout: ProjectLayout, item: ParsedInput) -> list[LockView]:
-    return [
-        lock
-        for lock in layout.covering_locks(item.path)
-        if not lock.pseudo or _is_pip_compile_pair(item.path, lock)
-    ]
+    """Return the locks `item` is compared with: its own project's (never another project's).
+
+    A compiled requirements file is lock data itself, not a manifest to compare.
+    """
+    if layout.is_compiled(item.path):
+        return []
+    return layout.project_locks(item.path)
 
 
 class LockfileCheck:
@@ -85,7 +80,7 @@ class LockfileCheck:
         findings = list(self._missing_lockfiles(ctx, layout))
         for item in layout.manifests:
             for lock in _drift_locks(layout, item):
-                findings.extend(self._unsatisfied(ctx, item, lock))
+                findings.extend(self._unsatisfied(ctx, layout, item, lock))
         for lock in layout.locks:
             if not lock.pseudo and lock.has_edges:
                 findings.extend(self._orphans(ctx, layout, lock))
@@ -141,8 +136,10 @@ class LockfileCheck:
 
     @staticmethod
     def _locked(layout: ProjectLayout, item: ParsedInput, reqs: list[Requirement]) -> bool:
-        if any(lock.path == item.path for lock in layout.locks):
+        if any(lock.path == item.path for lock in layout.locks) or layout.is_compiled(item.path):
             return True  # a fully pinned requirements file is its own lock
+        if layout.project_locks(item.path):
+            return True  # its project's lockfile or compiled requirements file
         names = {r.name for r in reqs}
         for lock in layout.covering_locks(item.path):
             if not lock.pseudo or names <= set(lock.versions):
@@ -151,13 +148,17 @@ class LockfileCheck:
 
     # AUD104: requirement not satisfied ------------------------------------------------------
     def _unsatisfied(
-        self, ctx: CheckContext, item: ParsedInput, lock: LockView
+        self, ctx: CheckContext, layout: ProjectLayout, item: ParsedInput, lock: LockView
     ) -> Iterator[Finding]:
         native = lock.kind in _NATIVE_LOCKS.get(item.kind, frozenset())
+        requires_python = layout.requires_python.get(item.path)
         for req in counted_requirements(item):
             if req.url is not None or req.name in _NOT_PACKAGES:
                 continue
-            versions = lock.versions.get(req.name)
+            envs = requirement_envs(req.marker_text, requires_python=requires_python)
+            if not envs & lock.environments:
+                continue  # never installed where this project (or lock) runs
+            versions = _versions_for(lock, req.name, envs)
             lock_loc = Location(path=lock.path, line=lock.lines.get(req.name))
             if versions is None:
                 if (
@@ -333,6 +334,19 @@ class LockfileCheck:
         if not manifests and not lock.packages.get(""):
             return None, [], False
         return roots, manifests, extras
+
+
+def _versions_for(lock: LockView, name: str, envs: Envs) -> tuple[str, ...] | None:
+    """Return the versions `lock` locks for `name` in any of `envs` (None: not locked there).
+
+    uv locks one version per fork of its resolution (``resolution-markers``): a requirement for
+    ``python_version < "3.11"`` is compared only with the versions locked for those Pythons.
+    """
+    versions = lock.versions.get(name)
+    if versions is None:
+        return None
+    relevant = tuple(v for v in versions if any_marker_envs(lock.markers.get((name, v), ())) & envs)
+    return relevant or None
 
 
 def _is_local(source_url: str | None) -> bool:

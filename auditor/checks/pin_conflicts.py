@@ -71,8 +71,8 @@ class ConflictCheck:
         layout = build_layout(ctx)
         groups: dict[tuple[str, str], dict[Location, tuple[ParsedInput, Requirement]]] = {}
         for item in ctx.inputs:
-            if not is_manifest(item):
-                continue
+            if not is_manifest(item) or layout.is_compiled(item.path):
+                continue  # compiled files are lock data: their mismatches are drift (AUD104)
             scope = scope_of(item.path)
             for req in item.requirements:
                 if req.url is not None or not req.specifier:

@@ -1,9 +1,13 @@
 """The project layout the pin checks reason about: manifests, lockfiles, scopes, libraries.
 
 A *scope* is the folder a manifest belongs to (a ``requirements/`` style folder counts as its
-parent). A lockfile covers the manifests of its own scope and of every scope below it (a uv
-workspace locks its members at the root). A requirements file whose every requirement is pinned
-exactly (``pip freeze`` / ``pip-compile`` output) counts as a lock for its scope too.
+parent; see `auditor.projects`). A lockfile *covers* the manifests of its own scope and of every
+scope below it (lenient: AUD101/AUD102/AUD103 accept its pins), but it *locks* (`project_locks`,
+what drift compares) only its own project: its folder, the uv workspace members
+(``[tool.uv.workspace] members`` minus ``exclude``) and the path dependencies it records.
+Compiled requirements files (`auditor.checks.compiled`) are locks of the files they came from.
+A requirements file whose every requirement is pinned exactly (``pip freeze`` /
+``pip-compile`` output) counts as a lock for its scope too.
 
 Whether a scope is an application (which needs a lockfile) or a library (whose metadata should
 stay loose) follows the ``application`` policy: ``true``/``false`` force it; ``"auto"`` calls a
@@ -21,6 +25,7 @@ judged by ``library_require`` and they need no lockfile.
 from __future__ import annotations
 
 import configparser
+import functools
 import posixpath
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -29,113 +34,11 @@ from pathlib import Path
 from typing import Any
 
 from auditor.checks.base import CheckContext
+from auditor.checks.compiled import Compiled, compiled_files
+from auditor.checks.lock_envs import ALL, Envs, lock_environments
+from auditor.checks.pin_policy import POLICY, PinPolicy, _normalize
 from auditor.model import InputKind, InputStatus, LockedPackage, ParsedInput, Requirement
-
-# Folder names whose requirements files belong to the parent folder's project.
-_REQUIREMENTS_DIRS = frozenset({"requirements", "requirements.d", "reqs", "requires"})
-
-POLICY = "pins"
-_REQUIRE_VALUES = ("exact", "upper-bound", "any", "none")
-
-
-def scope_of(path: str) -> str:
-    """Return the scope (project folder, POSIX, ``""`` for the root) of a repo-relative path."""
-    folder = posixpath.dirname(path)
-    if posixpath.basename(folder).lower() in _REQUIREMENTS_DIRS:
-        folder = posixpath.dirname(folder)
-    return folder
-
-
-def scope_covers(outer: str, inner: str) -> bool:
-    """Whether scope `outer` is `inner` or one of its ancestors."""
-    return outer == "" or inner == outer or inner.startswith(outer + "/")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PinPolicy:
-    """The ``[pins]`` policy table, validated."""
-
-    require: str = "upper-bound"
-    library_require: str = "any"
-    dev_require: str = "any"
-    application: bool | None = None
-    application_markers: tuple[str, ...] = ()
-    dev_groups: frozenset[str] = frozenset()
-    require_hashes: bool = False
-    allow_prereleases: bool = False
-    prerelease_allowed_packages: frozenset[str] = frozenset()
-    lockfile_covers_manifest: bool = True
-    invalid_line_codes: frozenset[str] = frozenset()
-    unreadable_value_codes: frozenset[str] = frozenset()
-    fold_per_file_codes: frozenset[str] = frozenset()
-    incomplete_codes: frozenset[str] = frozenset()
-    unpinned_exempt_codes: frozenset[str] = frozenset()
-    full_sha_lengths: tuple[int, ...] = (40, 64)
-    max_orphan_findings: int = 20
-
-    @classmethod
-    def from_mapping(cls, table: Mapping[str, Any]) -> PinPolicy:
-        """Build the policy from the merged ``pins`` table (bad values raise ConfigError)."""
-        from auditor.errors import ConfigError
-
-        def choice(key: str, default: str) -> str:
-            value = str(table.get(key, default)).strip().lower()
-            if value not in _REQUIRE_VALUES:
-                raise ConfigError(
-                    f"policy.pins.{key}: expected one of {', '.join(_REQUIRE_VALUES)}, "
-                    f"got {value!r}"
-                )
-            return value
-
-        def names(key: str) -> frozenset[str]:
-            value = table.get(key, [])
-            if not isinstance(value, list):
-                raise ConfigError(f"policy.pins.{key}: expected a list of strings")
-            return frozenset(str(v).strip().lower() for v in value)
-
-        app = table.get("application", "auto")
-        application: bool | None
-        if isinstance(app, bool):
-            application = app
-        elif str(app).strip().lower() == "auto":
-            application = None
-        else:
-            raise ConfigError(
-                f"policy.pins.application: expected true, false or 'auto', got {app!r}"
-            )
-        lengths = table.get("full_sha_lengths", [40, 64])
-        return cls(
-            require=choice("require", "upper-bound"),
-            library_require=choice("library_require", "any"),
-            dev_require=choice("dev_require", "any"),
-            application=application,
-            application_markers=tuple(str(m) for m in table.get("application_markers", [])),
-            dev_groups=names("dev_groups"),
-            require_hashes=bool(table.get("require_hashes", False)),
-            allow_prereleases=bool(table.get("allow_prereleases", False)),
-            prerelease_allowed_packages=frozenset(
-                _normalize(n) for n in names("prerelease_allowed_packages")
-            ),
-            lockfile_covers_manifest=bool(table.get("lockfile_covers_manifest", True)),
-            invalid_line_codes=names("invalid_line_codes"),
-            unreadable_value_codes=names("unreadable_value_codes"),
-            fold_per_file_codes=names("fold_per_file_codes"),
-            incomplete_codes=names("incomplete_codes"),
-            unpinned_exempt_codes=names("unpinned_exempt_codes"),
-            full_sha_lengths=tuple(int(n) for n in lengths),
-            max_orphan_findings=int(table.get("max_orphan_findings", 20)),
-        )
-
-    def is_dev_group(self, group: str) -> bool:
-        """Whether a requirement group is development-only (tests, lint, docs ...)."""
-        key = group.strip().lower()
-        return key in self.dev_groups or key.startswith("dev")
-
-
-def _normalize(name: str) -> str:
-    from auditor.model import normalize_name
-
-    return normalize_name(name)
+from auditor.projects import scope_covers, scope_of
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -149,6 +52,13 @@ class LockView:
     versions: Mapping[str, tuple[str, ...]]
     packages: Mapping[str, tuple[LockedPackage, ...]]
     lines: Mapping[str, int | None]
+    # (name, version) -> the markers of the environments that version is locked for (empty:
+    # every environment); the environments the whole lock was resolved for.
+    markers: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    environments: Envs = ALL
+    # The project folders this lock locks: its own scope, workspace members, path dependencies.
+    members: frozenset[str] = frozenset()
+    compiled: Compiled | None = None
 
     @property
     def has_edges(self) -> bool:
@@ -168,6 +78,38 @@ class ProjectLayout:
     policy: PinPolicy = field(default_factory=PinPolicy)
     # requirements file -> the library metadata (setup.py, pyproject.toml) that reads it
     metadata_feeds: Mapping[str, str] = field(default_factory=dict)
+    # requirements files that are lock data (pip-compile, uv export, pip freeze, constraints)
+    compiled: Mapping[str, Compiled] = field(default_factory=dict)
+    # manifest path -> the Python versions its project supports (requires-python), if it says
+    requires_python: Mapping[str, str] = field(default_factory=dict)
+
+    def is_compiled(self, path: str) -> bool:
+        """Whether the requirements file at `path` is lock data rather than declarations."""
+        return path in self.compiled
+
+    def project_locks(self, path: str) -> list[LockView]:
+        """Return the locks of the project the manifest at `path` belongs to (nearest first).
+
+        A lockfile locks its own folder's project and the workspace members and path
+        dependencies it records; a sub-project elsewhere below it (``examples/x``) is separate.
+        A compiled requirements file locks the files it was compiled from, or its own folder.
+        """
+        scope = scope_of(path)
+        found = []
+        for lock in self.locks:
+            if lock.path == path:
+                continue
+            if lock.compiled is not None and lock.compiled.sources:
+                if path in lock.compiled.sources:
+                    found.append(lock)
+            elif lock.pseudo:
+                if lock.scope == scope and (
+                    lock.compiled is not None or _is_compile_pair(path, lock.path)
+                ):
+                    found.append(lock)
+            elif scope == lock.scope or scope in lock.members:
+                found.append(lock)
+        return sorted(found, key=lambda lock: (-len(lock.scope), lock.path))
 
     def covering_locks(self, path: str, *, real_only: bool = False) -> list[LockView]:
         """Return the locks that cover the file at `path` (nearest scope first)."""
@@ -261,15 +203,26 @@ def is_manifest(item: ParsedInput) -> bool:
     )
 
 
-def _is_pseudo_lock(item: ParsedInput) -> bool:
+def _is_compile_pair(manifest: str, lock: str) -> bool:
+    """Whether `lock` is the pip-compile output of `manifest` (``x.in`` -> ``x.txt``)."""
+    stem, ext = posixpath.splitext(manifest)
+    return ext == ".in" and lock == stem + ".txt"
+
+
+def _is_pseudo_lock(item: ParsedInput, compiled: Compiled | None = None) -> bool:
     if item.kind is not InputKind.REQUIREMENTS:
         return False
+    if compiled is not None and compiled.kind != "constraints":
+        return True
     reqs = counted_requirements(item)
     return bool(reqs) and all(req.url is None and req.pinned is not None for req in reqs)
 
 
-def _lock_view(item: ParsedInput, *, pseudo: bool) -> LockView:
+def _lock_view(
+    root: Path, item: ParsedInput, *, pseudo: bool, compiled: Compiled | None = None
+) -> LockView:
     versions: dict[str, list[str]] = {}
+    markers: dict[tuple[str, str], tuple[str, ...]] = {}
     packages: dict[str, list[LockedPackage]] = {}
     lines: dict[str, int | None] = {}
     if pseudo:
@@ -286,22 +239,84 @@ def _lock_view(item: ParsedInput, *, pseudo: bool) -> LockView:
             lines.setdefault(pkg.name, pkg.location.line)
             if pkg.version is not None and pkg.version not in versions.get(pkg.name, []):
                 versions.setdefault(pkg.name, []).append(pkg.version)
+            if pkg.version is not None:
+                markers[(pkg.name, pkg.version)] = pkg.markers
+    scope = scope_of(item.path)
     return LockView(
         path=item.path,
         kind=item.kind,
-        scope=scope_of(item.path),
+        scope=scope,
         pseudo=pseudo,
         versions={k: tuple(v) for k, v in versions.items()},
         packages={k: tuple(v) for k, v in packages.items()},
         lines=lines,
+        markers=markers,
+        environments=ALL if pseudo else lock_environments(root / item.path, str(item.kind)),
+        members=frozenset() if pseudo else _members(root, scope, item.packages),
+        compiled=compiled,
     )
+
+
+def _members(root: Path, scope: str, packages: Iterable[LockedPackage]) -> frozenset[str]:
+    """Return the project folders a lockfile at `scope` locks (see `project_locks`)."""
+    found = {scope}
+    for pkg in packages:
+        url = pkg.source_url or ""
+        if url and "://" not in url and not url.startswith(("git+", "hg+", "svn+", "bzr+")):
+            url = url.replace("${PROJECT_ROOT}", ".").removeprefix("file:")
+            found.add(posixpath.normpath(posixpath.join(scope, url)).removeprefix("./"))
+    data = _read_toml(root / scope / "pyproject.toml") if scope else _read_toml(
+        root / "pyproject.toml"
+    )  # fmt: skip
+    workspace = ((data or {}).get("tool") or {}).get("uv", {}).get("workspace")
+    if isinstance(workspace, dict):
+        base = root / scope if scope else root
+        excluded: set[Path] = set()
+        for pattern in workspace.get("exclude") or []:
+            if isinstance(pattern, str):
+                excluded.update(base.glob(pattern))
+        for pattern in workspace.get("members") or []:
+            if not isinstance(pattern, str):
+                continue
+            for folder in base.glob(pattern):
+                if folder not in excluded and (folder / "pyproject.toml").is_file():
+                    rel = folder.relative_to(root).as_posix()
+                    found.add("" if rel == "." else rel)
+    found.discard(".")
+    return frozenset(found)
 
 
 def _read_toml(path: Path) -> dict[str, Any] | None:
     try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _read_toml_cached(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _read_toml_cached(path: Path, _mtime: int, _size: int) -> dict[str, Any] | None:
+    try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
+
+
+def _requires_python(root: Path, item: ParsedInput) -> str | None:
+    """Return a pyproject's supported Pythons: ``requires-python`` or Poetry's ``python``."""
+    data = _read_toml(root / item.path) or {}
+    project = data.get("project")
+    if isinstance(project, dict) and isinstance(project.get("requires-python"), str):
+        return str(project["requires-python"])
+    poetry = ((data.get("tool") or {}).get("poetry") or {}).get("dependencies")
+    if isinstance(poetry, dict) and isinstance(poetry.get("python"), str):
+        from auditor.sources.poetry_constraint import UnsupportedConstraint, poetry_to_pep440
+
+        try:
+            return poetry_to_pep440(poetry["python"])
+        except UnsupportedConstraint:
+            return None
+    return None
 
 
 def _is_library_metadata(root: Path, item: ParsedInput) -> bool:
@@ -329,17 +344,27 @@ def build_layout(ctx: CheckContext) -> ProjectLayout:
     policy = PinPolicy.from_mapping(ctx.config.policy_section(POLICY))
     layout = ProjectLayout(policy=policy)
     library_inputs: set[str] = set()
+    requires_python: dict[str, str] = {}
+    layout.compiled = compiled_files(
+        ctx.root, ctx.inputs, frozen_min_requirements=policy.frozen_min_requirements
+    )
     for item in ctx.inputs:
         if item.status is not InputStatus.OK or item.kind is InputKind.ENVIRONMENT:
             continue
         if item.kind.is_lockfile:
-            layout.locks.append(_lock_view(item, pseudo=False))
+            layout.locks.append(_lock_view(ctx.root, item, pseudo=False))
             continue
         layout.manifests.append(item)
-        if _is_pseudo_lock(item):
-            layout.locks.append(_lock_view(item, pseudo=True))
+        compiled = layout.compiled.get(item.path)
+        if _is_pseudo_lock(item, compiled):
+            layout.locks.append(_lock_view(ctx.root, item, pseudo=True, compiled=compiled))
         if _is_library_metadata(ctx.root, item):
             library_inputs.add(item.path)
+        if item.kind is InputKind.PYPROJECT:
+            requires = _requires_python(ctx.root, item)
+            if requires is not None:
+                requires_python[item.path] = requires
+    layout.requires_python = requires_python
     layout.library_inputs = frozenset(library_inputs)
     layout.metadata_feeds = _metadata_feeds(ctx.inputs, library_inputs)
     layout.library_scopes = frozenset(scope_of(p) for p in library_inputs)
@@ -371,6 +396,7 @@ def _marker_scopes(root: Path, scopes: Iterable[str], policy: PinPolicy) -> set[
 
 
 __all__ = [
+    "POLICY",
     "LockView",
     "PinPolicy",
     "ProjectLayout",

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from auditor.model import ParsedInput, Requirement
+
 # Operators that cap the version from above on their own.
 _UPPER_OPS = frozenset({"<", "<=", "~=", "===", "=="})
 
@@ -124,12 +126,40 @@ def satisfies(specs: SpecifierSet, version: str) -> bool | None:
     return specs.contains(version, prereleases=True)
 
 
+def describe(req: Requirement) -> str:
+    """Return the requirement as a person would write it (``name[extra]>=1; marker``)."""
+    text = req.raw_name
+    if req.extras:
+        text += "[" + ",".join(req.extras) + "]"
+    if req.url:
+        text += f" @ {req.url}"
+    else:
+        text += str(req.specifier)
+    if req.marker_text:
+        text += f"; {req.marker_text}"
+    return text
+
+
+def pin_evidence(item: ParsedInput, req: Requirement, **more: object) -> dict[str, object]:
+    """Return the evidence every per-requirement pin finding carries."""
+    return {
+        "requirement": describe(req),
+        "line_text": req.line_text,
+        "group": req.group,
+        "input": item.path,
+        "input_kind": str(item.kind),
+        **more,
+    }
+
+
 __all__ = [
     "Satisfiability",
     "candidate_versions",
     "check_satisfiable",
+    "describe",
     "has_upper_bound",
     "is_prerelease_pin",
+    "pin_evidence",
     "satisfies",
     "suggest_upper_bound",
 ]

@@ -18,6 +18,7 @@ from rich.tree import Tree
 from auditor.graph import query
 from auditor.graph.build import ROOT, DependencyGraph
 from auditor.model import Finding, Severity
+from auditor.projects import finding_projects
 from auditor.report.safe import clean
 from auditor.result import AuditResult
 
@@ -198,8 +199,30 @@ class ConsoleReporter:
         if self.show_graph and result.graph is not None:
             console.print()
             console.print(graph_tree(result.graph))
+        of_finding = finding_projects(result)
+        projects = sorted(set(of_finding.values()))
+        for project in projects:
+            findings = [f for f in result.findings if of_finding[f.fingerprint] == project]
+            if len(projects) > 1:
+                title = f"Project {project}/" if project else "Project (repository root)"
+                console.print(Text("\n" + clean(title), style="bold reverse"))
+            self._package_blocks(console, findings)
+        if result.incomplete:
+            console.print()
+            console.print(Text("Not checked (the audit is incomplete):", style="bold yellow"))
+            for gap in result.incomplete:
+                pkgs = f" [{len(gap.packages)} package(s)]" if gap.packages else ""
+                console.print(Text(f"  - {clean(gap.source)}: {clean(gap.reason)}{pkgs}"))
+        if result.unused_ignores:
+            console.print(Text("Unused ignores: " + clean(", ".join(result.unused_ignores)),
+                               style="dim"))  # fmt: skip
+        console.print()
+        console.print(_summary_table(result))
+
+    def _package_blocks(self, console: Console, findings: list[Finding]) -> None:
+        """Print the findings grouped by package, most severe package first."""
         by_package: dict[str, list[Finding]] = defaultdict(list)
-        for finding in result.findings:
+        for finding in findings:
             by_package[finding.package or "(project)"].append(finding)
         for name in sorted(by_package, key=lambda n: (-max(f.severity.rank for f in
                                                              by_package[n]), n)):  # fmt: skip
@@ -215,17 +238,6 @@ class ConsoleReporter:
                     console.print(_finding_block(finding))
             if rolled and not self.details:
                 console.print(Text(_rolled_text(rolled), style="red"))
-        if result.incomplete:
-            console.print()
-            console.print(Text("Not checked (the audit is incomplete):", style="bold yellow"))
-            for gap in result.incomplete:
-                pkgs = f" [{len(gap.packages)} package(s)]" if gap.packages else ""
-                console.print(Text(f"  - {clean(gap.source)}: {clean(gap.reason)}{pkgs}"))
-        if result.unused_ignores:
-            console.print(Text("Unused ignores: " + clean(", ".join(result.unused_ignores)),
-                               style="dim"))  # fmt: skip
-        console.print()
-        console.print(_summary_table(result))
 
 
 def _summary_table(result: AuditResult) -> Table:

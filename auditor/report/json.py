@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from auditor.projects import projects_json
 from auditor.result import AuditResult
 
 
@@ -12,7 +13,9 @@ class JsonReporter:
 
     def render(self, result: AuditResult) -> str:
         """Return the JSON report text."""
-        return json.dumps(result.to_json(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+        data = result.to_json()
+        data["projects"] = projects_json(result)  # the audit units: inputs and findings
+        return json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
 
 
 REPORTER = JsonReporter()

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditor.model import Finding, Severity
+from auditor.projects import finding_projects
 from auditor.report.safe import clean
 from auditor.report.view import (
     baseline_info,
@@ -157,10 +158,17 @@ class MarkdownReporter:
         lines.append(f"### {label} ({len(result.findings)})")
         lines.append("")
         if result.findings:
-            lines += ["| Severity | Rule | Package | Message | Where |", "|---|---|---|---|---|"]
-            for finding in result.findings:
+            of_finding = finding_projects(result)
+            several = len(set(of_finding.values())) > 1  # a Project column only then
+            head = "| Severity | Rule | Package | Message | Where |"
+            lines += [("| Project " if several else "") + head,
+                      "|---" * (6 if several else 5) + "|"]  # fmt: skip
+            ordered = sorted(result.findings, key=lambda f: of_finding[f.fingerprint])
+            for finding in ordered if several else result.findings:
+                project = escape_md(of_finding[finding.fingerprint] or ".")
                 lines.append(
-                    f"| {_SEVERITY_MARK[finding.severity]} {finding.severity.value} "
+                    (f"| {project} " if several else "")
+                    + f"| {_SEVERITY_MARK[finding.severity]} {finding.severity.value} "
                     f"| {escape_md(finding.rule_id)} | {_package(finding)} "
                     f"| {escape_md(finding.message, limit=160)} | {_where(finding)} |"
                 )

@@ -86,7 +86,17 @@ def _package(raw: dict[str, Any], location: Location, files_v1: Any) -> LockedPa
         hashes=hashes,
         source_url=source_url,
         source_commit=commit if isinstance(commit, str) else None,
+        markers=_markers(raw.get("markers")),
     )
+
+
+def _markers(value: Any) -> tuple[str, ...]:
+    """Poetry 2 lock ``markers``: one marker, or one per group (the package applies if any)."""
+    if isinstance(value, str) and value.strip():
+        return (value,)
+    if isinstance(value, dict):
+        return tuple(v for v in value.values() if isinstance(v, str) and v.strip())
+    return ()
 
 
 def _edges(table: Any) -> list[LockedDependency]:

@@ -145,4 +145,5 @@ def _package(
         source_url=source_url,
         source_commit=commit,
         is_root=_is_root(raw),
+        markers=string_list(raw.get("resolution-markers")),
     )
