@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from auditor.checks.base import CheckContext, Note, Outcome, incomplete
+from auditor.checks.compiled import compiled_paths, compiled_transitive
 from auditor.graph import query
 from auditor.imports.groups import GroupPolicy, extra_name, group_policy
 from auditor.imports.mapping import KNOWING_SOURCES
@@ -79,57 +80,17 @@ class _Declared:
         return any(groups.is_runtime(g) for g in self.groups)
 
 
-def _via_lines(ctx: CheckContext, path: str) -> dict[int, list[str]]:
-    """Return pip-compile's ``# via`` annotations of a requirements file: line -> sources.
-
-    pip-compile (and ``uv pip compile``) write, under each pinned line, the packages or files
-    that required it; a pin whose sources are only other packages is a transitive dependency
-    the lock records, not one the project declared.
-    """
-    try:
-        lines = (ctx.root / path).read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return {}
-    found: dict[int, list[str]] = {}
-    owner: int | None = None
-    for number, raw in enumerate(lines, start=1):
-        text = raw.strip()
-        if not text.startswith("#"):
-            owner = number if text else None
-            continue
-        body = text.lstrip("#").strip()
-        if owner is None:
-            continue
-        if body == "via" or body.startswith("via "):
-            found.setdefault(owner, [])
-            if rest := body[3:].strip():
-                found[owner].append(rest)
-        elif owner in found and body:
-            found[owner].append(body)
-    return found
-
-
-def _compiled_transitive(ctx: CheckContext) -> set[Location]:
-    """Pins of compiled requirements files (included ones too) there only for other packages."""
-    paths = {
-        req.location.path
-        for item in ctx.inputs
-        if item.kind is InputKind.REQUIREMENTS
-        for req in item.requirements
-    }
-    return {
-        Location(path=path, line=line)
-        for path in sorted(paths)
-        for line, sources in _via_lines(ctx, path).items()
-        if sources and not any(s.startswith(("-r", "-c", "-e")) for s in sources)
-    }
+def _only_in(entry: _Declared, paths: frozenset[str]) -> bool:
+    """Whether every place that declares `entry` is one of `paths`."""
+    places = [loc for locs in entry.locations.values() for loc in locs]
+    return bool(places) and all(loc.path in paths for loc in places)
 
 
 def _declared(ctx: CheckContext, *, skip_compiled_transitive: bool = False) -> dict[str, _Declared]:
     """Return every declared name; optionally without pins a compiled file has only for others."""
     declared: dict[str, _Declared] = {}
     skipped: set[str] = set()
-    transitive = _compiled_transitive(ctx) if skip_compiled_transitive else set()
+    transitive = compiled_transitive(ctx.root, ctx.inputs) if skip_compiled_transitive else set()
     for item in ctx.inputs:
         if skip_compiled_transitive and item.kind is InputKind.NOTEBOOK:
             continue  # what a notebook installs for itself is not the project's to prune
@@ -247,7 +208,18 @@ class ImportsCheck:
         compiled_only = set(declared) - set(direct)
         yield from self._missing_and_transitive(ctx, usage, direct, compiled_only)
         if ctx.enabled(UNUSED):
-            yield from self._unused(ctx, usage, direct, groups)
+            # Compiled and frozen files (pip-compile, uv pip compile, pip freeze, constraints)
+            # are lock data: their pins are never "unused, remove it"; their sources are judged.
+            compiled = compiled_paths(ctx.root, ctx.inputs)
+            declared_here = {
+                name: entry
+                for name, entry in direct.items()
+                if not entry.locations
+                or any(
+                    loc.path not in compiled for locs in entry.locations.values() for loc in locs
+                )
+            }
+            yield from self._unused(ctx, usage, declared_here, groups)
         if ctx.enabled(MISPLACED):
             yield from self._misplaced(ctx, usage, direct, groups)
 

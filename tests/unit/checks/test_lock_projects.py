@@ -223,3 +223,18 @@ def test_poetry_lock_markers_and_python_versions(tmp_path: Path) -> None:
         'lock-version = "2.1"\npython-versions = "^3.10"\ncontent-hash = "x"\n',
     )
     assert _rules(_findings(tmp_path, "lockfile"), "AUD104") == []
+
+
+def test_frozen_requirements_pins_are_never_unused(tmp_path: Path) -> None:
+    """A pip freeze output is lock data: its pins are not 'unused, remove it' (AUD502)."""
+    from conftest import run_cli
+
+    frozen = "".join(f"{name}==1.0\n" for name in sorted(
+        ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india"]
+    ))  # fmt: skip
+    (tmp_path / "requirements.txt").write_text(frozen, encoding="utf-8")
+    (tmp_path / "app.py").write_text("import alpha\n", encoding="utf-8")
+    result = run_cli("scan", str(tmp_path), "--format", "json", "--offline", "--enable", "AUD502")
+    import json
+
+    assert [f for f in json.loads(result.out)["findings"] if f["rule_id"] == "AUD502"] == []
