@@ -125,6 +125,10 @@ class LockfileCheck:
                     "requirements": count,
                     "application": layout.application_reason(scope),
                 },
+                # An example or demo app is not what the project ships.
+                severity=Severity.LOW
+                if all(layout.policy.is_example(item.path) for item, _reqs in entries)
+                else None,
                 fix=(
                     "Generate and commit a lockfile: `uv lock` (pyproject.toml), "
                     "`pip-compile requirements.in -o requirements.txt` or `uv pip compile`, or "

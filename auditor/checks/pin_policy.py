@@ -20,6 +20,7 @@ class PinPolicy:
     application: bool | None = None
     application_markers: tuple[str, ...] = ()
     dev_groups: frozenset[str] = frozenset()
+    example_dirs: frozenset[str] = frozenset()
     require_hashes: bool = False
     allow_prereleases: bool = False
     prerelease_allowed_packages: frozenset[str] = frozenset()
@@ -71,6 +72,7 @@ class PinPolicy:
             application=application,
             application_markers=tuple(str(m) for m in table.get("application_markers", [])),
             dev_groups=names("dev_groups"),
+            example_dirs=names("example_dirs"),
             require_hashes=bool(table.get("require_hashes", False)),
             allow_prereleases=bool(table.get("allow_prereleases", False)),
             prerelease_allowed_packages=frozenset(
@@ -86,6 +88,10 @@ class PinPolicy:
             max_orphan_findings=int(table.get("max_orphan_findings", 20)),
             frozen_min_requirements=int(table.get("frozen_min_requirements", 8)),
         )
+
+    def is_example(self, path: str) -> bool:
+        """Whether a repo-relative file lies in an example, demo, docs or tutorial folder."""
+        return any(part.lower() in self.example_dirs for part in path.split("/")[:-1])
 
     def is_dev_group(self, group: str) -> bool:
         """Whether a requirement group is development-only (tests, lint, docs ...)."""

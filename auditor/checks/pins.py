@@ -119,7 +119,11 @@ class PinsCheck:
                 key=req.group,
                 # A library leaves exact versions to its users; a missing lower bound still
                 # matters, but less than in an application that deploys what it declares.
-                severity=Severity.LOW if dev or layout.is_library_requirement(item, req) else None,
+                severity=Severity.LOW
+                if dev
+                or layout.is_library_requirement(item, req)
+                or policy.is_example(req.location.path)
+                else None,
             )
         elif req.specifier and not covered and self._too_loose(req, level):
             yield self._unbounded(ctx, item, req, level, known)

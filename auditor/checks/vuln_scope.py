@@ -25,6 +25,7 @@ class Role(enum.StrEnum):
     RUNTIME = "runtime"  # an application's runtime requirement, or a lockfile entry
     LIBRARY = "library"  # a library's metadata: a floor, its users install the newest
     DEV = "dev"  # a development-only group
+    EXAMPLE = "example"  # an example, demo or docs environment
     SELF = "self"  # the project requiring itself with extras
 
 
@@ -47,6 +48,8 @@ class DeclarationScope:
         # An extra named like a development group (``test``, ``min-versions``) is one too.
         if self.layout.policy.is_dev_group(req.group.removeprefix("optional:")):
             return Role.DEV
+        if self.layout.policy.is_example(location.path):
+            return Role.EXAMPLE
         if self.layout.is_library_requirement(item, req):
             return Role.LIBRARY
         return Role.RUNTIME
@@ -60,7 +63,10 @@ class DeclarationScope:
             roles.add(self.role(place))
         if not roles or Role.RUNTIME in roles or Role.LIBRARY in roles:
             return Role.RUNTIME
-        return Role.DEV if Role.DEV in roles else Role.SELF
+        for role in (Role.DEV, Role.EXAMPLE):
+            if role in roles:
+                return role
+        return Role.SELF
 
 
 def declaration_scope(ctx: CheckContext) -> DeclarationScope:
@@ -83,6 +89,7 @@ ROLE_NOTES = {
     Role.LIBRARY: "library metadata: its users install the newest release, so this is a floor "
     "to raise, not what gets installed",
     Role.DEV: "a development-only requirement: it does not ship to users",
+    Role.EXAMPLE: "an example, demo or docs environment, not what the project ships",
 }
 
 __all__ = ["ROLE_NOTES", "DeclarationScope", "Role", "declaration_scope"]

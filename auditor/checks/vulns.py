@@ -87,7 +87,7 @@ def _known_version_findings(
                 continue
             rule = ctx.rules.get(AUD201)
             severity, _cvss = group_severity(group.records, rule.severity)
-            if role is Role.DEV:
+            if role in (Role.DEV, Role.EXAMPLE):
                 severity = Severity.LOW
             fix = smallest_fix(group.records, target.name, version)
             if fix is not None:

@@ -82,3 +82,23 @@ def test_an_applications_runtime_range_keeps_its_severity(
     (finding,) = [f for f in data["findings"] if f["rule_id"] == "AUD203"]
     assert finding["severity"] != "low"
     assert finding["evidence"]["declared_as"] == "runtime"
+
+
+def test_example_and_docs_environments_are_low(
+    osv: tuple[FakeOsv, LoopbackServer], tmp_path: Path
+) -> None:
+    _fake, server = osv
+    (tmp_path / "examples" / "demo").mkdir(parents=True)
+    (tmp_path / "examples" / "demo" / "requirements.txt").write_text(
+        "urllib3>=1.0\njinja2==2.0\n", encoding="utf-8"
+    )
+    data = _scan(tmp_path, server)
+    found = {(f["rule_id"], f["package"]): f for f in data["findings"]}
+    assert found[("AUD203", "urllib3")]["severity"] == "low"
+    assert found[("AUD201", "jinja2")]["severity"] == "low"
+    assert found[("AUD201", "jinja2")]["evidence"]["declared_as"] == "example"
+    done = run_cli("scan", str(tmp_path), "--format", "json", "--enable", "AUD1", "--offline",
+                   "--exit-zero")  # fmt: skip
+    pins = json.loads(done.out)["findings"]
+    assert pins
+    assert {f["severity"] for f in pins if f["rule_id"] in ("AUD101", "AUD103")} <= {"low"}
