@@ -60,6 +60,7 @@ class _Gathered:
     display: str
     locations: list[Location] = field(default_factory=list)
     requirements: list[Requirement] = field(default_factory=list)
+    seen: set[Location] = field(default_factory=set)
 
 
 def _other_index_inputs(
@@ -119,7 +120,8 @@ def declared_uses(
                 continue
             entry = gathered.setdefault(req.name, _Gathered(display=req.raw_name))
             entry.requirements.append(req)
-            if req.location not in entry.locations:
+            if req.location not in entry.seen:  # a set beside the list: stays linear
+                entry.seen.add(req.location)
                 entry.locations.append(req.location)
     for node in query.direct_packages(graph):
         if node.name in skip or node.name in gathered:
