@@ -114,7 +114,11 @@ def _add_requirement(graph: nx.DiGraph[str], seen: _Seen, req: Requirement) -> N
     if req.constraint:
         # Constraints limit versions but do not add packages: keep them as graph facts only.
         constraints = graph.graph.setdefault("constraints", {}).setdefault(req.name, [])
-        seen.add(("constraint", req.name), constraints, {"specifier": specifier, **_location_dict(req.location)})
+        seen.add(
+            ("constraint", req.name),
+            constraints,
+            {"specifier": specifier, **_location_dict(req.location)},
+        )
         return
     attrs = _ensure_node(graph, req.name, req.raw_name)
     attrs["direct"] = True

@@ -93,7 +93,8 @@ def _other_index_inputs(
                         url = first.get("url") if isinstance(first, dict) else None
                         found[item.path] = str(url or "a configured source")
                         break
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError,
+                RecursionError):  # fmt: skip
             # The input's own parser reports unreadable files; here they add no index.
             continue
     return found
