@@ -208,6 +208,16 @@ def json_api_url(simple_url: str) -> str:
     return base
 
 
+def _auditor_table(data: dict[str, Any], default: Any) -> Any:
+    """Return ``[tool.auditor]`` of a decoded TOML file, `default` when absent.
+
+    A ``tool`` key that is not a table (``tool = 1``) counts as absent: the file's own parser
+    reports such a manifest.
+    """
+    tool = data.get("tool")
+    return tool.get("auditor", default) if isinstance(tool, dict) else default
+
+
 def _find_config_file(root: Path) -> tuple[Path | None, dict[str, Any]]:
     candidates = [root / ".auditor.toml", root / "pyproject.toml"]
     for path in candidates:
@@ -225,8 +235,8 @@ def _find_config_file(root: Path) -> tuple[Path | None, dict[str, Any]]:
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read: {exc}") from exc
         if path.name == ".auditor.toml":
-            return path, data.get("tool", {}).get("auditor", data)
-        table = data.get("tool", {}).get("auditor")
+            return path, _auditor_table(data, data)
+        table = _auditor_table(data, None)
         if isinstance(table, dict):
             return path, table
     return None, {}
@@ -384,10 +394,12 @@ def load_config(
     if config_file is not None:
         try:
             raw = tomllib.loads(config_file.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise ConfigError(f"{config_file}: {exc}") from exc
         path: Path | None = config_file
-        table = raw.get("tool", {}).get("auditor", raw)
+        table = _auditor_table(raw, raw)
+        if not isinstance(table, dict):
+            raise ConfigError(f"{config_file}: [tool.auditor] must be a table")
     else:
         path, table = _find_config_file(root)
     where = f"{path}:[tool.auditor]" if path else "config"

@@ -14,6 +14,7 @@ from auditor.graph.build import DependencyGraph, build_graph
 from auditor.model import Incomplete, InputKind, InputStatus, ParsedInput
 from auditor.sources.base import source_for
 from auditor.sources.notebook import has_install_lines
+from auditor.sources.urls import drop_bad_urls
 
 ENVIRONMENT_LABEL = "<environment>"
 
@@ -33,7 +34,7 @@ class Scan:
 def parse_input(root: Path, relpath: str, kind: InputKind) -> ParsedInput:
     """Parse one input, turning a parse failure into an error entry (never raising)."""
     try:
-        return source_for(kind).parse(root, relpath)
+        return drop_bad_urls(source_for(kind).parse(root, relpath))
     except SourceError as exc:
         return ParsedInput(path=relpath, kind=kind, status=InputStatus.ERROR, error=str(exc))
     except (OSError, UnicodeDecodeError) as exc:

@@ -10,7 +10,7 @@ a question such as "why is X here?" can always be answered with a file and line.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -33,6 +33,9 @@ class DependencyGraph:
     """The dependency graph of one scan; read it through `auditor.graph.query`."""
 
     nx: nx.DiGraph[str]
+    # Read-side memo for `auditor.graph.query` (node facts by name); the graph is not changed
+    # after `build_graph`, so a check asking for one package per requirement stays linear.
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def package_count(self) -> int:
@@ -65,16 +68,39 @@ def _ensure_node(graph: nx.DiGraph[str], name: str, display: str) -> dict[str, A
     return attrs
 
 
-def _add_unique(items: list[Any], value: Any) -> None:
-    if value not in items:
-        items.append(value)
+def _frozen(value: Any) -> Any:
+    """Return a hashable twin of a JSON-like value (dicts and lists of scalars)."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return value
 
 
-def _add_origin(graph: nx.DiGraph[str], parent: str, child: str, origin: dict[str, Any]) -> None:
-    if graph.has_edge(parent, child):
-        _add_unique(graph.edges[parent, child]["origins"], origin)
-    else:
-        graph.add_edge(parent, child, origins=[origin])
+class _Seen:
+    """What each attribute list of the graph already holds, so adding stays O(1).
+
+    A requirements file with 100,000 identical lines adds 100,000 locations and origins to one
+    node and one edge: a list ``in`` check there made the build quadratic.
+    """
+
+    def __init__(self) -> None:
+        self._keys: set[tuple[Any, ...]] = set()
+
+    def add(self, scope: tuple[str, ...], items: list[Any], value: Any) -> None:
+        """Append `value` to `items` (the list at `scope`) unless it is already there."""
+        key = (*scope, _frozen(value))
+        if key not in self._keys:
+            self._keys.add(key)
+            items.append(value)
+
+
+def _add_origin(
+    graph: nx.DiGraph[str], seen: _Seen, parent: str, child: str, origin: dict[str, Any]
+) -> None:
+    if not graph.has_edge(parent, child):
+        graph.add_edge(parent, child, origins=[])
+    seen.add(("origin", parent, child), graph.edges[parent, child]["origins"], origin)
 
 
 def _pinned_text(text: str) -> str | None:
@@ -83,23 +109,28 @@ def _pinned_text(text: str) -> str | None:
     return None if pinned is None else str(pinned)
 
 
-def _add_requirement(graph: nx.DiGraph[str], req: Requirement) -> None:
+def _add_requirement(graph: nx.DiGraph[str], seen: _Seen, req: Requirement) -> None:
     specifier = str(req.specifier)
     if req.constraint:
         # Constraints limit versions but do not add packages: keep them as graph facts only.
         constraints = graph.graph.setdefault("constraints", {}).setdefault(req.name, [])
-        _add_unique(constraints, {"specifier": specifier, **_location_dict(req.location)})
+        seen.add(
+            ("constraint", req.name),
+            constraints,
+            {"specifier": specifier, **_location_dict(req.location)},
+        )
         return
     attrs = _ensure_node(graph, req.name, req.raw_name)
     attrs["direct"] = True
     # The version a requirements file installs when no lockfile says otherwise.
     pinned = None if req.url is not None or req.pinned is None else str(req.pinned)
     if pinned is not None:
-        _add_unique(attrs.setdefault("pinned", []), pinned)
-    _add_unique(attrs["groups"], req.group)
-    _add_unique(attrs["locations"], _location_dict(req.location))
+        seen.add(("pinned", req.name), attrs.setdefault("pinned", []), pinned)
+    seen.add(("groups", req.name), attrs["groups"], req.group)
+    seen.add(("locations", req.name), attrs["locations"], _location_dict(req.location))
     _add_origin(
         graph,
+        seen,
         ROOT,
         req.name,
         {
@@ -115,12 +146,13 @@ def _add_requirement(graph: nx.DiGraph[str], req: Requirement) -> None:
     )
 
 
-def _add_locked(graph: nx.DiGraph[str], pkg: LockedPackage) -> None:
+def _add_locked(graph: nx.DiGraph[str], seen: _Seen, pkg: LockedPackage) -> None:
     if pkg.is_root:
         for dep in pkg.dependencies:
             _ensure_node(graph, dep.name, dep.name)["direct"] = True
             _add_origin(
                 graph,
+                seen,
                 ROOT,
                 dep.name,
                 {
@@ -138,14 +170,15 @@ def _add_locked(graph: nx.DiGraph[str], pkg: LockedPackage) -> None:
     attrs = _ensure_node(graph, pkg.name, pkg.raw_name)
     attrs["locked"] = True
     if pkg.version is not None:
-        _add_unique(attrs["versions"], pkg.version)
+        seen.add(("versions", pkg.name), attrs["versions"], pkg.version)
     for group in pkg.groups:
-        _add_unique(attrs["groups"], group)
-    _add_unique(attrs["locations"], _location_dict(pkg.location))
+        seen.add(("groups", pkg.name), attrs["groups"], group)
+    seen.add(("locations", pkg.name), attrs["locations"], _location_dict(pkg.location))
     for dep in pkg.dependencies:
         _ensure_node(graph, dep.name, dep.name)
         _add_origin(
             graph,
+            seen,
             pkg.name,
             dep.name,
             {
@@ -166,12 +199,13 @@ def build_graph(inputs: Iterable[ParsedInput]) -> DependencyGraph:
     graph: nx.DiGraph[str] = nx.DiGraph()
     graph.add_node(ROOT, kind="root", display_name="(project)")
     parsed = [i for i in inputs if i.status is InputStatus.OK]
+    seen = _Seen()
     for item in parsed:
         for req in item.requirements:
-            _add_requirement(graph, req)
+            _add_requirement(graph, seen, req)
     for item in parsed:
         for pkg in item.packages:
-            _add_locked(graph, pkg)
+            _add_locked(graph, seen, pkg)
     # Locked packages nothing points at (lockfiles without edges, such as Pipfile.lock or
     # pylock.toml) hang off the root so every package is reachable.
     for name, attrs in graph.nodes(data=True):

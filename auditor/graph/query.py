@@ -51,6 +51,15 @@ class PackageNode:
 
 
 def _node(graph: DependencyGraph, name: str) -> PackageNode:
+    known = graph.memo.get(name)
+    if isinstance(known, PackageNode):
+        return known
+    node = _read_node(graph, name)
+    graph.memo[name] = node
+    return node
+
+
+def _read_node(graph: DependencyGraph, name: str) -> PackageNode:
     attrs = graph.nx.nodes[name]
     return PackageNode(
         name=name,

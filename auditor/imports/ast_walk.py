@@ -286,4 +286,13 @@ def parse_python(data: bytes) -> ParsedFile:
         return ParsedFile(imports=tuple(records), error=message, error_line=_error_line(exc))
     except (ValueError, UnicodeDecodeError, LookupError) as exc:
         return ParsedFile(error=f"cannot decode: {exc}")
-    return ParsedFile(imports=tuple(_records_for_tree(tree, data)))
+    except (RecursionError, MemoryError):
+        # ``"1+" * 10**6`` and friends exhaust the compiler: a problem of this file only.
+        return ParsedFile(error=TOO_DEEP)
+    try:
+        return ParsedFile(imports=tuple(_records_for_tree(tree, data)))
+    except RecursionError:
+        return ParsedFile(error=TOO_DEEP)
+
+
+TOO_DEEP = "syntax error: nested too deeply (or too large) for the Python parser"

@@ -38,9 +38,10 @@ def deptry_table(root: Path) -> Mapping[str, Any]:
     """Return ``[tool.deptry]`` of `root`/pyproject.toml (empty when absent or unreadable)."""
     try:
         data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return {}
-    table = data.get("tool", {}).get("deptry")
+    tool = data.get("tool")
+    table = tool.get("deptry") if isinstance(tool, dict) else None
     return table if isinstance(table, dict) else {}
 
 

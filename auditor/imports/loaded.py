@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import configparser
+import contextlib
 import fnmatch
 import re
 import tomllib
@@ -89,9 +90,15 @@ def settings_modules(relpath: str, data: bytes) -> list[ImportSite]:
         return []
     try:
         tree = ast.parse(data)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     sites: list[ImportSite] = []
+    with contextlib.suppress(RecursionError):  # nested deeper than we walk: keep what was found
+        _settings_sites(tree, relpath, sites)
+    return sites
+
+
+def _settings_sites(tree: ast.Module, relpath: str, sites: list[ImportSite]) -> None:
     for node in tree.body:
         names = _target_names(node)
         value = getattr(node, "value", None)
@@ -104,12 +111,17 @@ def settings_modules(relpath: str, data: bytes) -> list[ImportSite]:
                 text.isidentifier() and (in_sequence or bare_ok) and not text.isupper()
             ):
                 sites.append(_site(text, relpath, line))
-    return sites
 
 
 def _site(module: str, path: str, line: int) -> ImportSite:
     return ImportSite(module=module, top=module.partition(".")[0], path=path, line=line,
                       dynamic=True)  # fmt: skip
+
+
+def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """Return ``data[key]`` when it is a table, else an empty one (hand-written TOML lies)."""
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def _entry_point_targets(values: Iterable[Any]) -> Iterator[str]:
@@ -141,13 +153,13 @@ def entry_point_modules(root: Path, manifests: Iterable[str]) -> list[ImportSite
         if relpath.endswith("pyproject.toml"):
             try:
                 data = tomllib.loads(text)
-            except tomllib.TOMLDecodeError:
+            except (tomllib.TOMLDecodeError, RecursionError):
                 continue
-            project = data.get("project", {})
-            poetry = data.get("tool", {}).get("poetry", {})
+            project = _table(data, "project")
+            poetry = _table(_table(data, "tool"), "poetry")
             tables = [project.get("scripts"), project.get("gui-scripts"), poetry.get("scripts")]
-            tables += list((project.get("entry-points") or {}).values())
-            tables += list((poetry.get("plugins") or {}).values())
+            tables += list(_table(project, "entry-points").values())
+            tables += list(_table(poetry, "plugins").values())
             for table in tables:
                 if isinstance(table, dict):
                     targets.extend(_entry_point_targets(table.values()))

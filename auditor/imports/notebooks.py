@@ -12,7 +12,7 @@ import ast
 import dataclasses
 import json
 
-from auditor.imports.ast_walk import Collector, fallback_note
+from auditor.imports.ast_walk import TOO_DEEP, Collector, fallback_note
 from auditor.imports.records import ParsedFile, StatementContext
 from auditor.imports.recovery import fallback_statements
 
@@ -28,14 +28,15 @@ def notebook_code(data: bytes) -> list[str]:
         doc = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"not a JSON notebook: {exc}") from exc
+    except RecursionError as exc:
+        raise ValueError("not a JSON notebook: nested too deeply") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("cells", []), list):
         raise ValueError("not a notebook: no cells list")  # noqa: TRY004 - bad input, not a bug
     cells: list[str] = []
     for cell in doc.get("cells", []):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        source = cell.get("source", "")
-        text = "".join(source) if isinstance(source, list) else str(source)
+        text = _cell_source(cell.get("source", ""))
         lines = []
         for line in text.splitlines():
             stripped = line.lstrip()
@@ -44,6 +45,19 @@ def notebook_code(data: bytes) -> list[str]:
             lines.append("" if blank else line)
         cells.append("\n".join(lines) + "\n")
     return cells
+
+
+def _cell_source(source: object) -> str:
+    """Return a cell's source text: a string, or a list of strings (anything else is empty).
+
+    nbformat allows only these two; a hand-edited or hostile notebook may hold a number, a
+    dict or a list of non-strings, which carries no code to read.
+    """
+    if isinstance(source, str):
+        return source
+    if isinstance(source, list):
+        return "".join(part for part in source if isinstance(part, str))
+    return ""
 
 
 def parse_notebook(data: bytes) -> ParsedFile:
@@ -63,6 +77,11 @@ def parse_notebook(data: bytes) -> ParsedFile:
         first = len(collector.found)
         try:
             tree = ast.parse(code)
+        except (RecursionError, MemoryError, ValueError) as exc:
+            # The compiler gave up (nesting, size) or the text holds a NUL byte.
+            why = f"syntax error: {exc}" if isinstance(exc, ValueError) else TOO_DEEP
+            problems.append(f"code cell {index}: {why}")
+            recovered_counts.append(0)
         except SyntaxError as exc:
             for node, context in fallback_statements(code):
                 collector.statement(node, dataclasses.replace(context, approximate=True))

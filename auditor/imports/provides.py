@@ -44,13 +44,14 @@ def build_requirements(
     for manifest in pyprojects:
         try:
             data = tomllib.loads((root / manifest).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
             continue
         table = data.get("build-system")
         if not isinstance(table, dict):
             continue
         seen_table = True
-        for text in table.get("requires") or ():
+        requires = table.get("requires")
+        for text in requires if isinstance(requires, list) else ():
             if match := _NAME.match(str(text)):
                 names.add(normalize_name(match.group(1)))
     if not seen_table and any(f.rpartition("/")[2] == "setup.py" for f in python_files):
@@ -82,7 +83,7 @@ def generated_module_names(root: Path, manifests: Iterable[str] = ("pyproject.to
     for manifest in manifests:
         try:
             data = tomllib.loads((root / manifest).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
             continue
         for keys in _VERSION_FILE_KEYS:
             value: Any = data

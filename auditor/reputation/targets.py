@@ -60,6 +60,7 @@ class _Gathered:
     display: str
     locations: list[Location] = field(default_factory=list)
     requirements: list[Requirement] = field(default_factory=list)
+    seen: set[Location] = field(default_factory=set)
 
 
 def _other_index_inputs(
@@ -92,7 +93,8 @@ def _other_index_inputs(
                         url = first.get("url") if isinstance(first, dict) else None
                         found[item.path] = str(url or "a configured source")
                         break
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError,
+                RecursionError):  # fmt: skip
             # The input's own parser reports unreadable files; here they add no index.
             continue
     return found
@@ -119,7 +121,8 @@ def declared_uses(
                 continue
             entry = gathered.setdefault(req.name, _Gathered(display=req.raw_name))
             entry.requirements.append(req)
-            if req.location not in entry.locations:
+            if req.location not in entry.seen:  # a set beside the list: stays linear
+                entry.seen.add(req.location)
                 entry.locations.append(req.location)
     for node in query.direct_packages(graph):
         if node.name in skip or node.name in gathered:

@@ -35,6 +35,7 @@ import configparser
 import os
 import posixpath
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -67,6 +68,7 @@ from auditor.sources.requirement_junk import (
     code_fence,
     markdown_list_item,
 )
+from auditor.sources.urls import url_problem
 from auditor.specs import pin_span
 
 __all__ = ["RequirementsSource", "requirements_group"]
@@ -92,6 +94,7 @@ class _State:
     issues: list[InputIssue] = field(default_factory=list)
     includes: list[str] = field(default_factory=list)
     done: set[tuple[str, bool]] = field(default_factory=set)
+    frames: list[_Frame] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,17 +162,42 @@ def _logical_lines(text: str) -> list[tuple[int, str, str]]:
     return out
 
 
+@dataclass(slots=True)
+class _Frame:
+    """One file being read: its remaining logical lines and the include chain that led here."""
+
+    relpath: str
+    lines: Iterator[tuple[int, str, str]]
+    constraint: bool
+    stack: tuple[str, ...]
+    group: str
+
+
 def _parse_text(
     state: _State, relpath: str, text: str, *, constraint: bool, stack: tuple[str, ...]
 ) -> None:
-    group = requirements_group(relpath)
-    for number, logical, physical in _logical_lines(text):
+    """Parse `text` and, in place of each ``-r``/``-c`` line, the file it includes.
+
+    Includes are followed with an explicit stack of files (not recursion), so a chain of
+    hundreds of files each including the next cannot exhaust Python's recursion limit.
+    """
+    state.frames.append(
+        _Frame(relpath, iter(_logical_lines(text)), constraint, stack, requirements_group(relpath))
+    )
+    while state.frames:
+        frame = state.frames[-1]
+        item = next(frame.lines, None)
+        if item is None:
+            state.frames.pop()
+            continue
+        number, logical, physical = item
         content = _COMMENT.sub("", logical).strip()
         if not content:
             continue
-        line = _Line(relpath, number, logical.strip(), group, constraint, physical)
+        line = _Line(frame.relpath, number, logical.strip(), frame.group, frame.constraint,
+                     physical)  # fmt: skip
         content = _expand_env(state, line, content)
-        _parse_line(state, line, content, stack)
+        _parse_line(state, line, content, frame.stack)
 
 
 def _expand_env(state: _State, line: _Line, content: str) -> str:
@@ -212,7 +240,7 @@ def _parse_line(state: _State, line: _Line, content: str, stack: tuple[str, ...]
     if requirement is not None:
         state.requirements.append(requirement)
         return
-    if any(i.code == "unnamed-requirement" for i in state.issues[issues_before:]):
+    if len(state.issues) > issues_before:
         return  # a URL or path: already reported
     _classify_junk(state, line, content, args)
 
@@ -271,7 +299,11 @@ def _include(
     state.done.add((target, constraint))
     if target not in state.includes:
         state.includes.append(target)
-    _parse_text(state, target, text, constraint=constraint, stack=(*stack, target))
+    # Read next by `_parse_text`'s loop, before the rest of the including file.
+    state.frames.append(
+        _Frame(target, iter(_logical_lines(text)), constraint, (*stack, target),
+               requirements_group(target))
+    )  # fmt: skip
 
 
 def _is_url_or_path(text: str) -> bool:
@@ -347,6 +379,10 @@ def _url_requirement(
         extras = tuple(
             sorted(e.strip() for e in with_extras.group("extras").split(",") if e.strip())
         )
+    problem = url_problem(url)
+    if problem is not None:
+        _issue(state, line, "not-a-requirement", f"invalid URL {url!r}: {problem}")
+        return None
     egg = _EGG.search(url)
     if egg is not None:
         name = egg.group(1)

@@ -56,16 +56,22 @@ class SetupPySource:
         except (ValueError, RecursionError, MemoryError) as exc:
             raise ParseError(relpath, None, f"invalid Python: {exc}") from exc
         reader = _Reader(relpath, _module_bindings(tree))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and _is_setup(node.func):
-                reader.read_call(node)
+        line: int | None = None
+        try:
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Call) and _is_setup(node.func):
+                    line = node.lineno
+                    reader.read_call(node)
+            metadata_files = read_requirements_files(tree, root, relpath)
+        except RecursionError as exc:  # an expression the compiler took but we cannot walk
+            raise ParseError(relpath, line, "expression nested too deeply to read") from exc
         return ParsedInput(
             path=relpath,
             kind=KIND,
             requirements=tuple(reader.requirements),
             issues=tuple(reader.issues),
             project_name=reader.project_name,
-            metadata_files=read_requirements_files(tree, root, relpath),
+            metadata_files=metadata_files,
         )
 
 

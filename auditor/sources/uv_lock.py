@@ -120,8 +120,10 @@ def _package(
     commit: str | None = None
     git = source.get("git")
     if isinstance(git, str):
-        parts = urlsplit(git)
-        commit = parts.fragment or None
+        try:
+            commit = urlsplit(git).fragment or None
+        except ValueError:  # an unclosed IPv6 bracket: no commit to read
+            commit = git.partition("#")[2] or None
         source_url = "git+" + git.split("#", 1)[0]
     else:
         for key in ("url", "path", "directory", "editable", "virtual", "registry"):
