@@ -37,14 +37,18 @@ def package_targets(graph: DependencyGraph) -> list[PackageTarget]:
             locked=node.locked,
             locations=tuple(sorted(node.locations)),
         )
+        seen: dict[str, set[Location]] = {}
         for version in node.versions:
             target.versions.setdefault(version, list(target.locations))
+            seen[version] = set(target.versions[version])
         for origin in gq.incoming(graph, node.name):
             if origin.parent != ROOT or origin.source == "inferred" or origin.url:
                 continue
             if origin.pinned is not None:
                 places = target.versions.setdefault(origin.pinned, [])
-                if origin.location not in places:
+                known = seen.setdefault(origin.pinned, set(places))
+                if origin.location not in known:  # a set: 100k identical lines stay linear
+                    known.add(origin.location)
                     places.append(origin.location)
             else:
                 target.ranges.append((origin.specifier, origin.location))

@@ -298,7 +298,7 @@ def _read_toml(path: Path) -> dict[str, Any] | None:
 def _read_toml_cached(path: Path, _mtime: int, _size: int) -> dict[str, Any] | None:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return None
 
 
