@@ -92,7 +92,9 @@ def _known_version_findings(
             fix = smallest_fix(group.records, target.name, version)
             if fix is not None:
                 fix = upgrade or fix
-            evidence = {**_evidence(group, target.name, version, fix), "declared_as": str(role)}
+            evidence = _evidence(group, target.name, version, fix)
+            if role is not Role.RUNTIME:
+                evidence = {**evidence, "declared_as": str(role)}
             summary = evidence["summary"]
             yield ctx.finding(
                 AUD201,
