@@ -46,7 +46,9 @@ def package_targets(graph: DependencyGraph) -> list[PackageTarget]:
                 continue
             if origin.pinned is not None:
                 places = target.versions.setdefault(origin.pinned, [])
-                known = seen.setdefault(origin.pinned, set(places))
+                if origin.pinned not in seen:
+                    seen[origin.pinned] = set(places)
+                known = seen[origin.pinned]
                 if origin.location not in known:  # a set: 100k identical lines stay linear
                     known.add(origin.location)
                     places.append(origin.location)
