@@ -212,7 +212,8 @@ class StoreSource:
         names = ", ".join(s.name for s in infos) or "none"
         ages = [a for s in infos if (a := s.age_days()) is not None]
         age = f", newest import {min(ages):.1f} days old" if ages else ""
-        if ages and min(ages) > self.stale_after_days:
+        stale = bool(ages) and min(ages) > self.stale_after_days
+        if stale:
             age += " (stale: run auditor db update)"
         modified = max((s.newest_modified for s in infos if s.newest_modified), default=None)
         if modified and kind == KIND_OSV:
@@ -222,6 +223,7 @@ class StoreSource:
             name=self.name,
             detail=f"{why}: {count} records from {names} in {store.path}{age}",
             updated=store.newest_import(kind),
+            stale=stale,
         )
 
 

@@ -319,19 +319,33 @@ def classify_sites(
 
 
 def conftest_dev_matcher(
-    python_files: Iterable[str], is_dev: Callable[[str], bool]
+    python_files: Iterable[str],
+    is_dev: Callable[[str], bool],
+    packages: Iterable[str] = (),
 ) -> Callable[[str], bool]:
     """Extend `is_dev` to every file below a folder (not the root) that holds a conftest.py.
 
     pytest collects such a folder as a test tree whatever its name (``t/``, ``qa/``), and the
-    modules there are test code; a conftest.py at the repository root says nothing.
+    modules there are test code; a conftest.py at the repository root says nothing. A conftest.py
+    inside one of the project's own `packages` (``mylib/conftest.py``, ``src/mylib/conftest.py``)
+    marks the test helpers beside it, not the whole package as test code.
     """
+    own = {name.lower() for name in packages}
+
+    def is_package_folder(folder: str) -> bool:
+        parts = folder.split("/")
+        if parts[0] in ("src", "lib", "python") and len(parts) > 1:
+            parts = parts[1:]
+        return parts[0].lower() in own
+
     roots = tuple(
         sorted(
             {
-                relpath.rpartition("/")[0] + "/"
+                folder + "/"
                 for relpath in python_files
-                if relpath.rpartition("/")[2] == "conftest.py" and "/" in relpath
+                if relpath.rpartition("/")[2] == "conftest.py"
+                and "/" in relpath
+                and not is_package_folder(folder := relpath.rpartition("/")[0])
             }
         )
     )
@@ -390,7 +404,8 @@ def scan_usage(scan: Scan, context: RunContext) -> ImportUsage:
     )
     is_dev = dev_path_matcher([*policy.get("dev_paths", ()), *policy.get("vendored_paths", ())])
     if policy.get("conftest_folders_are_dev", True):
-        is_dev = conftest_dev_matcher(discovery.python_files, is_dev)
+        own = {_module_name(i.project_name) for i in scan.inputs if i.project_name}
+        is_dev = conftest_dev_matcher(discovery.python_files, is_dev, own)
     stdlib = STDLIB | frozenset(str(n) for n in policy.get("stdlib_other_versions", ()))
     siblings = sibling_names(code_files)
     modules = classify_sites(

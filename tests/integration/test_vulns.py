@@ -350,3 +350,18 @@ def test_db_update_offline_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
     done = run_cli("db", "update")
     assert done.code == 3
     assert "offline mode forbids requests" in done.err
+
+
+def test_an_offline_store_older_than_the_policy_is_flagged_stale(tmp_path: Path) -> None:
+    (tmp_path / "one.json").write_text(json.dumps(rec("PYSEC-1", "demo")))
+    assert run_cli("db", "import", str(tmp_path / "one.json"), "--source", "mine").code == 0
+    folder = repo(tmp_path, "demo==1.0\n")
+    (folder / "pyproject.toml").write_text(
+        "[tool.auditor.policy.advisories]\nstale_after_days = 0\n", encoding="utf-8"
+    )
+    _code, data, _err = scan(folder, "--offline")
+    (source,) = [s for s in data["data_sources"] if s["name"] == "osv-store"]
+    assert source["stale"] is True
+    assert "stale: run auditor db update" in source["detail"]
+    text = run_cli("scan", str(folder), "--offline", "--enable", "AUD2").out
+    assert "data: osv-store:" in text

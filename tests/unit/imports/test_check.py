@@ -234,6 +234,16 @@ def test_folders_with_a_conftest_are_test_code(tmp_path: Path) -> None:
     assert findings == {"xyzzy": Severity.LOW, "thing_nobody_declared": Severity.MEDIUM}
 
 
+def test_a_conftest_inside_the_projects_package_marks_only_its_helpers(tmp_path: Path) -> None:
+    files = {
+        "src/mylib/__init__.py": "import production_only_dep\n",
+        "src/mylib/conftest.py": "import fixture_dep\n",
+    }
+    found = _run(tmp_path, files, {}, project_name="mylib")
+    findings = {f.evidence["module"]: f.severity for f in found}
+    assert findings == {"production_only_dep": Severity.MEDIUM, "fixture_dep": Severity.LOW}
+
+
 def test_version_module_written_by_the_build_backend_is_first_party(tmp_path: Path) -> None:
     files = {
         "pyproject.toml": '[tool.hatch.build.hooks.vcs]\nversion-file = "src/_mypkg_version.py"\n'
