@@ -156,8 +156,11 @@ class LockfileCheck:
     ) -> Iterator[Finding]:
         native = lock.kind in _NATIVE_LOCKS.get(item.kind, frozenset())
         requires_python = layout.requires_python.get(item.path)
+        # The lock's own projects (its root, workspace members, editable path dependencies)
+        # are built from source, not locked at a version: requiring one is never drift.
+        own = {pkg.name for pkg in lock.packages.get("", ())}
         for req in counted_requirements(item):
-            if req.url is not None or req.name in _NOT_PACKAGES:
+            if req.url is not None or req.name in _NOT_PACKAGES or req.name in own:
                 continue
             envs = requirement_envs(req.marker_text, requires_python=requires_python)
             if not envs & lock.environments:

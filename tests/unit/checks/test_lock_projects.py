@@ -238,3 +238,33 @@ def test_frozen_requirements_pins_are_never_unused(tmp_path: Path) -> None:
     import json
 
     assert [f for f in json.loads(result.out)["findings"] if f["rule_id"] == "AUD502"] == []
+
+
+def test_requiring_a_workspace_member_that_the_lock_builds_from_source_is_not_drift(
+    tmp_path: Path,
+) -> None:
+    """uv locks workspace members as editable sources, never at a version (mcp's examples)."""
+    from conftest import run_cli
+
+    lock = (
+        'version = 1\nrequires-python = ">=3.10"\n\n[manifest]\nmembers = ["app", "example"]\n\n'
+        '[[package]]\nname = "app"\nversion = "1.0"\nsource = { editable = "." }\n\n'
+        '[[package]]\nname = "example"\nversion = "0.1"\n'
+        'source = { editable = "examples/example" }\ndependencies = [{ name = "app" }]\n'
+    )
+    (tmp_path / "uv.lock").write_text(lock, encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "1.0"\nrequires-python = ">=3.10"\n'
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n',
+        encoding="utf-8",
+    )
+    member = tmp_path / "examples" / "example"
+    member.mkdir(parents=True)
+    (member / "pyproject.toml").write_text(
+        '[project]\nname = "example"\nversion = "0.1"\ndependencies = ["app>=1.0"]\n',
+        encoding="utf-8",
+    )
+    result = run_cli("scan", str(tmp_path), "--format", "json", "--offline", "--enable", "AUD104")
+    import json
+
+    assert json.loads(result.out)["findings"] == []
