@@ -23,6 +23,7 @@ from packaging.version import InvalidVersion, Version
 
 from auditor.checks.base import CheckContext
 from auditor.checks.stdlib_names import stdlib_declared
+from auditor.checks.vuln_scope import DeclarationScope, Role, declaration_scope
 from auditor.errors import ConfigError
 from auditor.graph import query
 from auditor.index.model import LookupState, ProjectInfo, ProjectStatus, Release
@@ -175,6 +176,7 @@ class IndexStatusCheck:
         findings: list[Finding] = []
         if ctx.enabled(STATUS_RULE):
             findings.extend(self._status(ctx, policy, infos))
+        scope = declaration_scope(ctx)
         for use in uses:
             info = infos.get(use.name)
             if info is None:
@@ -185,7 +187,7 @@ class IndexStatusCheck:
             if ctx.enabled(YANKED_RULE) and release.yanked:
                 findings.append(self._yanked(ctx, policy, use, info, release))
             if ctx.enabled(STALE_RULE):
-                findings.extend(self._stale(ctx, policy, use, info, release))
+                findings.extend(self._stale(ctx, policy, use, info, release, scope))
         return findings
 
     def _status(
@@ -248,6 +250,7 @@ class IndexStatusCheck:
         use: VersionUse,
         info: ProjectInfo,
         release: Release,
+        scope: DeclarationScope,
     ) -> Iterator[Finding]:
         today = ctx.config.today_date()
         current = _parse(use.version)
@@ -275,6 +278,7 @@ class IndexStatusCheck:
         if majors_behind > 0:
             plural = "s" if majors_behind != 1 else ""
             parts.append(f"{majors_behind} major version{plural} behind")
+        role = scope.pin_role(use.locations, use.version)
         how = "locked" if use.locked else "pinned"
         why = (
             "the lockfile has not been refreshed since"
@@ -305,7 +309,12 @@ class IndexStatusCheck:
                 "today": today.isoformat(),
             },
             fix=f"upgrade to {newest_release_.version}",
-            severity=policy.major_severity if too_far else policy.age_severity,
+            # A development tool pinned on purpose (black, isort) does not ship to users.
+            severity=Severity.LOW
+            if role in (Role.DEV, Role.EXAMPLE)
+            else policy.major_severity
+            if too_far
+            else policy.age_severity,
             path_from_root=query.shortest_path(ctx.graph, use.name),
         )
 

@@ -54,12 +54,20 @@ class DeclarationScope:
             return Role.LIBRARY
         return Role.RUNTIME
 
-    def pin_role(self, places: Iterable[Location]) -> Role:
-        """The role of an exact version: runtime if any lockfile or runtime pin installs it."""
+    def pin_role(self, places: Iterable[Location], version: str | None = None) -> Role:
+        """The role of an exact version: runtime if any lockfile or runtime pin installs it.
+
+        With `version`, only the requirements pinned to it count: a library's floor
+        (``jinja2>=2.11.1``) beside a minimum-versions test pin (``jinja2==2.11.1``) does not
+        make that pin a runtime one.
+        """
         roles = set()
         for place in places:
             if place.path in self.locked_paths:
                 return Role.RUNTIME
+            found = self.declared.get(place)
+            if version is not None and found is not None and str(found[1].pinned) != version:
+                continue
             roles.add(self.role(place))
         if not roles or Role.RUNTIME in roles or Role.LIBRARY in roles:
             return Role.RUNTIME

@@ -54,7 +54,7 @@ def _known_version_findings(
     ctx: CheckContext, target: PackageTarget, facts: AdvisoryFacts, scope: DeclarationScope
 ) -> Iterator[Finding]:
     for version, places in sorted(target.versions.items()):
-        role = scope.pin_role(places)
+        role = scope.pin_role(places, version)
         if role is Role.SELF:
             continue  # the project itself, not a release from the index
         query = Query(name=target.name, version=version)

@@ -26,7 +26,7 @@ build-backend = "hatchling.build"
 [project]
 name = "mylib"
 version = "1.0"
-dependencies = ["urllib3>=1.0"]
+dependencies = ["urllib3>=1.0", "jinja2>=2.0"]
 
 [project.optional-dependencies]
 socks = ["mylib[extra]"]
