@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from auditor.checks.base import CheckContext
 from auditor.checks.pin_layout import ProjectLayout, build_layout, is_self_reference
-from auditor.model import InputStatus, Location, ParsedInput, Requirement
+from auditor.model import MAIN_GROUP, InputStatus, Location, ParsedInput, Requirement
 
 
 class Role(enum.StrEnum):
@@ -45,8 +45,11 @@ class DeclarationScope:
         item, req = found
         if is_self_reference(item, req):
             return Role.SELF
-        # An extra named like a development group (``test``, ``min-versions``) is one too.
-        if self.layout.policy.is_dev_group(req.group.removeprefix("optional:")):
+        # An extra named like a development group (``test``, ``min-versions``) is one too, and
+        # a dependency group (PEP 735, Poetry/PDM groups) is never installed with the package.
+        if self.layout.policy.is_dev_group(req.group.removeprefix("optional:")) or (
+            req.group != MAIN_GROUP and not req.group.startswith("optional:")
+        ):
             return Role.DEV
         if self.layout.policy.is_example(location.path):
             return Role.EXAMPLE

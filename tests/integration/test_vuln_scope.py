@@ -102,3 +102,16 @@ def test_example_and_docs_environments_are_low(
     pins = json.loads(done.out)["findings"]
     assert pins
     assert {f["severity"] for f in pins if f["rule_id"] in ("AUD101", "AUD103")} <= {"low"}
+
+
+def test_a_dependency_group_does_not_ship_with_the_package(
+    osv: tuple[FakeOsv, LoopbackServer], tmp_path: Path
+) -> None:
+    _fake, server = osv
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "1"\n[dependency-groups]\ntoxgen = ["urllib3>=1.0"]\n',
+        encoding="utf-8",
+    )
+    data = _scan(tmp_path, server)
+    (finding,) = [f for f in data["findings"] if f["rule_id"] == "AUD203"]
+    assert (finding["severity"], finding["evidence"]["declared_as"]) == ("low", "dev")
