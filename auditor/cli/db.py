@@ -303,7 +303,7 @@ def _status(config: Config, fmt: str, streams: Streams) -> int:
             )
     popular = data["popular"]
     if popular is None:
-        out.write("popular packages: none imported\n")
+        out.write("popular packages: none (the bundled list is switched off or missing)\n")
     else:
         out.write(
             "popular packages: "

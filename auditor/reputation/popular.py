@@ -154,10 +154,18 @@ def _stored_list(data: dict[str, Any]) -> PopularList | None:
 
 
 def popular_status(config: Config) -> dict[str, Any] | None:
-    """Describe the stored list (count, source, last_update, imported_at), or None if absent."""
+    """Describe the list in use: the stored one, else the bundled one; None when neither is."""
     data = _read_store(config)
     if data is None:
-        return None
+        shipped = load_bundled()
+        if shipped is None:
+            return None
+        return {
+            "count": len(shipped),
+            "source": shipped.source,
+            "last_update": shipped.last_update,
+            "bundled": True,
+        }
     return {
         "count": len(data["rows"]),
         "source": data.get("source"),

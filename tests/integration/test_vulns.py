@@ -365,3 +365,9 @@ def test_an_offline_store_older_than_the_policy_is_flagged_stale(tmp_path: Path)
     assert "stale: run auditor db update" in source["detail"]
     text = run_cli("scan", str(folder), "--offline", "--enable", "AUD2").out
     assert "data: osv-store:" in text
+
+
+def test_db_status_names_the_bundled_popular_list_when_none_was_imported() -> None:
+    data = json.loads(run_cli("db", "status", "--format", "json").out)
+    assert data["popular"]["bundled"] is True
+    assert data["popular"]["count"] >= 1000
