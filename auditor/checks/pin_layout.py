@@ -268,7 +268,7 @@ def _members(root: Path, scope: str, packages: Iterable[LockedPackage]) -> froze
     data = _read_toml(root / scope / "pyproject.toml") if scope else _read_toml(
         root / "pyproject.toml"
     )  # fmt: skip
-    workspace = ((data or {}).get("tool") or {}).get("uv", {}).get("workspace")
+    workspace = _dig(data, "tool", "uv", "workspace")
     if isinstance(workspace, dict):
         base = root / scope if scope else root
         excluded: set[Path] = set()
@@ -302,13 +302,22 @@ def _read_toml_cached(path: Path, _mtime: int, _size: int) -> dict[str, Any] | N
         return None
 
 
+def _dig(data: Any, *keys: str) -> Any:
+    """``data[k1][k2]...`` through tables only; None where a level is missing or not a table."""
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
 def _requires_python(root: Path, item: ParsedInput) -> str | None:
     """Return a pyproject's supported Pythons: ``requires-python`` or Poetry's ``python``."""
     data = _read_toml(root / item.path) or {}
     project = data.get("project")
     if isinstance(project, dict) and isinstance(project.get("requires-python"), str):
         return str(project["requires-python"])
-    poetry = ((data.get("tool") or {}).get("poetry") or {}).get("dependencies")
+    poetry = _dig(data, "tool", "poetry", "dependencies")
     if isinstance(poetry, dict) and isinstance(poetry.get("python"), str):
         from auditor.sources.poetry_constraint import UnsupportedConstraint, poetry_to_pep440
 

@@ -455,7 +455,8 @@ def _local_project_name(root: Path, including: str, target: str) -> str | None:
     project = data.get("project")
     name = project.get("name") if isinstance(project, dict) else None
     if not isinstance(name, str):
-        poetry = data.get("tool", {}).get("poetry", {})
+        tool = data.get("tool")
+        poetry = tool.get("poetry") if isinstance(tool, dict) else None
         name = poetry.get("name") if isinstance(poetry, dict) else None
     if not isinstance(name, str) or not name:
         name = _setup_cfg_name(root, f"{rel}/setup.cfg" if rel != "." else "setup.cfg")
