@@ -266,10 +266,11 @@ def _status_data(config: Config) -> dict[str, Any]:
         "damaged": damaged,
     }
     try:
-        from auditor.reputation.popular import popular_status
+        from auditor.reputation.popular import bundled_status, popular_status
     except ImportError:
         return data
-    data["popular"] = popular_status(config)
+    # The imported list wins; else the one shipped with Auditor is in use.
+    data["popular"] = popular_status(config) or bundled_status()
     return data
 
 

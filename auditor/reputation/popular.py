@@ -153,19 +153,24 @@ def _stored_list(data: dict[str, Any]) -> PopularList | None:
     )
 
 
+def bundled_status() -> dict[str, Any] | None:
+    """Describe the list shipped with Auditor (used when none was imported), or None."""
+    shipped = load_bundled()
+    if shipped is None:
+        return None
+    return {
+        "count": len(shipped),
+        "source": shipped.source,
+        "last_update": shipped.last_update,
+        "bundled": True,
+    }
+
+
 def popular_status(config: Config) -> dict[str, Any] | None:
-    """Describe the list in use: the stored one, else the bundled one; None when neither is."""
+    """Describe the stored list (count, source, last_update, imported_at), or None if absent."""
     data = _read_store(config)
     if data is None:
-        shipped = load_bundled()
-        if shipped is None:
-            return None
-        return {
-            "count": len(shipped),
-            "source": shipped.source,
-            "last_update": shipped.last_update,
-            "bundled": True,
-        }
+        return None
     return {
         "count": len(data["rows"]),
         "source": data.get("source"),
@@ -180,6 +185,7 @@ __all__ = [
     "SOURCE_NAME",
     "PopularList",
     "PopularPackage",
+    "bundled_status",
     "download_popular",
     "import_popular_file",
     "load_popular",
