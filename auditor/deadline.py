@@ -144,26 +144,27 @@ def _claim(connection: Any) -> None:
         budget.attach(connection)
 
 
-class _TrackedHTTPConnection(HTTPConnection):
+class _Tracked:
+    """Mixin for urllib3 connections: register with the request's budget before any I/O."""
+
+    sock: Any
+
     def connect(self) -> None:
         _claim(self)
-        super().connect()
+        super().connect()  # type: ignore[misc]  # the HTTP(S)Connection beside it in the MRO
         setattr(self, _SOCKET, self.sock)
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         _claim(self)
-        super().request(*args, **kwargs)
+        super().request(*args, **kwargs)  # type: ignore[misc]
 
 
-class _TrackedHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        _claim(self)
-        super().connect()
-        setattr(self, _SOCKET, self.sock)
+class _TrackedHTTPConnection(_Tracked, HTTPConnection):
+    pass
 
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _claim(self)
-        super().request(*args, **kwargs)
+
+class _TrackedHTTPSConnection(_Tracked, HTTPSConnection):
+    pass
 
 
 class _HTTPPool(HTTPConnectionPool):

@@ -29,7 +29,7 @@ from typing import Any
 from auditor.errors import ConfigError
 from auditor.model import normalize_name
 from auditor.reputation.popular import PopularList, PopularPackage
-from auditor.reputation.typosquat import AllowList
+from auditor.reputation.typosquat import AllowList, policy_count
 
 # Techniques in order of preference when several explain a name (earlier = more specific).
 TECHNIQUES = ("affix", "compound", "extension", "portmanteau")
@@ -59,10 +59,7 @@ class DerivationPolicy:
         """
 
         def integer(key: str) -> int:
-            value = table.get(key)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ConfigError(f"{where}.{key}: expected a non-negative integer")
-            return value
+            return policy_count(table, key, where)
 
         affixes = table.get("affixes")
         if not isinstance(affixes, list) or not all(

@@ -40,6 +40,14 @@ TECHNIQUES = ("separator", "homoglyph", "affix", "swap", "double", "omit", "keyb
               "two-typos")  # fmt: skip
 
 
+def policy_count(table: Mapping[str, Any], key: str, where: str) -> int:
+    """Read a non-negative integer from a policy table (raises ConfigError naming the key)."""
+    value = table.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ConfigError(f"{where}.{key}: expected a non-negative integer")
+    return value
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TyposquatPolicy:
     """Thresholds and vocabularies of the matcher (``[typosquat]`` in reputation.toml)."""
@@ -65,10 +73,7 @@ class TyposquatPolicy:
         """
 
         def integer(key: str) -> int:
-            value = table.get(key)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ConfigError(f"{where}.{key}: expected a non-negative integer")
-            return value
+            return policy_count(table, key, where)
 
         def strings(key: str) -> tuple[str, ...]:
             value = table.get(key)
@@ -492,4 +497,5 @@ __all__ = [
     "TyposquatPolicy",
     "load_allowlist",
     "osa_distance",
+    "policy_count",
 ]
