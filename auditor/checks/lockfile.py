@@ -88,7 +88,6 @@ class LockfileCheck:
 
     # AUD103 ---------------------------------------------------------------------------------
     def _missing_lockfiles(self, ctx: CheckContext, layout: ProjectLayout) -> Iterator[Finding]:
-        policy = layout.policy
         uncovered: dict[str, list[tuple[ParsedInput, list[Requirement]]]] = {}
         for item in layout.manifests:
             if layout.feeds_metadata_of(item.path) is not None:
@@ -96,7 +95,7 @@ class LockfileCheck:
             reqs = [
                 r
                 for r in counted_requirements(item)
-                if not policy.is_dev_group(r.group)
+                if not layout.is_dev_requirement(item, r)
                 and r.name not in _NOT_PACKAGES
                 and layout.feeds_metadata_of(r.location.path) is None
             ]
