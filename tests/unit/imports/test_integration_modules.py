@@ -64,3 +64,21 @@ def test_names_that_only_start_alike_are_not_integrations() -> None:
     assert not modules.holds("app/attributes.py", "attr")
     assert modules.holds("app/attr_compat.py", "attr")
     assert modules.holds("app/Contrib/x.py", "attr")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "wagtail/project_template/home/models.py",  # a project template
+        "jupyterlab/scripts/install_extension.py",  # helper scripts below the root
+        "pre_commit/resources/empty_template_setup.py",  # resources copied elsewhere
+    ],
+)
+def test_templates_scripts_and_resources_are_not_production_code(tmp_path: Path, path: str) -> None:
+    file = tmp_path / path
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text("import home_made_module\n", encoding="utf-8")
+    found = [f for f in findings_of(CHECK, make_ctx(tmp_path, {})) if f.rule_id == "AUD501"]
+    assert [(f.evidence["module"], f.severity) for f in found] == [
+        ("home_made_module", Severity.LOW)
+    ]
