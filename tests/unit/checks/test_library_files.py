@@ -3,12 +3,13 @@ constraints files are not judged like an application's deployment manifest (issu
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
-from pinkit import context, ids, manifest, req, run
+from pinkit import context, ids, lockfile, manifest, pkg, req, run
 
 from auditor.checks.vuln_scope import Role, declaration_scope
-from auditor.model import Finding, Location, ParsedInput, Severity
+from auditor.model import Finding, InputKind, Location, ParsedInput, Severity
 
 CLASSIFIERS = 'classifiers = ["Intended Audience :: Developers"]\n'
 
@@ -121,3 +122,33 @@ def test_a_constraints_file_installs_nothing(tmp_path: Path) -> None:
     scope = declaration_scope(context(tmp_path, item))
     assert scope.role(Location(path="constraints.txt", line=1)) is Role.CONSTRAINT
     assert scope.pin_role([Location(path="constraints.txt", line=1)]) is Role.RUNTIME
+
+
+def test_urls_in_development_groups_are_low(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[dependency-groups]\n", encoding="utf-8")
+    url = "https://example.invalid/django/archive/main.tar.gz"
+    item = manifest(
+        "pyproject.toml",
+        req("django", path="pyproject.toml", line=3, group="djangomain", url=url),
+        req("plain", path="pyproject.toml", line=4, group="ci", url="http://example.invalid/p.zip"),
+    )
+    found = run("pins", context(tmp_path, item))
+    assert [(f.rule_id, f.package, f.severity) for f in found] == [
+        ("AUD106", "django", Severity.LOW),
+        ("AUD106", "plain", Severity.MEDIUM),  # plain http stays loud
+    ]
+
+
+def test_a_branch_that_the_lockfile_pins_to_a_commit_is_low(tmp_path: Path) -> None:
+    sha = "7fc59da2c4dff919db2095a0f0e47101b657131d"
+    git = "git+https://example.invalid/pydantic/strict-no-cover"
+    item = manifest("pyproject.toml", req("strict-no-cover", path="pyproject.toml", url=git))
+    lock = lockfile(
+        "uv.lock",
+        InputKind.UV_LOCK,
+        dataclasses.replace(pkg("strict-no-cover", "0.1.1"), source_url=git, source_commit=sha),
+    )
+    (finding,) = [f for f in run("pins", context(tmp_path, item, lock)) if f.rule_id == "AUD106"]
+    assert finding.severity is Severity.LOW
+    assert finding.evidence["locked_commit"] == sha
+    assert f"uv.lock installs commit {sha}" in finding.message
