@@ -176,6 +176,7 @@ class ProjectLayout:
                 and req.group != MAIN_GROUP
                 and not req.group.startswith("optional")
             )
+            or item.path in self.tooling_inputs
             or req.location.path in self.tooling_inputs
         )
 

@@ -152,3 +152,15 @@ def test_a_branch_that_the_lockfile_pins_to_a_commit_is_low(tmp_path: Path) -> N
     assert finding.severity is Severity.LOW
     assert finding.evidence["locked_commit"] == sha
     assert f"uv.lock installs commit {sha}" in finding.message
+
+
+def test_a_tooling_file_covers_the_files_it_includes(tmp_path: Path) -> None:
+    # aiohttp: requirements/constraints.in includes base.in (-r), which is no input itself.
+    tools = manifest(
+        "requirements/constraints.in",
+        req("winloop", path="requirements/base.in", line=5),
+        req("gunicorn", path="requirements/base.in", line=3),
+    )
+    ctx = context(tmp_path, *_library_with(tmp_path, tools))
+    found = _outside_pyproject(run("pins", ctx))
+    assert {f.severity for f in found} == {Severity.LOW}
