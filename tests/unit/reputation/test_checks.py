@@ -214,7 +214,10 @@ def test_deprecated_names(tmp_path: Path) -> None:
 
 
 def test_deprecated_names_no_python_3_installs_are_left_out(tmp_path: Path) -> None:
-    text = "pycrypto; python_version < '3.0'\nmock; python_version < '3.3'\nPyPDF2; sys_platform == 'win32'\n"
+    text = (
+        "pycrypto; python_version < '3.0'\nmock; python_version < '3.3'\n"
+        "PyPDF2; sys_platform == 'win32'\n"
+    )
     ctx = make_ctx(tmp_path, {"requirements.txt": text})
     assert [f.package for f in findings_of(DeprecatedCheck(), ctx)] == ["PyPDF2"]
 
