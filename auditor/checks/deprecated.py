@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.checks.base import CheckContext
-from auditor.checks.lock_envs import requirement_envs
-from auditor.model import Finding, Requirement
+from auditor.checks.lock_envs import never_installed
+from auditor.model import Finding
 from auditor.report.safe import clean
 from auditor.reputation.deprecated import describe_successor, load_deprecated
 
@@ -31,7 +31,7 @@ class DeprecatedCheck:
         catalogue = load_deprecated()
         for use in ctx.facts.declared:
             entry = catalogue.get(use.name)
-            if entry is None or _never_installed(use.requirements):
+            if entry is None or never_installed(use.requirements):
                 continue
             display = clean(use.display_name)
             successor = describe_successor(entry.successor)
@@ -48,16 +48,6 @@ class DeprecatedCheck:
                 fix=f"replace {display} with {successor}",
                 severity=entry.severity,
             )
-
-
-def _never_installed(requirements: tuple[Requirement, ...]) -> bool:
-    """Whether every requirement naming the package has a marker no Python 3 satisfies.
-
-    ``futures; python_version < "3.0"`` in an old project's list installs nothing today.
-    """
-    return bool(requirements) and all(
-        r.marker_text is not None and not requirement_envs(r.marker_text) for r in requirements
-    )
 
 
 CHECK = DeprecatedCheck()

@@ -78,8 +78,9 @@ def library_side_files(
     """Split the requirements files in library folders into mirrors and tooling.
 
     Returns (mirror path -> the library manifest it copies, tooling paths). A mirror names only
-    distributions the library's metadata declares (main or extras, in the manifest or the files it reads); any other requirements file
-    in a library folder, not read by the metadata and not lock data, is development tooling.
+    distributions the library's metadata declares (main or extras, in the manifest or in the
+    files it reads); any other requirements file in a library folder, not read by the metadata
+    and not lock data, is development tooling.
     Folders that are also applications (``application_markers``), and libraries whose metadata
     declares nothing statically (a setup.py computing its list may read the file), are left
     alone.
