@@ -29,7 +29,7 @@ from auditor.errors import ConfigError
 from auditor.graph import query
 from auditor.index.model import LookupState, ProjectInfo, ProjectStatus, Release
 from auditor.index.targets import VersionUse, index_names, used_versions
-from auditor.model import Finding, Severity
+from auditor.model import Finding, ParsedInput, Requirement, Severity
 from auditor.report.safe import clean
 
 STATUS_RULE = "AUD403"
@@ -296,9 +296,12 @@ class IndexStatusCheck:
             else "old exact pins like this are typical of code written from an assistant's "
             "training data"
         )
+        held = _held_back(ctx.inputs, use.name, current, newest_version)
         if transitive:
             # The resolver chose it within what the packages requiring it allow.
             why = "a dependency of other packages, kept there by them or by an old lock"
+        elif held is not None:
+            why = f"held back on purpose by `{clean(held.line_text.strip())}` ({held.location})"
         message = (
             f"{use.display_name} is {how} to {use.version} ({'; '.join(parts)}); "
             f"the newest release is {newest_release_.version}: {why}"
@@ -321,17 +324,35 @@ class IndexStatusCheck:
                 "stale_major_versions": policy.stale_major_versions,
                 "today": today.isoformat(),
                 "transitive": transitive,
+                "held_back_by": str(held.location) if held is not None else None,
             },
             fix=f"upgrade to {newest_release_.version}",
             # A development tool pinned on purpose (black, isort) does not ship to users; a
             # transitive version is the resolver's choice, not the author's.
             severity=Severity.LOW
-            if role in (Role.DEV, Role.EXAMPLE) or transitive
+            if role in (Role.DEV, Role.EXAMPLE) or transitive or held is not None
             else policy.major_severity
             if too_far
             else policy.age_severity,
             path_from_root=query.shortest_path(ctx.graph, use.name),
         )
+
+
+def _held_back(
+    inputs: Iterable[ParsedInput], name: str, current: Version, newest: Version
+) -> Requirement | None:
+    """A declaration that admits the version in use but not the newest (``redis<7``)."""
+    for item in inputs:
+        for req in item.requirements:
+            if (
+                req.name == name
+                and req.specifier
+                and req.pinned is None
+                and req.specifier.contains(current, prereleases=True)
+                and not req.specifier.contains(newest, prereleases=True)
+            ):
+                return req
+    return None
 
 
 def _majors_behind(current: Version, newest: Version) -> int:
