@@ -83,6 +83,15 @@ def _locked_commit(layout: ProjectLayout, req: Requirement) -> tuple[str, str] |
     return None
 
 
+def _locked_hash(layout: ProjectLayout, req: Requirement) -> str | None:
+    """Return the lockfile that records hashes for `req`'s URL package (uv.lock does)."""
+    for lock in layout.covering_locks(req.location.path, real_only=True):
+        packages = lock.packages.get(req.name, ())
+        if any(p.hashes and p.source_url is not None for p in packages):
+            return lock.path
+    return None
+
+
 def _archive_finding(
     ctx: CheckContext, layout: ProjectLayout, item: ParsedInput, req: Requirement
 ) -> Iterator[Finding]:
@@ -90,16 +99,25 @@ def _archive_finding(
     if URL_HASH.search(url) or req.hashes:
         return
     insecure = url.lower().startswith("http://")
+    hashed = _locked_hash(layout, req)
     yield ctx.finding(
         "AUD106",
         message=(
             f"{req.raw_name} is downloaded from a URL without a hash ({req.location}); "
-            "whatever the server returns is installed" + (" (over plain http)" if insecure else "")
+            "whatever the server returns is installed"
+            + (" (over plain http)" if insecure else "")
+            + (
+                f"; {hashed} records its hash, so installs from the lockfile check it"
+                if hashed
+                else ""
+            )
         ),
         package=req.raw_name,
         locations=[req.location],
-        evidence=_evidence(item, req, url=url, insecure_transport=insecure),
-        severity=Severity.LOW if _not_shipped(layout, item, req) and not insecure else None,
+        evidence=_evidence(item, req, url=url, insecure_transport=insecure, locked_hash=hashed),
+        severity=Severity.LOW
+        if (_not_shipped(layout, item, req) or hashed) and not insecure
+        else None,
         fix=(
             "Add the archive's digest to the URL (`...#sha256=<hex>`) or a `--hash=sha256:` "
             "option, or depend on a released version from the index."

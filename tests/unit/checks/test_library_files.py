@@ -188,3 +188,14 @@ def test_a_loose_file_beside_compiled_lock_files_is_a_low_gap(tmp_path: Path) ->
     assert finding.severity is Severity.LOW
     assert finding.evidence["other_locks"] == ["requirements/main.txt"]
     assert "is not covered by the lock files" in finding.message
+
+
+def test_a_url_whose_hash_the_lockfile_records_is_low(tmp_path: Path) -> None:
+    url = "https://example.invalid/psycopg_c-3.3.0-cp312-cp312-linux_x86_64.whl"
+    item = manifest("pyproject.toml", req("psycopg-c", "==3.3", path="pyproject.toml", url=url))
+    locked = dataclasses.replace(pkg("psycopg-c", "3.3.0"), source_url=url, hashes=("sha256:ab",))
+    lock = lockfile("uv.lock", InputKind.UV_LOCK, locked)
+    (finding,) = [f for f in run("pins", context(tmp_path, item, lock)) if f.rule_id == "AUD106"]
+    assert finding.severity is Severity.LOW
+    assert finding.evidence["locked_hash"] == "uv.lock"
+    assert "uv.lock records its hash" in finding.message
