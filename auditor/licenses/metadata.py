@@ -1,0 +1,92 @@
+"""Read the license fields of one distribution from its metadata, whatever carried it.
+
+Core metadata (``METADATA`` / ``PKG-INFO``, from the installed environment or a PEP 658 file)
+and the index JSON API's ``info`` table give the same four fields: ``License-Expression``
+(PEP 639), ``License``, the ``License ::`` classifiers and ``License-File``.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from auditor.licenses.model import LicenseMetadata
+from auditor.licenses.spdx import CLASSIFIER_PREFIX
+
+if TYPE_CHECKING:
+    from email.message import Message
+    from importlib.metadata import Distribution
+
+    from auditor.index.model import ProjectInfo
+
+_MAX_FIELD = 100_000
+
+
+def _text(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value[:_MAX_FIELD] if value else None
+
+
+def from_message(message: Message | Any) -> LicenseMetadata:
+    """Return the license fields of a parsed core-metadata message."""
+    classifiers = tuple(
+        c.strip()
+        for c in (message.get_all("Classifier") or [])
+        if isinstance(c, str) and c.strip().startswith(CLASSIFIER_PREFIX)
+    )
+    files = tuple(f.strip() for f in (message.get_all("License-File") or []) if isinstance(f, str))
+    return LicenseMetadata(
+        expression=_text(message.get("License-Expression")),
+        license=_text(message.get("License")),
+        classifiers=classifiers,
+        license_files=files,
+    )
+
+
+def parse_metadata_text(text: str) -> LicenseMetadata:
+    """Parse a ``METADATA`` / ``PKG-INFO`` file's text (headers only; the body is ignored)."""
+    parser = email.parser.Parser(policy=email.policy.compat32)
+    return from_message(parser.parsestr(text, headersonly=True))
+
+
+def from_distribution(dist: Distribution) -> LicenseMetadata:
+    """Return the license fields of an installed distribution (nothing is imported)."""
+    return from_message(dist.metadata)
+
+
+def from_info(info: ProjectInfo) -> LicenseMetadata:
+    """Return the license fields the index JSON API gave for a project or a version."""
+    return LicenseMetadata(
+        expression=_text(info.license_expression),
+        license=_text(info.license),
+        classifiers=tuple(c for c in info.classifiers if c.startswith(CLASSIFIER_PREFIX)),
+    )
+
+
+def from_json_info(info: Mapping[str, Any]) -> LicenseMetadata:
+    """Return the license fields of a raw JSON API ``info`` table."""
+    raw = info.get("classifiers")
+    files = info.get("license_files")
+    return LicenseMetadata(
+        expression=_text(info.get("license_expression")),
+        license=_text(info.get("license")),
+        classifiers=tuple(c for c in raw if isinstance(c, str) and c.startswith(CLASSIFIER_PREFIX))
+        if isinstance(raw, list)
+        else (),
+        license_files=tuple(f for f in files if isinstance(f, str))
+        if isinstance(files, list)
+        else (),
+    )
+
+
+__all__ = [
+    "from_distribution",
+    "from_info",
+    "from_json_info",
+    "from_message",
+    "parse_metadata_text",
+]
