@@ -63,6 +63,10 @@ def normalize_expression(text: str | None) -> str | None:
     if info.errors:
         return canonical  # LicenseRef-... ids that license-expression does not know
     updated = _packaging(str(info.normalized_expression))
+    if updated is not None and updated.count("LicenseRef-") > (canonical or text).count(
+        "LicenseRef-"
+    ):
+        return canonical  # ScanCode's own keys for some deprecated ids: keep the SPDX id
     return updated or canonical
 
 
@@ -74,8 +78,23 @@ def _target(text: str, table: dict[str, NameTarget]) -> NameTarget | None:
     return hit
 
 
+_PAREN = re.compile(r"^(?P<head>.+?)\s*\((?P<tail>[^()]+)\)$")
+
+
 def _short_text(text: str, names: NameData) -> Normalized | None:
-    """Map one short free-text value (no compound split)."""
+    """Map one short free-text value (no compound split).
+
+    ``Name (ABBR)`` maps when both parts map to the same license ("The MIT License (MIT)"); a
+    parenthesis that says more ("GPLv2 (with FOSS exception)") leaves the text unknown.
+    """
+    paren = _PAREN.match(text.strip())
+    if paren is not None:
+        head = _short_text(paren["head"], names)
+        tail = _short_text(paren["tail"], names)
+        if head is not None and tail is not None and head.expression and (
+            head.expression == tail.expression
+        ):
+            return Normalized(expression=head.expression, raw=text)
     target = _target(text, names.free_text)
     if target is not None:
         if target.expression is not None:
