@@ -91,10 +91,12 @@ def test_empty_text_is_no_answer() -> None:
 
 def test_license_text_recognised_only_by_its_sentences() -> None:
     found = normalize_text(MIT_TEXT)
-    assert found is not None and found.expression == "MIT"
+    assert found is not None
+    assert found.expression == "MIT"
     mixed = MIT_TEXT + "\nParts are under the GNU General Public License version 3.\n"
     found = normalize_text(mixed)
-    assert found is not None and found.expression is None
+    assert found is not None
+    assert found.expression is None
     assert "no marker" in found.note
 
 
@@ -103,23 +105,30 @@ def test_classifiers_single_several_and_families() -> None:
     isc = "License :: OSI Approved :: ISC License (ISCL)"
     bsd = "License :: OSI Approved :: BSD License"
     found = normalize_classifiers([mit, "Programming Language :: Python"])
-    assert found is not None and found.expression == "MIT"
+    assert found is not None
+    assert found.expression == "MIT"
     found = normalize_classifiers([mit, isc])
-    assert found is not None and found.expression == "MIT AND ISC"
+    assert found is not None
+    assert found.expression == "MIT AND ISC"
     assert "AND" in found.note
     found = normalize_classifiers([bsd])
-    assert found is not None and found.expression is None
+    assert found is not None
+    assert found.expression is None
     assert found.family_category is Category.PERMISSIVE
     found = normalize_classifiers(
         [bsd, "License :: OSI Approved :: GNU General Public License (GPL)"]
     )
-    assert found is not None and found.family_category is Category.STRONG_COPYLEFT
+    assert found is not None
+    assert found.family_category is Category.STRONG_COPYLEFT
     found = normalize_classifiers([mit, bsd])
-    assert found is not None and found.expression is None
+    assert found is not None
+    assert found.expression is None
     assert found.family_category is Category.PERMISSIVE
     assert normalize_classifiers(["Programming Language :: Python"]) is None
     found = normalize_classifiers(["License :: OSI Approved"])
-    assert found is not None and found.expression is None and found.family is None
+    assert found is not None
+    assert found.expression is None
+    assert found.family is None
 
 
 def test_decide_prefers_expression_then_license_then_classifiers() -> None:
@@ -150,12 +159,15 @@ def test_decide_prefers_expression_then_license_then_classifiers() -> None:
 def test_decide_keeps_raw_text_and_says_why_when_unknown() -> None:
     found = decide(LicenseMetadata(expression="Not An Expression", license="Custom terms"))
     assert found.expression is None
-    assert "Not An Expression" in found.raw and "Custom terms" in found.raw
+    assert "Not An Expression" in found.raw
+    assert "Custom terms" in found.raw
     assert "not valid SPDX" in found.note
     found = decide(LicenseMetadata(license_files=("LICENSE.txt",)))
-    assert found.expression is None and "LICENSE.txt" in found.note
+    assert found.expression is None
+    assert "LICENSE.txt" in found.note
     found = decide(LicenseMetadata())
-    assert found.expression is None and "no license metadata" in found.note
+    assert found.expression is None
+    assert "no license metadata" in found.note
 
 
 def test_every_current_spdx_id_normalizes_to_itself() -> None:
