@@ -171,12 +171,11 @@ class Project:
         return {leaf.license.lower() for leaf in leaves(tree)} if tree is not None else set()
 
     def describe(self) -> str:
-        """The project's license in words, for messages."""
+        """The project's license and use in words, for messages."""
         if self.license is None:
-            return "a project that declares no license"
-        if self.license.expression:
-            return f"a {self.license.expression} {self.use.value}"
-        return f"a {self.license.family or 'project of unknown license'} {self.use.value}"
+            return f"the project (no license declared, a {self.use.value})"
+        shown = self.license.expression or self.license.family or "unknown license"
+        return f"the project ({shown}, a {self.use.value})"
 
 
 def _conflict(

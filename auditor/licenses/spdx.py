@@ -91,8 +91,11 @@ def _short_text(text: str, names: NameData) -> Normalized | None:
     if paren is not None:
         head = _short_text(paren["head"], names)
         tail = _short_text(paren["tail"], names)
-        if head is not None and tail is not None and head.expression and (
-            head.expression == tail.expression
+        if (
+            head is not None
+            and tail is not None
+            and head.expression
+            and (head.expression == tail.expression)
         ):
             return Normalized(expression=head.expression, raw=text)
     target = _target(text, names.free_text)

@@ -38,8 +38,10 @@ copies or substantial portions of the Software.
         ("mit", "MIT"),
         ("mit or apache-2.0", "MIT OR Apache-2.0"),
         ("Apache-2.0 AND (MIT OR BSD-3-Clause)", "Apache-2.0 AND (MIT OR BSD-3-Clause)"),
-        ("GPL-2.0-or-later WITH Classpath-exception-2.0",
-         "GPL-2.0-or-later WITH Classpath-exception-2.0"),
+        (
+            "GPL-2.0-or-later WITH Classpath-exception-2.0",
+            "GPL-2.0-or-later WITH Classpath-exception-2.0",
+        ),
         ("GPL-2.0", "GPL-2.0-only"),
         ("GPL-2.0+", "GPL-2.0-or-later"),
         ("LGPL-2.1", "LGPL-2.1-only"),
@@ -49,7 +51,7 @@ copies or substantial portions of the Software.
         ("", None),
         ("MIT OR", None),
     ],
-)  # fmt: skip
+)
 def test_normalize_expression(text: str, expected: str | None) -> None:
     assert normalize_expression(text) == expected
 
