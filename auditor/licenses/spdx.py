@@ -202,7 +202,7 @@ def normalize_classifiers(
 
             ranked = [expression_category(e) for e in expressions]
             worst = max([worst, *ranked], key=lambda c: c.rank)
-        title = " + ".join(dict.fromkeys(t for t, _ in families))
+        title = " + ".join(dict.fromkeys([*(t for t, _ in families), *expressions]))
         return Normalized(
             expression=None, raw=raw, field="classifiers", family=title, family_category=worst
         )

@@ -77,6 +77,10 @@ def _md(value: object) -> str:
     return text
 
 
+def _shown(row: PackageLicense) -> str:
+    return row.license or (f"unknown: {row.raw}" if row.raw else "unknown")
+
+
 def render_markdown(rows: Sequence[PackageLicense]) -> str:
     """A Markdown table with the category counts above it."""
     counts = ", ".join(f"{n} {c}" for c, n in category_counts(rows).items()) or "none"
@@ -90,6 +94,7 @@ def render_markdown(rows: Sequence[PackageLicense]) -> str:
     ]
     for row in rows:
         values = row.to_json()
+        values["license"] = _shown(row)
         lines.append("| " + " | ".join(_md(values.get(k) or "") for k in COLUMNS) + " |")
     return "\n".join(lines) + "\n"
 
@@ -104,8 +109,14 @@ def render_table(rows: Sequence[PackageLicense], *, width: int = 120) -> str:
     for column in ("Package", "Version", "License", "Category", "Source", "Verdict"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        shown = row.license or (f"unknown: {row.raw}" if row.raw else "unknown")
-        cells = (row.name, row.version or "-", shown, row.category, row.source, row.verdict or "")
+        cells = (
+            row.name,
+            row.version or "-",
+            _shown(row),
+            row.category,
+            row.source,
+            row.verdict or "",
+        )
         table.add_row(*(Text(clean(c, limit=160)) for c in cells))
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, no_color=True, highlight=False)
