@@ -19,7 +19,7 @@ from fakes import FakeIndex, LoopbackServer, serve
 
 OLD = "2024-01-01T00:00:00Z"
 NEW = "2024-06-01T00:00:00Z"
-APACHE_TEXT = "Apache License\n   Version 2.0, January 2004\n   http://www.apache.org/licenses/\n" * 3
+APACHE_TEXT = "Apache License\n  Version 2.0, January 2004\n  http://www.apache.org/licenses/\n" * 3
 META = "Metadata-Version: 2.4\nName: meta-only\nVersion: 1.0\nLicense-Expression: MPL-2.0\n"
 REQUIREMENTS = """\
 expr-lib==1.0
@@ -36,13 +36,23 @@ def index(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeIndex, Loopback
     fake = FakeIndex()
     fake.add("expr-lib", {"1.0": OLD}, license_expression="MIT OR Apache-2.0")
     fake.add("text-lib", {"1.0": OLD}, license="GPLv3+")
-    fake.add("classified-lib", {"1.0": OLD},
-             classifiers=["License :: OSI Approved :: BSD License",
-                          "Programming Language :: Python :: 3"])  # fmt: skip
+    fake.add(
+        "classified-lib",
+        {"1.0": OLD},
+        classifiers=[
+            "License :: OSI Approved :: BSD License",
+            "Programming Language :: Python :: 3",
+        ],
+    )
     fake.add("pasted-lib", {"1.0": OLD}, license=APACHE_TEXT)
     fake.add("silent-lib", {"1.0": OLD})
-    fake.add("meta-only", {"1.0": OLD, "2.0": NEW}, license_expression="AGPL-3.0-only",
-             version_json=False, metadata={"1.0": META})  # fmt: skip
+    fake.add(
+        "meta-only",
+        {"1.0": OLD, "2.0": NEW},
+        license_expression="AGPL-3.0-only",
+        version_json=False,
+        metadata={"1.0": META},
+    )
     with serve(fake) as server:
         monkeypatch.setenv("AUDITOR_INDEX_URL", f"{server.url}/simple")
         yield fake, server
@@ -63,9 +73,7 @@ def _rows(out: str) -> dict[str, dict[str, object]]:
     return {str(row["name"]): row for row in data["packages"]}
 
 
-def test_json_inventory_of_every_form(
-    index: tuple[FakeIndex, LoopbackServer], app: Path
-) -> None:
+def test_json_inventory_of_every_form(index: tuple[FakeIndex, LoopbackServer], app: Path) -> None:
     done = run_cli("licenses", str(app), "--format", "json")
     assert done.code == 0, done.err
     rows = _rows(done.out)
@@ -122,8 +130,13 @@ def test_csv_markdown_and_table(index: tuple[FakeIndex, LoopbackServer], app: Pa
     assert done.code == 0, done.err
     table = list(csv.DictReader(io.StringIO(done.out)))
     assert {row["name"] for row in table} == {
-        "expr-lib", "text-lib", "classified-lib", "pasted-lib", "silent-lib", "meta-only",
-    }  # fmt: skip
+        "expr-lib",
+        "text-lib",
+        "classified-lib",
+        "pasted-lib",
+        "silent-lib",
+        "meta-only",
+    }
     assert next(r for r in table if r["name"] == "text-lib")["license"] == "GPL-3.0-or-later"
     done = run_cli("licenses", str(app), "--format", "markdown")
     assert done.code == 0, done.err
@@ -140,7 +153,8 @@ def test_environment_inventory(tmp_path: Path) -> None:
     assert done.code == 0, done.err
     rows = {str(k).lower(): v for k, v in _rows(done.out).items()}
     assert rows["packaging"]["source"] == "environment"
-    assert rows["packaging"]["license"] in ("Apache-2.0 OR BSD-2-Clause", "BSD-2-Clause OR Apache-2.0")
+    expected = ("Apache-2.0 OR BSD-2-Clause", "BSD-2-Clause OR Apache-2.0")
+    assert rows["packaging"]["license"] in expected
 
 
 def test_hostile_metadata_is_escaped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

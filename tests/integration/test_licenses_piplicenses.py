@@ -48,8 +48,11 @@ def _pip_licenses() -> list[dict[str, str]]:
         pytest.skip("pip-licenses is not installed (pip install -e . --group test)")
     done = subprocess.run(
         [sys.executable, "-m", "piplicenses", "--format=json", "--from=mixed", "--with-system"],
-        capture_output=True, text=True, timeout=120, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     data: list[dict[str, str]] = json.loads(done.stdout)
     return data
 
@@ -95,8 +98,9 @@ def test_environment_inventory_agrees_with_pip_licenses(tmp_path: Path) -> None:
         if their is not None and their.expression and their.expression == row["license"]:
             agree += 1
             continue
-        differences.append((key[0], key[1], row["license"] or row.get("raw"), text,
-                            _reason(key[0], row, text)))  # fmt: skip
+        differences.append(
+            (key[0], key[1], row["license"] or row.get("raw"), text, _reason(key[0], row, text))
+        )
     listing = "\n".join(
         f"{n} {v}: auditor={o!r} pip-licenses={t!r} -> {REASONS.get(r or '', 'UNEXPLAINED')}"
         for n, v, o, t, r in differences
