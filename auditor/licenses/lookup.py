@@ -72,12 +72,36 @@ def targets_of(scan: Scan) -> list[Target]:
     ]
 
 
-def installed_metadata() -> dict[str, tuple[str, LicenseMetadata]]:
-    """Normalized name -> (version, license fields) of the running environment (first wins)."""
+def _folder_names(dist: importlib_metadata.Distribution) -> set[str] | None:
+    """Names a ``<name>-<version>.dist-info`` folder may spell (None: read the metadata).
+
+    Old installers left hyphens in the name part, so every hyphen-split prefix is a candidate.
+    """
+    path = getattr(dist, "_path", None)  # PathDistribution's folder; no public accessor
+    folder = getattr(path, "name", "")
+    for suffix in (".dist-info", ".egg-info"):
+        if isinstance(folder, str) and folder.endswith(suffix):
+            parts = folder[: -len(suffix)].split("-")
+            return {normalize_name("-".join(parts[:i])) for i in range(1, len(parts) + 1)}
+    return None
+
+
+def installed_metadata(
+    wanted: Iterable[str] | None = None,
+) -> dict[str, tuple[str, LicenseMetadata]]:
+    """Normalized name -> (version, license fields) of the running environment (first wins).
+
+    With `wanted`, only those distributions' metadata is parsed (the folder names say which
+    is which without reading the rest).
+    """
+    names = None if wanted is None else set(wanted)
     found: dict[str, tuple[str, LicenseMetadata]] = {}
     for dist in importlib_metadata.distributions():
+        guesses = _folder_names(dist)
+        if names is not None and guesses is not None and not guesses & names:
+            continue
         name = dist.metadata["Name"]
-        if not name:
+        if not name or (names is not None and normalize_name(name) not in names):
             continue
         found.setdefault(normalize_name(name), (str(dist.version), from_distribution(dist)))
     return found
@@ -137,7 +161,8 @@ def gather_licenses(
     policy = policy or load_license_policy(config)
     wanted = targets_of(scan)
     if installed is None:
-        installed = installed_metadata() if policy.use_installed else {}
+        names = {t.name for t in wanted}
+        installed = installed_metadata(names) if policy.use_installed else {}
     facts: dict[tuple[str, str | None], LicenseFact] = {}
     remote: list[Target] = []
     for target in wanted:
