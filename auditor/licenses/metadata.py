@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.parser
 import email.policy
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from auditor.licenses.model import LicenseMetadata
@@ -53,9 +54,28 @@ def parse_metadata_text(text: str) -> LicenseMetadata:
     return from_message(parser.parsestr(text, headersonly=True))
 
 
+_MAX_LICENSE_FILE = 200_000
+
+
 def from_distribution(dist: Distribution) -> LicenseMetadata:
-    """Return the license fields of an installed distribution (nothing is imported)."""
-    return from_message(dist.metadata)
+    """Return the license fields of an installed distribution, with its license files' texts.
+
+    Nothing is imported. A license file is read from ``.dist-info/licenses/`` (PEP 639) or
+    beside the metadata (older wheels); one that cannot be read leaves the texts empty.
+    """
+    meta = from_message(dist.metadata)
+    texts = []
+    for name in meta.license_files[:10]:
+        if ".." in name.replace("\\", "/").split("/"):
+            break
+        text = dist.read_text(f"licenses/{name}") or dist.read_text(name)
+        if text is None or len(text) > _MAX_LICENSE_FILE:
+            break
+        texts.append(text)
+    else:
+        if texts:
+            return replace(meta, license_texts=tuple(texts))
+    return meta
 
 
 def from_info(info: ProjectInfo) -> LicenseMetadata:

@@ -54,6 +54,9 @@ class LicenseMetadata:
     license: str | None = None
     classifiers: tuple[str, ...] = ()
     license_files: tuple[str, ...] = ()
+    # The texts of the license files, where they could be read (installed distributions only:
+    # an archive is never downloaded); not cached.
+    license_texts: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:

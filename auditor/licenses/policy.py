@@ -35,6 +35,16 @@ class Use(enum.StrEnum):
     INTERNAL = "internal"
 
 
+_USE_ALIASES = {
+    "network-service": "service",
+    "network service": "service",
+    "saas": "service",
+    "distributed": "application",
+    "application-distributed": "application",
+    "application distributed": "application",
+}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LicenseException:
     """A package whose license passes whatever it is (`licenses` empty: any), with why."""
@@ -123,7 +133,8 @@ def load_license_policy(config: Config) -> LicensePolicy:
     where = "policy.licenses"
     table = config.policy_section(SECTION)
     try:
-        use = Use(str(table.get("use", "library")).strip().lower())
+        raw = str(table.get("use", "library")).strip().lower().replace("_", "-")
+        use = Use(_USE_ALIASES.get(raw, raw))
     except ValueError:
         names = ", ".join(u.value for u in Use)
         raise ConfigError(f"{where}.use: expected one of {names}") from None

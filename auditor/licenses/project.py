@@ -48,6 +48,21 @@ def _from_pyproject(root: Path) -> tuple[Normalized, str] | None:
         body = _read(root / value["file"])
         if body is not None and meta.license is None:
             meta = replace(meta, license=body)
+    patterns = project.get("license-files")
+    if isinstance(patterns, list):
+        files = sorted(
+            {
+                p
+                for pattern in patterns
+                if isinstance(pattern, str) and ".." not in pattern
+                for p in root.glob(pattern)
+                if p.is_file()
+            }
+        )[:10]
+        texts = tuple(t for p in files if (t := _read(p)) is not None)
+        if texts and len(texts) == len(files):
+            names = tuple(p.relative_to(root).as_posix() for p in files)
+            meta = replace(meta, license_files=names, license_texts=texts)
     if meta.empty:
         return None
     return decide(meta), "pyproject.toml [project]"

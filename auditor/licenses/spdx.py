@@ -217,6 +217,25 @@ def _with_field(item: Normalized, name: str) -> Normalized:
     return replace(item, field=name)
 
 
+def _from_license_files(meta: LicenseMetadata, names: NameData) -> Normalized | None:
+    """The one license the license files' texts name (None when none, or they disagree)."""
+    found = {
+        n.expression
+        for text in meta.license_texts
+        if (n := normalize_text(text, names)) is not None and n.expression is not None
+    }
+    if len(found) != 1 or len(meta.license_texts) != len(meta.license_files):
+        return None
+    expression = found.pop()
+    files = ", ".join(meta.license_files)
+    return Normalized(
+        expression=expression,
+        raw=files,
+        field="License-File",
+        note=f"recognised from the license file text ({files})",
+    )
+
+
 def decide(meta: LicenseMetadata, names: NameData | None = None) -> Normalized:
     """Return the license of one distribution's metadata, most trustworthy field first.
 
@@ -239,6 +258,9 @@ def decide(meta: LicenseMetadata, names: NameData | None = None) -> Normalized:
         return _with_field(text, field)
     if classifiers is not None and classifiers.expression is not None:
         return classifiers
+    from_files = _from_license_files(meta, names)
+    if from_files is not None:
+        return from_files
     for candidate, name in ((text, "License"), (classifiers, "classifiers")):
         if candidate is not None and candidate.family is not None:
             return _with_field(candidate, name)

@@ -31,6 +31,8 @@ REASONS = {
     "several-classifiers": "pip-licenses joins several classifiers with '; '; Auditor reads "
     "License-Expression, or the classifiers as AND / a family",
     "same-family": "both name the same family without an SPDX id (BSD, Apache, LGPL ...)",
+    "license-file": "the fields name only a family (BSD License); Auditor recognised the "
+    "exact license in the license file the metadata names (License-File)",
 }
 
 
@@ -64,6 +66,8 @@ def _reason(name: str, ours: dict[str, object], theirs: str) -> str | None:
     classifier_names = {c.rsplit("::", 1)[-1].strip() for c in meta.classifiers}
     their_names = {p.strip() for p in theirs.split(";") if p.strip()}
     their = _theirs(theirs)
+    if read.field == "License-File" and their is not None and not their.expression:
+        return "license-file"
     if (
         their is not None
         and not ours["license"]
@@ -102,7 +106,7 @@ def test_environment_inventory_agrees_with_pip_licenses(tmp_path: Path) -> None:
             (key[0], key[1], row["license"] or row.get("raw"), text, _reason(key[0], row, text))
         )
     listing = "\n".join(
-        f"{n} {v}: auditor={o!r} pip-licenses={t!r} -> {REASONS.get(r or '', 'UNEXPLAINED')}"
+        f"{n} {v}: auditor={o!r} pip-licenses={t!r} -> {REASONS[r] if r else 'UNEXPLAINED'}"
         for n, v, o, t, r in differences
     )
     print(f"\n{agree} agree, {len(differences)} differ of {len(common)}\n{listing}")

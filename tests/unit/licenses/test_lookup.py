@@ -137,3 +137,26 @@ def test_project_license_is_read(index: tuple[FakeIndex, LoopbackServer], tmp_pa
     assert answers.facts.project_license is not None
     assert answers.facts.project_license.expression == "MIT"
     assert answers.facts.project_license_source == "pyproject.toml [project]"
+
+
+def test_installed_license_file_is_read_when_fields_say_nothing(tmp_path: Path) -> None:
+    from importlib import metadata
+
+    from auditor.licenses.metadata import from_distribution
+    from auditor.licenses.spdx import decide
+
+    info = tmp_path / "quiet_pkg-1.0.dist-info"
+    (info / "licenses").mkdir(parents=True)
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.4\nName: quiet-pkg\nVersion: 1.0\nLicense-File: LICENSE\n"
+    )
+    (info / "licenses" / "LICENSE").write_text(
+        "Copyright 2024 Someone\n\nPermission is hereby granted, free of charge, to any person "
+        "obtaining a copy of this software.\n\nThe above copyright notice and this permission "
+        "notice shall be included in all copies or substantial portions of the Software.\n"
+    )
+    dist = next(iter(metadata.distributions(path=[str(tmp_path)])))
+    meta = from_distribution(dist)
+    assert meta.license_files == ("LICENSE",)
+    found = decide(meta)
+    assert (found.expression, found.field) == ("MIT", "License-File")

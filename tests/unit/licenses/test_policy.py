@@ -207,6 +207,8 @@ expires = 2027-01-31
     policy = load_license_policy(config)
     assert policy.use is Use.SERVICE
     assert policy.commercial is True
+    alias = _config(tmp_path, '[policy.licenses]\nuse = "network service"\n')
+    assert load_license_policy(alias).use is Use.SERVICE
     assert policy.deny == frozenset({"sspl-1.0"})
     assert policy.deny_categories == frozenset({Category.NON_COMMERCIAL})
     assert policy.exceptions[0].package == "some-tool"
@@ -223,7 +225,7 @@ def test_default_policy_from_rules(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ('use = "saas"', r"policy.licenses.use: expected one of library"),
+        ('use = "cloud"', r"policy.licenses.use: expected one of library"),
         ('deny_categories = ["evil"]', r"deny_categories: unknown category 'evil'"),
         ("deny = 3", r"policy.licenses.deny: expected a list of strings"),
         ('exceptions = [{package = "x"}]', r"exceptions\[0\].reason: every exception needs"),

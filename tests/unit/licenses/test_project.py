@@ -57,3 +57,17 @@ def test_setup_cfg_then_license_file(tmp_path: Path) -> None:
 def test_nothing_declared(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[project\nbroken")
     assert project_license(tmp_path) == (None, "")
+
+
+def test_pyproject_license_files(tmp_path: Path) -> None:
+    (tmp_path / "LICENSE.md").write_text("MIT License\n\n" + MIT_BODY)
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nlicense-files = ["LICEN[CS]E*", "../outside*"]\n'
+    )
+    found, source = project_license(tmp_path)
+    assert found is not None
+    assert (found.expression, found.field, source) == (
+        "MIT",
+        "License-File",
+        "pyproject.toml [project]",
+    )
