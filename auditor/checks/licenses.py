@@ -108,8 +108,8 @@ class LicenseCheck:
             )
         if off_index:
             yield Note(
-                f"{off_index} package(s) come from a path, VCS or URL and are not installed: "
-                "their license was not read"
+                f"{off_index} package(s) are not on the index (path, VCS or URL dependencies, or "
+                "names the index does not know) and not installed: their license was not read"
             )
 
 

@@ -81,7 +81,7 @@ def test_findings_of_every_rule(index: tuple[FakeIndex, LoopbackServer], tmp_pat
     assert relic.evidence["newest_license"] == "BUSL-1.1"
     assert relic.severity is Severity.MEDIUM
     assert found[("AUD304", "calm")].severity is Severity.LOW
-    assert any("path, VCS or URL" in note for note in result.notes)
+    assert any("not on the index (path, VCS or URL" in note for note in result.notes)
     assert result.incomplete == ()
 
 
