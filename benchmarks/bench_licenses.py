@@ -41,7 +41,10 @@ def _index(count: int) -> FakeIndex:
     for i in range(count):
         name = f"pkg-{i}"
         form = FORMS[i % len(FORMS)]
-        releases = {"1.0": "2023-01-01T00:00:00Z", "2.0": "2024-01-01T00:00:00Z"}
+        releases: dict[str, str | list[dict[str, Any]]] = {
+            "1.0": "2023-01-01T00:00:00Z",
+            "2.0": "2024-01-01T00:00:00Z",
+        }
         if i % 2:
             meta = f"Metadata-Version: 2.4\nName: {name}\nVersion: 1.0\nLicense: MIT\n"
             index.add(name, releases, version_json=False, metadata={"1.0": meta}, **form)
