@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from packaging.version import InvalidVersion, Version
 
 from auditor.index.model import LookupState, ProjectLookup
-from auditor.licenses.metadata import from_distribution, from_info
+from auditor.licenses.metadata import from_info, read_installed
 from auditor.licenses.model import LicenseFact, LicenseFacts, LicenseMetadata, Source
 from auditor.licenses.policy import LicensePolicy, load_license_policy
 from auditor.licenses.project import project_license
@@ -100,10 +100,10 @@ def installed_metadata(
         guesses = _folder_names(dist)
         if names is not None and guesses is not None and not guesses & names:
             continue
-        name = dist.metadata["Name"]
-        if not name or (names is not None and normalize_name(name) not in names):
+        read = read_installed(dist)
+        if read is None or (names is not None and normalize_name(read[0]) not in names):
             continue
-        found.setdefault(normalize_name(name), (str(dist.version), from_distribution(dist)))
+        found.setdefault(normalize_name(read[0]), (read[1], read[2]))
     return found
 
 
