@@ -198,6 +198,9 @@ def gather_licenses(
         ttl=policy.cache_days * 86400.0,
     )
     per_version: list[Target] = []
+    # A pinned version that is the newest release is answered by the project document; it is
+    # kept under the version's own key too, so an offline run later finds it in the cache.
+    newest_pinned: dict[str, ReleaseMetadata] = {}
     for target in remote:
         lookup = lookups.get(target.name)
         info = lookup.info if lookup is not None else None
@@ -213,11 +216,15 @@ def gather_licenses(
             if found is None:
                 reason = (lookup.reason if lookup is not None else None) or "index not asked"
                 found = ReleaseMetadata(metadata=None, source=Source.NOT_CHECKED, reason=reason)
+            elif target.version is not None:
+                newest_pinned[fetcher.key(target.name, target.version)] = found
             facts[(target.name, target.version)] = _fact(target, found)
         else:
             per_version.append(target)
     for target, answer in _fetch_versions(fetcher, per_version, config.max_workers):
         facts[(target.name, target.version)] = _fact(target, answer)
+    if newest_pinned and not fetcher.offline:
+        fetcher.store(newest_pinned)
     ordered = tuple(_with_newest(facts[(t.name, t.version)], lookups.get(t.name)) for t in wanted)
     own, own_source = project_license(scan.root, policy.project_license)
     unchecked: dict[str, list[str]] = {}

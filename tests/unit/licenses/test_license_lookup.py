@@ -160,3 +160,24 @@ def test_installed_license_file_is_read_when_fields_say_nothing(tmp_path: Path) 
     assert meta.license_files == ("LICENSE",)
     found = decide(meta)
     assert (found.expression, found.field) == ("MIT", "License-File")
+
+
+def test_offline_after_the_index_cache_expired(
+    index: tuple[FakeIndex, LoopbackServer], tmp_path: Path
+) -> None:
+    _fake, server = index
+    _gather(_config(tmp_path, server.url))
+    from auditor.cache import Cache
+    from auditor.index.client import CACHE_NAMESPACE
+
+    cache = Cache(tmp_path / ".cache")
+    cache.delete_namespace(CACHE_NAMESPACE)  # the project documents are gone (6 h TTL)
+    cache.close()
+    answers = _gather(_config(tmp_path, server.url, AUDITOR_OFFLINE="1"))
+    facts = {(f.name, f.version): f for f in answers.facts.facts}
+    newest = facts[("newest-lib", "2.0")]  # answered by the project document when online
+    assert (newest.expression, newest.from_cache) == ("ISC", True)
+    assert facts[("json-lib", "1.0")].expression == "MIT"
+    assert facts[("unpinned-lib", None)].source is Source.NOT_CHECKED  # needs the index
+    # the index alone says a project does not exist or which release is the newest
+    assert [e.packages for e in answers.incomplete] == [("gone-lib", "unpinned-lib")]
