@@ -26,6 +26,8 @@ def judge_fact(
 
 
 def _raw(fact: LicenseFact) -> str | None:
+    if fact.source is Source.NOT_CHECKED:
+        return f"not checked: {fact.reason}" if fact.reason else "not checked"
     normalized = fact.normalized
     if normalized is None or normalized.expression is not None:
         return None
