@@ -78,7 +78,11 @@ def _md(value: object) -> str:
 
 
 def _shown(row: PackageLicense) -> str:
-    return row.license or (f"unknown: {row.raw}" if row.raw else "unknown")
+    if row.license:
+        return row.license
+    if row.raw and row.verdict == "not-checked":
+        return row.raw
+    return f"unknown: {row.raw}" if row.raw else "unknown"
 
 
 def render_markdown(rows: Sequence[PackageLicense]) -> str:
