@@ -179,7 +179,7 @@ def test_scan_reports_carry_the_licenses(
     assert len(report["licenses"]["packages"]) == 6
     html = run_cli(*args, "--format", "html").out
     assert 'id="license-counts"' in html
-    assert "permissive: 3" in html
+    assert "<strong>permissive</strong> 3" in html
     sarif = json.loads(run_cli(*args, "--format", "sarif").out)
     props = sarif["runs"][0]["properties"]["licenses"]
     assert props["categories"]["permissive"] == 3
