@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.checks.base import CheckContext, Note, Outcome
+from auditor.checks.shipping import shipped_packages
 from auditor.graph import query as gq
 from auditor.licenses.category import category_of
 from auditor.licenses.inventory import judge_fact, project_of
 from auditor.licenses.model import LicenseFact, Source, Verdict
 from auditor.licenses.policy import Judgement, expired_exceptions, load_license_policy
+from auditor.model import Severity
 from auditor.report.safe import clean
 
 AUD301 = "AUD301"
@@ -82,7 +84,9 @@ class LicenseCheck:
                 "it no longer applies"
             )
         project = project_of(facts, policy)
+        shipped = shipped_packages(ctx)
         off_index = 0
+        unshipped = 0
         for fact in facts.facts:
             if fact.source is Source.NOT_ON_INDEX and fact.metadata is None:
                 off_index += 1
@@ -90,6 +94,11 @@ class LicenseCheck:
             judgement = judge_fact(fact, policy, project, today)
             rule = RULES.get(judgement.verdict)
             if rule is None or not ctx.enabled(rule):
+                continue
+            # Development tools and examples are not distributed with the project.
+            dev_only = fact.name not in shipped
+            if dev_only and rule == AUD302:
+                unshipped += 1
                 continue
             node = gq.package(ctx.graph, fact.name)
             display = clean(fact.display_name)
@@ -99,12 +108,19 @@ class LicenseCheck:
                 package=fact.display_name,
                 version=fact.version,
                 locations=node.locations if node is not None else (),
-                evidence=_evidence(ctx, fact, judgement),
+                evidence={**_evidence(ctx, fact, judgement), "development_only": dev_only},
+                severity=Severity.LOW if dev_only else None,
                 fix=None
                 if rule == AUD303
                 else "replace the package, or add a reasoned exception to "
                 "[tool.auditor.policy.licenses]",
                 path_from_root=gq.shortest_path(ctx.graph, fact.name)[1:],
+            )
+        if unshipped:
+            yield Note(
+                f"{unshipped} development-only package(s) (dependency groups, dev extras and "
+                "files, examples) are not judged for compatibility with the project's license: "
+                "they are not distributed with it"
             )
         if off_index:
             yield Note(

@@ -138,3 +138,28 @@ def test_license_stage_does_not_run_without_its_rules(
     result = run_audit(config)
     assert result.licenses is None
     assert "licenses" not in result.to_json()
+
+
+def test_development_only_packages_are_not_judged_for_compatibility(
+    index: tuple[FakeIndex, LoopbackServer], tmp_path: Path
+) -> None:
+    # black: pyinstaller (GPL) sits in a dependency group; it is not distributed with the library.
+    _fake, server = index
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "my-lib"\nversion = "1"\nlicense = "Apache-2.0"\n'
+        'dependencies = ["fine==1.0"]\n\n[dependency-groups]\n'
+        'build = ["gpl-kit==1.0", "sspl-db==1.0"]\n\n'
+        '[tool.auditor]\nenable = ["AUD3"]\n\n[tool.auditor.policy.licenses]\n'
+        'deny = ["SSPL-1.0"]\n'
+    )
+    env = {
+        "AUDITOR_INDEX_URL": f"{server.url}/simple",
+        "AUDITOR_CACHE_DIR": str(tmp_path / ".cache"),
+        "AUDITOR_TODAY": "2026-01-01",
+    }
+    result = run_audit(load_config(tmp_path, env=env))
+    found = {(f.rule_id, f.package): f for f in result.findings}
+    assert set(found) == {("AUD301", "sspl-db")}  # a denied license still shows, quietly
+    assert found[("AUD301", "sspl-db")].severity is Severity.LOW
+    assert found[("AUD301", "sspl-db")].evidence["development_only"] is True
+    assert any("1 development-only package(s)" in note for note in result.notes)
