@@ -79,6 +79,7 @@ class InputKind(enum.StrEnum):
     CONDA = "conda"
     NOTEBOOK = "notebook"  # a notebook's own %pip install lines
     ENVIRONMENT = "environment"
+    RESOLVED = "resolved"  # what a resolver says an install of a manifest would bring
 
     @property
     def is_lockfile(self) -> bool:
