@@ -220,17 +220,14 @@ def resolve_scan(
     return found.inputs, found.incomplete, found.notes
 
 
-def resolution_gaps(
-    path: str, resolution: Resolution, names: Iterable[str]
-) -> list[Incomplete]:
+def resolution_gaps(path: str, resolution: Resolution, names: Iterable[str]) -> list[Incomplete]:
     """Return what a resolution could not resolve, as `Incomplete` entries."""
     gaps: list[Incomplete] = []
     if resolution.error is not None:
         gaps.append(
             Incomplete(
                 source=SOURCE,
-                reason=f"{path}: could not resolve with {resolution.resolver}: "
-                f"{resolution.error}",
+                reason=f"{path}: could not resolve with {resolution.resolver}: {resolution.error}",
                 packages=tuple(sorted(set(names))),
             )
         )

@@ -11,7 +11,9 @@ from auditor.errors import AuditorError
 from auditor.model import normalize_name
 
 # Why a package was left out of a resolution (the `Unresolved.reason` texts).
-WOULD_BUILD = "not resolved: would execute its build (no wheel for the target; sdists are never built)"
+WOULD_BUILD = (
+    "not resolved: would execute its build (no wheel for the target; sdists are never built)"
+)
 NOT_FOUND = "not resolved: not found on the index"
 
 
@@ -44,8 +46,7 @@ class ResolveRequest:
     constraints: tuple[str, ...] = ()
 
     def cache_key(self, resolver: str) -> str:
-        """Return a key naming everything the answer depends on (index secrets included only
-        as a hash, never in clear)."""
+        """Return a key naming everything the answer depends on (hashed: no secret in clear)."""
         text = json.dumps(
             [resolver, sorted(self.requirements), sorted(self.constraints), self.index_url,
              self.target.python, self.target.platform],
@@ -119,7 +120,7 @@ class Resolution:
     def from_json(cls, data: Any) -> Resolution:
         """Rebuild a resolution from `to_json` output (raises ValueError when malformed)."""
         if not isinstance(data, dict):
-            raise ValueError("resolution: expected an object")
+            raise TypeError("resolution: expected an object")
         try:
             packages = tuple(
                 ResolvedPackage(
@@ -132,8 +133,7 @@ class Resolution:
                 for p in data["packages"]
             )
             unresolved = tuple(
-                Unresolved(name=str(u["name"]), reason=str(u["reason"]))
-                for u in data["unresolved"]
+                Unresolved(name=str(u["name"]), reason=str(u["reason"])) for u in data["unresolved"]
             )
             error = data.get("error")
             return cls(
@@ -151,10 +151,10 @@ class Resolution:
 __all__ = [
     "NOT_FOUND",
     "WOULD_BUILD",
+    "Resolution",
     "ResolveError",
     "ResolveRequest",
     "ResolveTarget",
     "ResolvedPackage",
-    "Resolution",
     "Unresolved",
 ]

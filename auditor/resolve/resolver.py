@@ -120,7 +120,7 @@ def resolve(
         if entry is not None:
             try:
                 hit = Resolution.from_json(entry)
-            except ValueError:
+            except (TypeError, ValueError):
                 hit = None
             if hit is not None:
                 return replace(hit, cached=True, seconds=time.monotonic() - started)

@@ -131,16 +131,12 @@ def left_out(stderr: str) -> list[Unresolved]:
         for match in pattern.finditer(stderr):
             found.setdefault(normalize_name(match[1]), WOULD_BUILD)
     for match in _NO_WHEEL_FOR_TARGET.finditer(stderr):
-        found.setdefault(
-            normalize_name(match[1]), "not resolved: no wheel for the target platform"
-        )
+        found.setdefault(normalize_name(match[1]), "not resolved: no wheel for the target platform")
     for pattern in _NOT_FOUND:
         for match in pattern.finditer(stderr):
             found.setdefault(normalize_name(match[1]), NOT_FOUND)
     for match in _NO_VERSION.finditer(stderr):
-        found.setdefault(
-            normalize_name(match[1]), "not resolved: no version on the index matches"
-        )
+        found.setdefault(normalize_name(match[1]), "not resolved: no version on the index matches")
     return [Unresolved(name=name, reason=reason) for name, reason in sorted(found.items())]
 
 
