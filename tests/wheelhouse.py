@@ -69,15 +69,21 @@ def build_wheel(
     return f"{module}-{version}-py3-none-any.whl", buffer.getvalue(), metadata
 
 
-def build_sdist(name: str, version: str) -> tuple[str, bytes]:
-    """Return an sdist's (file name, bytes); its setup.py would run code if anything built it."""
+def build_sdist(name: str, version: str, tripwire: str | None = None) -> tuple[str, bytes]:
+    """Return an sdist's (file name, bytes); its setup.py would run code if anything built it.
+
+    With `tripwire`, setup.py writes that file first: its existence proves the build ran.
+    """
     import tarfile
 
     module = normalize_name(name).replace("-", "_")
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
         for path, text in {
-            f"{module}-{version}/setup.py": "raise SystemExit('never built in tests')\n",
+            f"{module}-{version}/setup.py": (
+                f"open({tripwire!r}, 'w').close()\n" if tripwire else ""
+            )
+            + "raise SystemExit('never built in tests')\n",
             f"{module}-{version}/PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\n"
             f"Version: {version}\nDynamic: Requires-Dist\n\n",
         }.items():
@@ -123,13 +129,14 @@ class Wheelhouse:
         yanked: str | None = None,
         sdist_only: bool = False,
         license_expression: str | None = "MIT",
+        tripwire: str | None = None,
     ) -> Wheelhouse:
         """Add one release of `name` (a wheel, or an sdist alone when `sdist_only`)."""
         key = normalize_name(name)
         self.display.setdefault(key, name)
         self.licenses[key] = license_expression
         if sdist_only:
-            filename, data = build_sdist(name, version)
+            filename, data = build_sdist(name, version, tripwire)
             entry = _File(filename, data, version, None, uploaded, yanked)
         else:
             filename, data, metadata = build_wheel(
@@ -289,3 +296,23 @@ def serve_wheelhouse(house: Wheelhouse) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def sample_house() -> Wheelhouse:
+    """A small index with a web framework's tree, extras, an sdist-only project and a tripwire.
+
+    ``tripwire`` only has an sdist whose setup.py would fail loudly if anything ran it.
+    """
+    house = Wheelhouse()
+    house.add("flask", "2.0.0", ["werkzeug>=2", "jinja2"], uploaded="2021-05-11T00:00:00Z")
+    house.add("flask", "3.0.0", ["werkzeug>=3", "jinja2>=3", "itsdangerous"])
+    house.add("werkzeug", "3.0.1", ["markupsafe>=2.1"])
+    house.add("jinja2", "3.1.0", ["markupsafe>=2"])
+    house.add("markupsafe", "2.1.0")
+    house.add("itsdangerous", "2.0.0")
+    house.add("requests", "2.31.0", ["idna", 'pysocks; extra == "socks"'])
+    house.add("idna", "3.4")
+    house.add("pysocks", "1.7.1")
+    house.add("tripwire", "1.0", sdist_only=True)
+    house.add("needs-tripwire", "1.0", ["tripwire", "idna"])
+    return house

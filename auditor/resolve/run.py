@@ -19,6 +19,10 @@ from auditor.resolve.model import ResolveError
 _SCRUBBED_PREFIXES = ("UV_", "PIP_", "PYTHONPATH")
 
 
+class ResolverTimeoutError(ResolveError):
+    """The resolver outlived its deadline (and was killed)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Completed:
     """A finished resolver run."""
@@ -59,7 +63,7 @@ def run_resolver(
     except subprocess.TimeoutExpired:
         _kill_group(process)
         process.communicate()
-        raise ResolveError(f"the resolver did not finish within {timeout:g} s") from None
+        raise ResolverTimeoutError(f"the resolver did not finish within {timeout:g} s") from None
     return Completed(process.returncode, stdout, stderr)
 
 
@@ -70,4 +74,4 @@ def _kill_group(process: subprocess.Popen[str]) -> None:
         process.kill()
 
 
-__all__ = ["Completed", "clean_env", "run_resolver"]
+__all__ = ["Completed", "ResolverTimeoutError", "clean_env", "run_resolver"]

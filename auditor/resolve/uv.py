@@ -28,7 +28,7 @@ from auditor.resolve.model import (
     ResolveRequest,
     Unresolved,
 )
-from auditor.resolve.run import clean_env, run_resolver
+from auditor.resolve.run import ResolverTimeoutError, clean_env, run_resolver
 
 _LINE = re.compile(
     r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==(?P<version>\S+)"
@@ -174,7 +174,12 @@ def resolve_with_uv(
             if left <= 0:
                 raise ResolveError(f"the resolver did not finish within {timeout:g} s")
             argv = _argv(binary, request, work, cache_dir=cache_dir, offline=offline)
-            done = run_resolver(argv, timeout=left, env=env, cwd=folder)
+            try:
+                done = run_resolver(argv, timeout=left, env=env, cwd=folder)
+            except ResolverTimeoutError:
+                raise ResolverTimeoutError(
+                    f"the resolver did not finish within {timeout:g} s"
+                ) from None
             if done.returncode == 0:
                 return parse_compile_output(done.stdout, requested), excluded, None
             known = {u.name for u in excluded}
