@@ -205,7 +205,7 @@ class Wheelhouse:
         from packaging.version import Version
 
         latest = max(releases, key=Version)
-        info = {
+        info: dict[str, Any] = {
             "name": self.display[key],
             "version": version or latest,
             "summary": "",
