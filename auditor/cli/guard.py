@@ -16,6 +16,7 @@ import argparse
 import json
 import shlex
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,10 @@ from auditor.cli.vet import add_guard_options
 
 if TYPE_CHECKING:
     from auditor.cli.main import Streams
+    from auditor.config import Config
+    from auditor.guard.commands import InstallCommand
     from auditor.guard.gate import Verdict
+    from auditor.guard.verdicts import CachedVerdict
 
 HOOK_ALLOW = 0
 HOOK_BLOCK = 2
@@ -85,15 +89,14 @@ def _guard(args: argparse.Namespace, streams: Streams, argv: list[str]) -> int:
     from auditor.cli.vet import guard_config
     from auditor.guard import run as runner
     from auditor.guard.commands import parse_install
-    from auditor.guard.gate import vet_commands
 
     command = parse_install(argv)
     if command is not None and command.names_anything:
-        verdict = vet_commands([command], guard_config(args))
-        _tell(streams, verdict)
-        if not verdict.allow:
-            streams.say(f"auditor guard: refused {shlex.join(argv)}")
-            return 1 if verdict.outcome is not None and verdict.outcome.blocking else 3
+        answer = decide([command], guard_config(args), mode="guard")
+        for line in answer.lines:
+            streams.say(line)
+        if not answer.allow:
+            return answer.code
     try:
         runner.exec_installer(argv, skip_dir=args.shim_dir)
     except (runner.InstallerNotFound, OSError) as exc:
@@ -101,21 +104,57 @@ def _guard(args: argparse.Namespace, streams: Streams, argv: list[str]) -> int:
         return 127
 
 
-def _tell(streams: Streams, verdict: Verdict) -> None:
-    """Write the findings that block or warn, the gaps and the notes to stderr."""
+def decide(commands: Sequence[InstallCommand], config: Config, *, mode: str) -> CachedVerdict:
+    """Return the gate's answer for `commands` (remembered for a while when complete).
+
+    `mode` is ``guard`` (lines for a person; refusal exits 1, or 3 when only what could not be
+    vetted refuses) or ``hook`` (one paragraph for an agent; refusal exits 2).
+    """
+    from auditor.cache import Cache
+    from auditor.guard.policy import vet_policy
+    from auditor.guard.verdicts import CachedVerdict, cached_verdict, remember, verdict_key
+
+    cache = Cache(config.cache_dir)
+    try:
+        key = verdict_key(commands, config, Path.cwd(), mode)
+        hit = cached_verdict(cache, key)
+        if hit is not None:
+            return hit
+        from auditor.guard.gate import vet_commands
+
+        verdict = vet_commands(commands, config)
+        lines = _lines(verdict)
+        if mode == "hook":
+            code = HOOK_ALLOW if verdict.allow else HOOK_BLOCK
+            if not verdict.allow:
+                lines = [hook_reason(verdict)]
+        else:
+            blocked = verdict.outcome is not None and verdict.outcome.blocking
+            code = 0 if verdict.allow else 1 if blocked else 3
+            if not verdict.allow:
+                shown = "; ".join(shlex.join(c.argv) for c in commands)
+                lines.append(f"auditor guard: refused {shown}")
+        answer = CachedVerdict(allow=verdict.allow, code=code, lines=tuple(lines))
+        if not verdict.incomplete:
+            remember(cache, key, answer, vet_policy(config).verdict_ttl)
+        return answer
+    finally:
+        cache.close()
+
+
+def _lines(verdict: Verdict) -> list[str]:
+    """Return the findings that block or warn, the gaps and the notes, one line each."""
+    lines: list[str] = []
     outcome = verdict.outcome
     if outcome is not None:
         for label, findings in (("blocked", outcome.blocking), ("warning", outcome.warnings)):
             for f in findings:
                 version = f" {f.version}" if f.version else ""
-                streams.say(
-                    f"auditor guard: {label}: {f.rule_id} [{f.severity}] "
-                    f"{f.package or ''}{version}: {f.message}"
-                )
-    for gap in verdict.incomplete:
-        streams.say(f"auditor guard: not vetted: {gap.source}: {gap.reason}")
-    for note in verdict.notes:
-        streams.say(f"auditor guard: note: {note}")
+                lines.append(f"auditor guard: {label}: {f.rule_id} [{f.severity}] "
+                             f"{f.package or ''}{version}: {f.message}")  # fmt: skip
+    lines.extend(f"auditor guard: not vetted: {g.source}: {g.reason}" for g in verdict.incomplete)
+    lines.extend(f"auditor guard: note: {note}" for note in verdict.notes)
+    return lines
 
 
 def _install_shims(args: argparse.Namespace, streams: Streams) -> int:
@@ -177,22 +216,18 @@ def run_hook(args: argparse.Namespace, streams: Streams, stdin: Any) -> int:
         )
     try:
         from auditor.cli.vet import guard_config
-        from auditor.guard.gate import vet_commands
-        from auditor.guard.vet import vet_policy
+        from auditor.guard.policy import vet_policy
 
         config = guard_config(args)
         policy = vet_policy(config)
         if config.run_timeout is None:
             config = config.with_overrides(run_timeout=policy.hook_timeout).started()
-        verdict = vet_commands(installs, config)
+        answer = decide(installs, config, mode="hook")
     except Exception as exc:  # noqa: BLE001 - the hook must answer; the reason says what failed
         return _hook_failure(args, streams, f"vetting failed: {type(exc).__name__}: {exc}")
-    if verdict.allow:
-        if verdict.outcome is not None and verdict.outcome.warnings:
-            _tell(streams, verdict)
-        return HOOK_ALLOW
-    streams.say(hook_reason(verdict))
-    return HOOK_BLOCK
+    for line in answer.lines:
+        streams.say(line)
+    return answer.code
 
 
 def _hook_failure(args: argparse.Namespace, streams: Streams, why: str) -> int:
@@ -200,7 +235,7 @@ def _hook_failure(args: argparse.Namespace, streams: Streams, why: str) -> int:
     fail_open = False
     try:
         from auditor.cli.vet import guard_config
-        from auditor.guard.vet import vet_policy
+        from auditor.guard.policy import vet_policy
 
         fail_open = vet_policy(guard_config(args)).hook_fail_open
     except Exception:  # noqa: BLE001, S110 - no readable policy: stay closed
@@ -244,4 +279,4 @@ def hook_reason(verdict: Verdict) -> str:
     )
 
 
-__all__ = ["event_command", "hook_reason", "register", "run", "run_hook"]
+__all__ = ["decide", "event_command", "hook_reason", "register", "run", "run_hook"]

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as Pep508
@@ -30,6 +29,7 @@ from auditor.enrich import enrich, needs_of
 from auditor.errors import ConfigError
 from auditor.facts import NEED_IMPORTS
 from auditor.graph.build import build_graph
+from auditor.guard.policy import VetPolicy, vet_policy
 from auditor.model import (
     Finding,
     Incomplete,
@@ -37,7 +37,6 @@ from auditor.model import (
     Location,
     ParsedInput,
     Requirement,
-    Severity,
     canonical_name,
 )
 from auditor.pipeline import enabled_rule_ids, merge_incomplete, package_summaries, run_checks
@@ -51,57 +50,6 @@ from auditor.suppress import apply_ignores
 
 COMMAND_LINE = "<command line>"
 BORN_AFTER_USE = "AUD410"  # needs a file in git history: never for names typed on a command line
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class VetPolicy:
-    """The ``guard`` policy table: which rules vet runs and what blocks an install."""
-
-    rules: tuple[str, ...] = ("AUD2", "AUD3", "AUD4")
-    skip: tuple[str, ...] = ("AUD203", "AUD405")
-    block: Severity = Severity.HIGH
-    warn: Severity = Severity.LOW
-    fail_closed: bool = True
-    hook_fail_open: bool = False
-    hook_timeout: float = 20.0
-
-    @classmethod
-    def from_policy(cls, table: Mapping[str, Any]) -> VetPolicy:
-        """Build from the merged ``guard`` policy (raises ConfigError when malformed)."""
-        where = "policy.guard"
-        values: dict[str, Any] = {}
-        for key in ("rules", "skip"):
-            if key in table:
-                value = table[key]
-                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                    raise ConfigError(f"{where}.{key}: expected a list of rule ids or prefixes")
-                values[key] = tuple(v.upper() for v in value)
-        for key in ("block", "warn"):
-            if key in table:
-                try:
-                    values[key] = Severity.parse(str(table[key]))
-                except ValueError:
-                    raise ConfigError(f"{where}.{key}: unknown severity {table[key]!r}") from None
-        for key in ("fail_closed", "hook_fail_open"):
-            if key in table:
-                if not isinstance(table[key], bool):
-                    raise ConfigError(f"{where}.{key}: expected true or false")
-                values[key] = table[key]
-        if "hook_timeout" in table:
-            value = table["hook_timeout"]
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise ConfigError(f"{where}.hook_timeout: expected a positive number of seconds")
-            values["hook_timeout"] = float(value)
-        return cls(**values)
-
-    def selects(self, rule_id: str) -> bool:
-        """Whether vetting runs `rule_id`."""
-        return rule_id.startswith(self.rules) and not rule_id.startswith(self.skip)
-
-
-def vet_policy(config: Config) -> VetPolicy:
-    """Return the run's vet policy."""
-    return VetPolicy.from_policy(config.policy_section("guard"))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -110,11 +110,8 @@ def resolve(
 
     where = redact_url(request.index_url)
     started = time.monotonic()
-    try:
-        kind, binary = _choose(policy)
-    except ResolveError as exc:
-        return _failed(request, where, "resolver", str(exc))
-    key = request.cache_key(kind)
+    # Keyed by the policy's choice, so a cached answer needs no resolver to be looked for.
+    key = request.cache_key(policy.resolver)
     if cache is not None:
         entry = cache.get(CACHE_NAMESPACE, key)
         if entry is not None:
@@ -125,7 +122,11 @@ def resolve(
             if hit is not None:
                 return replace(hit, cached=True, seconds=time.monotonic() - started)
     if offline:
-        return _failed(request, where, kind, "offline and no cached resolution")
+        return _failed(request, where, policy.resolver, "offline and no cached resolution")
+    try:
+        kind, binary = _choose(policy)
+    except ResolveError as exc:
+        return _failed(request, where, "resolver", str(exc))
     timeout = policy.timeout if time_left is None else max(0.001, min(policy.timeout, time_left))
     try:
         if kind == "uv" and binary is not None:
