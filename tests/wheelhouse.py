@@ -250,6 +250,8 @@ def _handler(house: Wheelhouse) -> type[BaseHTTPRequestHandler]:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
+            if status == 200:  # as a real index: pages may be reused for ten minutes
+                self.send_header("Cache-Control", "max-age=600, public")
             self.end_headers()
             self.wfile.write(body)
 

@@ -33,6 +33,7 @@ HOOK_ALLOW = 0
 HOOK_BLOCK = 2
 MAX_EVENT_BYTES = 1024 * 1024
 _REASONS_SHOWN = 4
+_EDITING_TOOLS = frozenset({"apply_patch", "Edit", "Write", "MultiEdit", "NotebookEdit"})
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -200,6 +201,8 @@ def run_hook(args: argparse.Namespace, streams: Streams, stdin: Any) -> int:
         event = json.loads(raw)
     except ValueError as exc:
         return _hook_failure(args, streams, f"the hook event is not readable JSON ({exc})")
+    if isinstance(event, dict) and event.get("tool_name") in _EDITING_TOOLS:
+        return HOOK_ALLOW  # file edits carry text in tool_input.command, not a shell line
     command = event_command(event)
     if command is None:
         return HOOK_ALLOW  # not a shell command: nothing is installed through it
