@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -52,8 +53,7 @@ def _house() -> Wheelhouse:
     return house
 
 
-def _time(func: object, runs: int) -> float:
-    assert callable(func)
+def _time(func: Callable[[], object], runs: int) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -70,15 +70,18 @@ def main() -> int:
     house = _house()
     names30 = [f"benchlib-{i:02d}" for i in range(1, DIRECT + 1)]
     names10 = names30[:10]
-    with tempfile.TemporaryDirectory() as tmp, serve_wheelhouse(house) as url, serve(
-        FakeOsv()
-    ) as osv:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        serve_wheelhouse(house) as url,
+        serve(FakeOsv()) as osv,
+    ):
         work = Path(tmp)
         index = f"{url}/simple"
         os.environ.update({
             "AUDITOR_INDEX_URL": index, "AUDITOR_OSV_URL": osv.url,
             "AUDITOR_CACHE_DIR": str(work / "cache"), "AUDITOR_NO_PROGRESS": "1",
-            "AUDITOR_TOP_PACKAGES_URL": "http://127.0.0.1:9/top.json", "PIP_CONFIG_FILE": os.devnull,
+            "AUDITOR_TOP_PACKAGES_URL": "http://127.0.0.1:9/top.json",
+            "PIP_CONFIG_FILE": os.devnull,
         })  # fmt: skip
         request = ResolveRequest(requirements=tuple(names30), index_url=index,
                                  target=ResolveTarget(python="3.11"))  # fmt: skip
@@ -90,7 +93,8 @@ def main() -> int:
                           cache_dir=work / f"uv{run}")  # fmt: skip
             colds.append(time.perf_counter() - start)
             cache.close()
-        assert got.error is None and len(got.packages) == DIRECT * (EACH + 1), got.error
+        if got.error is not None or len(got.packages) != DIRECT * (EACH + 1):
+            raise SystemExit(f"resolution failed: {got.error}")
         uv_warm_cache = Cache(work / "warm")
         resolve(request, policy=ResolvePolicy(resolver="uv"), cache=None, cache_dir=work / "uvw")
         uv_warm = _time(lambda: resolve(request, policy=ResolvePolicy(resolver="uv"),
@@ -101,7 +105,8 @@ def main() -> int:
         start = time.perf_counter()
         pip_got = resolve(request, policy=ResolvePolicy(resolver="pip"), cache=None)
         pip_cold = time.perf_counter() - start
-        assert pip_got.error is None, pip_got.error
+        if pip_got.error is not None:
+            raise SystemExit(f"pip resolution failed: {pip_got.error}")
         print(f"resolve 30 requirements -> {len(got.packages)} packages ({got.resolver}):")
         print(f"  cold (empty caches)       {statistics.median(colds):7.3f} s")
         print(f"  uv cache warm, no answer  {uv_warm:7.3f} s")
@@ -112,7 +117,8 @@ def main() -> int:
 
         def vet_in_process() -> None:
             code = cli(["vet", *names10], out=io.StringIO(), err=io.StringIO())
-            assert code in (0, 1), code
+            if code not in (0, 1):
+                raise SystemExit(f"vet exited {code}")
 
         vet_in_process()  # warm the caches
         vet_warm = _time(vet_in_process, args.runs)
@@ -127,7 +133,8 @@ def main() -> int:
             event = json.dumps({"tool_name": "Bash", "tool_input": {"command": command}})
             cmd = [sys.executable, "-m", "auditor", "guard", "--hook"]
             done = subprocess.run(cmd, input=event, capture_output=True, text=True, check=False)
-            assert done.returncode in (0, 2), done.stderr
+            if done.returncode not in (0, 2):
+                raise SystemExit(f"hook exited {done.returncode}: {done.stderr}")
             return _time(lambda: subprocess.run(cmd, input=event, capture_output=True,
                                                 text=True, check=False), args.runs)  # fmt: skip
 
