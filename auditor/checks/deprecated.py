@@ -30,7 +30,7 @@ class DeprecatedCheck:
         catalogue = load_deprecated()
         for use in ctx.facts.declared:
             entry = catalogue.get(use.name)
-            if entry is None:
+            if entry is None or use.resolved:
                 continue
             display = clean(use.display_name)
             successor = describe_successor(entry.successor)

@@ -170,3 +170,15 @@ def test_policy_selects_license_rules_by_prefix() -> None:
     assert policy.selects("AUD401")
     assert not policy.selects("AUD203")
     assert not policy.selects("AUD101")
+
+
+def test_transitive_typosquat_and_new_dependency_are_judged(house: Wheelhouse) -> None:
+    house.add("nicelib", "1.0", ["requestss"])
+    house.add("requestss", "1.0", uploaded="2021-05-29T00:00:00Z")
+    code, data = _vet("nicelib")
+    assert code == 1
+    found = {f["rule_id"]: f for f in data["findings"] if f["package"] == "requestss"}
+    assert {"AUD402", "AUD406"} <= set(found)
+    # placed at the line that brings it
+    assert found["AUD402"]["locations"] == [{"path": "<command line>", "line": 1}]
+    assert not any(f["rule_id"] == "AUD407" for f in data["findings"])  # not for resolved ones
