@@ -42,6 +42,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="vet the named packages only, not what resolving them brings",
     )
     parser.add_argument(
+        "--python-version",
+        default=None,
+        metavar="X.Y",
+        help="resolve for this Python (default: policy resolve.python, else this Python)",
+    )
+    parser.add_argument(
+        "--python-platform",
+        default=None,
+        metavar="NAME",
+        help="resolve for this platform, as uv names it: linux, macos, windows, "
+        "x86_64-manylinux_2_28 ... (default: policy resolve.platform, else this one)",
+    )
+    parser.add_argument(
         "-f",
         "--format",
         choices=("console", "json"),
@@ -105,6 +118,11 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     if not args.names and not args.requirement:
         raise ConfigError("vet: name at least one package or a requirements file (-r FILE)")
     config = guard_config(args)
+    target = {k: v for k, v in (("python", args.python_version),
+                                ("platform", args.python_platform)) if v}  # fmt: skip
+    if target:
+        policy_table = {**config.policy, "resolve": {**config.policy_section("resolve"), **target}}
+        config = config.with_overrides(policy=policy_table)
     inputs = [parse_names(args.names)] if args.names else []
     for path in args.requirement:
         parsed = file_input(Path.cwd(), str(path), constraint=False)

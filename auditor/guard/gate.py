@@ -45,7 +45,9 @@ def file_input(cwd: Path, name: str, *, constraint: bool) -> ParsedInput:
             status=InputStatus.ERROR,
             error=f"{name}: no such requirements file",
         )
-    parsed = parse_input(path.parent, path.name, InputKind.REQUIREMENTS)
+    from auditor.discover import classify
+
+    parsed = parse_input(path.parent, path.name, classify(path.name) or InputKind.REQUIREMENTS)
     if not constraint:
         return parsed
     reqs = tuple(dataclasses.replace(r, constraint=True) for r in parsed.requirements)

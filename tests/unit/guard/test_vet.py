@@ -182,3 +182,23 @@ def test_transitive_typosquat_and_new_dependency_are_judged(house: Wheelhouse) -
     # placed at the line that brings it
     assert found["AUD402"]["locations"] == [{"path": "<command line>", "line": 1}]
     assert not any(f["rule_id"] == "AUD407" for f in data["findings"])  # not for resolved ones
+
+
+def test_target_python_decides_what_is_brought(house: Wheelhouse) -> None:
+    house.add("markerlib", "1.0", ['oldonly; python_version < "3.10"'])
+    house.add("oldonly", "1.0")
+    _, new = _vet("markerlib", "--python-version", "3.12")
+    _, old = _vet("markerlib", "--python-version", "3.9", "--python-platform", "linux")
+    assert {p["name"] for p in new["vet"]["resolved"]} == {"markerlib"}
+    assert {p["name"] for p in old["vet"]["resolved"]} == {"markerlib", "oldonly"}
+    assert any("Python 3.9, linux" in note for note in old["notes"])
+
+
+def test_pyproject_dependencies_are_vetted(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "1"\ndependencies = ["idna", "reqeusts"]\n'
+    )
+    code, data = _vet("-r", str(tmp_path / "pyproject.toml"))
+    assert code == 1
+    [finding] = [f for f in data["findings"] if f["rule_id"] == "AUD401"]
+    assert finding["locations"][0]["path"] == "pyproject.toml"
