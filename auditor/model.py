@@ -268,6 +268,7 @@ class PackageSummary:
     direct: bool
     groups: tuple[str, ...]
     locations: tuple[Location, ...]
+    resolved: bool = False  # brought by `--resolve` (resolved, not locked)
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON form of the ``packages`` array of the report."""
@@ -277,6 +278,7 @@ class PackageSummary:
             "direct": self.direct,
             "groups": list(self.groups),
             "locations": [loc.to_json() for loc in self.locations],
+            **({"resolved": True} if self.resolved else {}),
         }
 
 

@@ -74,6 +74,9 @@ def test_transitive_vulnerability_is_found_only_with_resolve(
     code, data = _scan(folder, "--resolve")
     assert code == 1
     names = {p["name"]: p["version"] for p in data["packages"]}
+    assert {p["name"] for p in data["packages"] if p.get("resolved")} == {
+        "flask", "werkzeug", "jinja2", "markupsafe", "itsdangerous",
+    }  # fmt: skip
     assert names == {"flask": "3.0.0", "werkzeug": "3.0.1", "jinja2": "3.1.0",
                      "markupsafe": "2.1.0", "itsdangerous": "2.0.0"}  # fmt: skip
     [finding] = data["findings"]
