@@ -105,7 +105,9 @@ def _guard(args: argparse.Namespace, streams: Streams, argv: list[str]) -> int:
         return 127
 
 
-def decide(commands: Sequence[InstallCommand], config: Config, *, mode: str) -> CachedVerdict:
+def decide(
+    commands: Sequence[InstallCommand], config: Config, *, mode: str, cwd: Path | None = None
+) -> CachedVerdict:
     """Return the gate's answer for `commands` (remembered for a while when complete).
 
     `mode` is ``guard`` (lines for a person; refusal exits 1, or 3 when only what could not be
@@ -117,13 +119,14 @@ def decide(commands: Sequence[InstallCommand], config: Config, *, mode: str) -> 
 
     cache = Cache(config.cache_dir)
     try:
-        key = verdict_key(commands, config, Path.cwd(), mode)
+        cwd = cwd or Path.cwd()
+        key = verdict_key(commands, config, cwd, mode)
         hit = cached_verdict(cache, key)
         if hit is not None:
             return hit
         from auditor.guard.gate import vet_commands
 
-        verdict = vet_commands(commands, config)
+        verdict = vet_commands(commands, config, cwd=cwd)
         lines = _lines(verdict)
         if mode == "hook":
             code = HOOK_ALLOW if verdict.allow else HOOK_BLOCK
@@ -221,16 +224,25 @@ def run_hook(args: argparse.Namespace, streams: Streams, stdin: Any) -> int:
         from auditor.cli.vet import guard_config
         from auditor.guard.policy import vet_policy
 
-        config = guard_config(args)
+        cwd = _event_cwd(event)
+        config = guard_config(args, cwd)
         policy = vet_policy(config)
         if config.run_timeout is None:
             config = config.with_overrides(run_timeout=policy.hook_timeout).started()
-        answer = decide(installs, config, mode="hook")
+        answer = decide(installs, config, mode="hook", cwd=cwd)
     except Exception as exc:  # noqa: BLE001 - the hook must answer; the reason says what failed
         return _hook_failure(args, streams, f"vetting failed: {type(exc).__name__}: {exc}")
     for line in answer.lines:
         streams.say(line)
     return answer.code
+
+
+def _event_cwd(event: Any) -> Path:
+    """The folder the agent runs the command in (``cwd`` of the event), else this one."""
+    where = event.get("cwd") if isinstance(event, dict) else None
+    if isinstance(where, str) and where and Path(where).is_dir():
+        return Path(where)
+    return Path.cwd()
 
 
 def _hook_failure(args: argparse.Namespace, streams: Streams, why: str) -> int:

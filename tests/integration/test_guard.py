@@ -243,3 +243,10 @@ def test_shims_make_the_guard_the_default(record: Path, tmp_path: Path) -> None:
                          timeout=120, check=False)  # fmt: skip
     assert run.returncode == 7, run.stderr
     assert calls(record) == ["pip install idna"]
+
+
+def test_hook_reads_files_relative_to_the_event_cwd(tmp_path: Path) -> None:
+    (tmp_path / "req.txt").write_text("reqeusts\n")
+    done = _hook("pip install -r req.txt", cwd=str(tmp_path))
+    assert done.returncode == 2
+    assert "reqeusts" in done.stderr
