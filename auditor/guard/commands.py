@@ -69,6 +69,7 @@ class InstallCommand:
     unknown: tuple[str, ...] = ()
     index_url: str | None = None
     extra_index_urls: tuple[str, ...] = ()
+    directory: str = ""  # where the shell line had changed to (``cd app && pip install -r ...``)
 
     @property
     def names_anything(self) -> bool:

@@ -89,8 +89,9 @@ def _inputs(commands: Sequence[InstallCommand], cwd: Path) -> tuple[list[ParsedI
     if names:
         inputs.append(parse_names(names))
     for command in commands:
-        inputs.extend(file_input(cwd, name, constraint=False) for name in command.files)
-        inputs.extend(file_input(cwd, name, constraint=True) for name in command.constraint_files)
+        here = (cwd / Path(command.directory).expanduser()) if command.directory else cwd
+        inputs.extend(file_input(here, name, constraint=False) for name in command.files)
+        inputs.extend(file_input(here, name, constraint=True) for name in command.constraint_files)
     errors = [i.error or i.path for i in inputs if i.status is not InputStatus.OK]
     return [i for i in inputs if i.status is InputStatus.OK], errors
 

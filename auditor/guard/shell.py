@@ -9,9 +9,10 @@ split (an open quote) but mentions an installer is reported as unreadable, never
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from auditor.guard.commands import InstallCommand, parse_install
 
@@ -114,8 +115,13 @@ def find_installs(line: str, *, depth: int = 0) -> ShellInstalls:
         return ShellInstalls()
     found: list[InstallCommand] = []
     unreadable: list[str] = []
+    directory = ""
     for argv in _simple_commands(tokens):
         argv, fed = _unwrap(argv)
+        if argv[:1] == ["cd"]:
+            target = argv[1] if len(argv) > 1 else "~"
+            directory = posixpath.normpath(posixpath.join(directory or ".", target))
+            continue
         script = _shell_script(argv)
         if script is not None and depth < _MAX_DEPTH:
             inner = find_installs(script, depth=depth + 1)
@@ -136,13 +142,13 @@ def find_installs(line: str, *, depth: int = 0) -> ShellInstalls:
             continue
         if fed:
             command = _with_unknown(command, "arguments read from standard input (xargs)")
+        if directory:
+            command = replace(command, directory=directory)
         found.append(command)
     return ShellInstalls(commands=tuple(found), unreadable=tuple(unreadable))
 
 
 def _with_unknown(command: InstallCommand, what: str) -> InstallCommand:
-    from dataclasses import replace
-
     return replace(command, unknown=(*command.unknown, what))
 
 

@@ -70,8 +70,11 @@ def verdict_key(commands: Sequence[InstallCommand], config: Config, cwd: Path, m
             {
                 "installer": c.installer,
                 "requirements": list(c.requirements),
-                "files": [[f, _file_digest(cwd, f)] for f in c.files],
-                "constraints": [[f, _file_digest(cwd, f)] for f in c.constraint_files],
+                "directory": c.directory,
+                "files": [[f, _file_digest(cwd / c.directory, f)] for f in c.files],
+                "constraints": [
+                    [f, _file_digest(cwd / c.directory, f)] for f in c.constraint_files
+                ],
                 "local": list(c.local),
                 "remote": list(c.remote),
                 "unknown": list(c.unknown),

@@ -250,3 +250,11 @@ def test_hook_reads_files_relative_to_the_event_cwd(tmp_path: Path) -> None:
     done = _hook("pip install -r req.txt", cwd=str(tmp_path))
     assert done.returncode == 2
     assert "reqeusts" in done.stderr
+
+
+def test_hook_follows_cd_in_the_line(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "req.txt").write_text("numpyy\n")
+    done = _hook("cd app && pip install -r req.txt", cwd=str(tmp_path))
+    assert done.returncode == 2
+    assert "numpyy" in done.stderr

@@ -117,6 +117,7 @@ def test_graph_marks_resolved_nodes_and_why_shows_the_path(
     assert "flask" in why.out
     assert "jinja2" in why.out
     assert "werkzeug" in why.out
+    assert "jinja2==3.1.0 [resolved, not locked] -> markupsafe==2.1.0" in why.out
 
 
 def test_sdist_only_dependency_makes_the_scan_incomplete(

@@ -152,3 +152,12 @@ def test_xargs_and_unreadable_lines_are_not_vetted_silently() -> None:
     assert broken.commands == ()
     assert broken.unreadable == ('pip install "unclosed',)
     assert find_installs('echo "unclosed').unreadable == ()
+
+
+def test_cd_in_the_line_moves_where_files_are_read() -> None:
+    [command] = find_installs("cd app && python -m pip install -r req.txt").commands
+    assert command.directory == "app"
+    [command] = find_installs("cd /srv/x; cd ../y && pip install z").commands
+    assert command.directory == "/srv/y"
+    [command] = find_installs("pip install z").commands
+    assert command.directory == ""
