@@ -213,7 +213,7 @@ def run_hook(args: argparse.Namespace, streams: Streams, stdin: Any) -> int:
     installs = [c for c in found.commands if c.names_anything]
     if not installs and not found.unreadable:
         return HOOK_ALLOW  # the fast path: no install in the line
-    if found.unreadable and not installs:
+    if found.unreadable:
         return _hook_failure(
             args,
             streams,

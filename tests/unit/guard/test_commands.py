@@ -161,3 +161,9 @@ def test_cd_in_the_line_moves_where_files_are_read() -> None:
     assert command.directory == "/srv/y"
     [command] = find_installs("pip install z").commands
     assert command.directory == ""
+
+
+def test_an_unreadable_inner_script_is_reported_beside_readable_installs() -> None:
+    found = find_installs("""pip install flask && bash -c "pip install 'broken" """)
+    assert [c.requirements for c in found.commands] == [("flask",)]
+    assert found.unreadable == ("pip install 'broken",)
