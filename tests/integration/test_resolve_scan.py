@@ -160,3 +160,20 @@ def test_an_unreachable_index_is_not_a_clean_resolution(tmp_path: Path, osv: Fak
     [gap] = [g for g in data["incomplete"] if g["source"] == "resolve"]
     assert "could not resolve" in gap["reason"]
     assert gap["packages"] == ["flask"]
+
+
+def test_reputation_rules_judge_resolved_packages(
+    tmp_path: Path, house: Wheelhouse, index: str, osv: FakeOsv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUDITOR_TODAY", "2021-06-01")
+    house.add("nicelib", "1.0", ["freshdep"])
+    house.add("freshdep", "0.1", uploaded="2021-05-28T00:00:00Z")
+    folder = _repo(tmp_path, "nicelib\n")
+    done = run_cli("scan", str(folder), "--format", "json", "--enable", "AUD406",
+                   "--enable", "AUD407", "--resolve")  # fmt: skip
+    data = json.loads(done.out)
+    found = {(f["rule_id"], f["package"]) for f in data["findings"]}
+    assert ("AUD406", "freshdep") in found  # brand new, brought by resolution
+    assert ("AUD407", "freshdep") not in found
+    [finding] = [f for f in data["findings"] if f["package"] == "freshdep"]
+    assert finding["locations"] == [{"path": "requirements.txt", "line": 1}]
