@@ -59,6 +59,20 @@ def _file_digest(cwd: Path, name: str) -> str:
         return "unreadable"
 
 
+def _default_cache_dir() -> Path:
+    from auditor.cache import default_cache_dir
+
+    return default_cache_dir()
+
+
+def _stamp(path: Path) -> list[float]:
+    try:
+        info = path.stat()
+    except OSError:
+        return []
+    return [info.st_mtime, float(info.st_size)]
+
+
 def verdict_key(commands: Sequence[InstallCommand], config: Config, cwd: Path, mode: str) -> str:
     """Return the key of the answer for `commands` under `config` (see the module docstring)."""
     from auditor import __version__
@@ -95,6 +109,8 @@ def verdict_key(commands: Sequence[InstallCommand], config: Config, cwd: Path, m
         "severity": {k: str(v) for k, v in sorted(config.severity_overrides.items())},
         "ignores": [repr(i) for i in config.ignores],
         "today": str(config.today_date()),
+        # `auditor db import|update` replaces the store: an answer given before does not hold.
+        "store": _stamp((config.cache_dir or _default_cache_dir()) / "osv.sqlite3"),
     }
     text = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
