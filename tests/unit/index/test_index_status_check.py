@@ -201,6 +201,22 @@ def test_check_on_locked_and_newest_pins(
     assert asked == ["click", "flask", "idna", "requests"]
 
 
+def test_a_stale_transitive_version_is_low(
+    index_server: tuple[FakeIndex, LoopbackServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUDITOR_TODAY", "2025-06-01")
+    fake, _server = index_server
+    fake.add("idna", {"2.7": "2018-06-11T00:00:00Z", "4.0": "2024-01-01T00:00:00Z"})  # locked only
+    fake.add("requests", {"2.19.0": "2018-06-14T00:00:00Z", "4.0": "2024-01-01T00:00:00Z"})
+    findings = findings_of(CHECK, _context(tmp_path, _inputs(), "AUD405"))
+    got = {f.package: f for f in findings}
+    assert got["idna"].severity is Severity.LOW
+    assert got["idna"].evidence["transitive"] is True
+    assert "a dependency of other packages" in got["idna"].message
+    assert got["requests"].severity is Severity.MEDIUM  # declared directly, two majors behind
+    assert got["requests"].evidence["transitive"] is False
+
+
 def test_check_does_nothing_when_its_rules_are_off(tmp_path: Path) -> None:
     ctx = _context(tmp_path, _inputs(), "AUD101")
     run = run_check(CHECK, ctx)
