@@ -78,7 +78,8 @@ def enrich(scan: Scan, needs: Iterable[str], context: RunContext) -> Facts:
     git = None
     if NEED_GIT in needs and declared:
         policy = load_reputation_policy(config)
-        git = _git_dates(scan, context, declared, index, policy.born_after_grace_days)
+        written = [use for use in declared if not use.resolved]  # resolution names no line
+        git = _git_dates(scan, context, written, index, policy.born_after_grace_days)
         if git is not None and git.in_repository and not git.usable:
             incomplete.append(
                 Incomplete(

@@ -55,6 +55,7 @@ def package_summaries(graph: DependencyGraph) -> tuple[PackageSummary, ...]:
             direct=node.direct,
             groups=tuple(sorted(node.groups)),
             locations=tuple(sorted(node.locations)),
+            resolved=node.resolved,
         )
         for node in query.packages(graph)
         for version in node.versions or (None,)

@@ -31,7 +31,7 @@ class DeprecatedCheck:
         catalogue = load_deprecated()
         for use in ctx.facts.declared:
             entry = catalogue.get(use.name)
-            if entry is None or never_installed(use.requirements):
+            if entry is None or use.resolved or never_installed(use.requirements):
                 continue
             display = clean(use.display_name)
             successor = describe_successor(entry.successor)

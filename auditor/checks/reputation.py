@@ -134,10 +134,11 @@ class ReputationCheck:
         for use, info in found:
             if ctx.enabled(NEW):
                 yield from self._new(ctx, policy, use, info, today)
-            if ctx.enabled(ABANDONED):
+            if ctx.enabled(ABANDONED) and not use.resolved:
                 yield from self._abandoned(ctx, policy, use, info, today)
-        if ctx.enabled(BORN_AFTER_USE) and found and ctx.facts.git is not None:
-            yield from self._born_after_use(ctx, policy, found, ctx.facts.git)
+        written = [(use, info) for use, info in found if not use.resolved]
+        if ctx.enabled(BORN_AFTER_USE) and written and ctx.facts.git is not None:
+            yield from self._born_after_use(ctx, policy, written, ctx.facts.git)
         if ctx.enabled(YOUNG_DERIVED) and found:
             yield from self._young_derived(ctx, policy, found, today)
 
