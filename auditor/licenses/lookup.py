@@ -142,6 +142,19 @@ def _project_info_answer(lookup: ProjectLookup | None, *, pinned: bool) -> Relea
     )
 
 
+def _newest_stands_in(lookup: ProjectLookup | None, answer: ReleaseMetadata) -> ReleaseMetadata:
+    """The project document's license for a version whose own metadata is not served."""
+    found = _project_info_answer(lookup, pinned=True)
+    if found is None or found.metadata is None or lookup is None or lookup.info is None:
+        return answer
+    return ReleaseMetadata(
+        metadata=found.metadata,
+        source=Source.INDEX_PROJECT_JSON,
+        detail=f"index JSON API, project document: the license of the newest release "
+        f"{lookup.info.latest_version}, as the index serves no metadata for this version",
+    )
+
+
 def gather_licenses(
     scan: Scan,
     context: RunContext,
@@ -222,6 +235,10 @@ def gather_licenses(
         else:
             per_version.append(target)
     for target, answer in _fetch_versions(fetcher, per_version, config.max_workers):
+        if answer.metadata is None and answer.source is Source.INDEX_METADATA:
+            # The index serves nothing for that version (an old release, a mirror without
+            # PEP 658 files): its newest release's license stands in, and the detail says so.
+            answer = _newest_stands_in(lookups.get(target.name), answer)
         facts[(target.name, target.version)] = _fact(target, answer)
     if newest_pinned and not fetcher.offline:
         fetcher.store(newest_pinned)

@@ -181,3 +181,30 @@ def test_offline_after_the_index_cache_expired(
     assert facts[("unpinned-lib", None)].source is Source.NOT_CHECKED  # needs the index
     # the index alone says a project does not exist or which release is the newest
     assert [e.packages for e in answers.incomplete] == [("gone-lib", "unpinned-lib")]
+
+
+def test_a_version_the_index_serves_no_metadata_for_takes_the_newest_license(
+    tmp_path: Path,
+) -> None:
+    fake = FakeIndex()
+    # An old release: no per-version JSON and no METADATA file (a mirror without PEP 658).
+    fake.add("old-lib", {"1.0": OLD, "2.0": NEW}, license_expression="MIT", version_json=False)
+    with serve(fake) as server:
+        (tmp_path / "requirements.txt").write_text("old-lib==1.0\n")
+        config = load_config(
+            tmp_path,
+            env={
+                "AUDITOR_INDEX_URL": f"{server.url}/simple",
+                "AUDITOR_CACHE_DIR": str(tmp_path / ".cache"),
+            },
+        )
+        scan = scan_inputs(config)
+        context = RunContext(config=config)
+        try:
+            answers = gather_licenses(scan, context, {}, installed={})
+        finally:
+            context.close()
+    (fact,) = answers.facts.facts
+    assert (fact.source, fact.expression) == (Source.INDEX_PROJECT_JSON, "MIT")
+    assert "the license of the newest release 2.0" in (fact.detail or "")
+    assert answers.incomplete == ()
