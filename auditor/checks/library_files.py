@@ -80,10 +80,10 @@ def library_side_files(
     Returns (mirror path -> the library manifest it copies, tooling paths). A mirror names only
     distributions the library's metadata declares (main or extras, in the manifest or in the
     files it reads); any other requirements file in a library folder, not read by the metadata
-    and not lock data, is development tooling.
-    Folders that are also applications (``application_markers``), and libraries whose metadata
-    declares nothing statically (a setup.py computing its list may read the file), are left
-    alone.
+    and lock data (pip-compile output: a library's CI environments) included, is development
+    tooling. Folders that are also applications (``application_markers``), and libraries whose
+    metadata declares nothing statically (a setup.py computing its list may read the file), are
+    left alone.
     """
     items = [i for i in inputs if i.status is InputStatus.OK]
     declared: dict[str, set[str]] = {}
@@ -94,7 +94,8 @@ def library_side_files(
             scope = scope_of(manifest)
             declared.setdefault(scope, set()).update(r.name for r in item.requirements)
             manifest_of.setdefault(scope, manifest)
-    skip = set(compiled) | set(metadata_feeds) | library_inputs
+    lock_data = set(compiled)
+    skip = set(metadata_feeds) | library_inputs
     mirrors: dict[str, str] = {}
     tooling: set[str] = set()
     for item in items:
@@ -103,6 +104,9 @@ def library_side_files(
         scope = scope_of(item.path)
         if not declared.get(scope) or scope in application_scopes:
             continue  # no static declarations to compare with: the file may be what they read
+        if item.path in lock_data:
+            tooling.add(item.path)  # a library's pip-compile output pins its CI environments
+            continue
         names = {r.name for r in item.requirements if r.location.path == item.path}
         if names and names <= declared[scope]:
             mirrors[item.path] = manifest_of[scope]
