@@ -6,24 +6,16 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
+from treekit import write_tree
+
 from auditor.config import load_config
 from auditor.discover import discover
 from auditor.model import InputStatus
 from auditor.scanning import scan_inputs
 
 
-def _write(root: Path, files: dict[str, str | bytes]) -> None:
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-
-
 def test_code_folders_named_like_tool_folders_are_scanned(tmp_path: Path) -> None:
-    _write(
+    write_tree(
         tmp_path,
         {
             "pkg/env/__init__.py": "import yaml\n",
@@ -51,20 +43,22 @@ def test_code_folders_named_like_tool_folders_are_scanned(tmp_path: Path) -> Non
 
 
 def test_skipped_folders_with_code_are_noted(tmp_path: Path) -> None:
-    _write(tmp_path, {".venv/pyvenv.cfg": "", ".venv/lib/x.py": "", "requirements.txt": "rich\n"})
+    write_tree(
+        tmp_path, {".venv/pyvenv.cfg": "", ".venv/lib/x.py": "", "requirements.txt": "rich\n"}
+    )
     scan = scan_inputs(load_config(tmp_path))
     assert any("skipped 1 folder(s) holding Python files: .venv/" in n for n in scan.notes)
 
 
 def test_dot_ignore_is_honoured(tmp_path: Path) -> None:
-    _write(tmp_path, {".ignore": "vendor_stuff/\n", "vendor_stuff/requirements.txt": "x\n",
+    write_tree(tmp_path, {".ignore": "vendor_stuff/\n", "vendor_stuff/requirements.txt": "x\n",
                       "requirements.txt": "rich\n"})  # fmt: skip
     assert [rel for rel, _ in discover(tmp_path).inputs] == ["requirements.txt"]
 
 
 def test_utf16_and_bom_requirements_are_read(tmp_path: Path) -> None:
     text = "requests==2.19.0\r\nrich==13.0.0\r\n"
-    _write(
+    write_tree(
         tmp_path,
         {
             "a/requirements.txt": codecs.BOM_UTF16_LE + text.encode("utf-16-le"),
@@ -88,7 +82,7 @@ def test_a_padded_lockfile_is_still_read_and_a_huge_manifest_is_not_a_clean_pass
 ) -> None:
     lock = 'version = 1\n\n[[package]]\nname = "requests"\nversion = "2.19.0"\n'
     padding = "# " + "x" * 2000 + "\n"
-    _write(
+    write_tree(
         tmp_path,
         {
             "uv.lock": lock + padding * 10,
@@ -104,7 +98,7 @@ def test_a_padded_lockfile_is_still_read_and_a_huge_manifest_is_not_a_clean_pass
 
 def test_deeply_nested_toml_is_one_input_error(tmp_path: Path) -> None:
     deep = "x = " + "[" * 5000 + "]" * 5000 + "\n"
-    _write(tmp_path, {"sub/pyproject.toml": deep, "requirements.txt": "rich==13.0.0\n"})
+    write_tree(tmp_path, {"sub/pyproject.toml": deep, "requirements.txt": "rich==13.0.0\n"})
     scan = scan_inputs(load_config(tmp_path))
     by_path = {item.path: item for item in scan.inputs}
     assert by_path["requirements.txt"].status is InputStatus.OK
@@ -115,7 +109,7 @@ def test_deeply_nested_toml_is_one_input_error(tmp_path: Path) -> None:
 def test_a_pyproject_that_is_not_utf8_is_an_input_error_not_a_config_error(
     tmp_path: Path,
 ) -> None:
-    _write(
+    write_tree(
         tmp_path,
         {
             "pyproject.toml": b'[project]\nname = "caf\xe9"\ndependencies = ["rich"]\n',

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from treekit import write_tree
 
 from auditor.config import Config, load_config
 from auditor.errors import ConfigError
@@ -30,16 +31,6 @@ def _config(root: Path, **changes: Any) -> Config:
     return dataclasses.replace(config, **changes)
 
 
-def _write(root: Path, files: dict[str, str | bytes]) -> None:
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-
-
 def test_unreadable_input_becomes_an_error_entry(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").mkdir()
     item = parse_input(tmp_path, "requirements.txt", InputKind.REQUIREMENTS)
@@ -52,7 +43,7 @@ def test_unreadable_input_becomes_an_error_entry(tmp_path: Path) -> None:
 
 
 def test_parse_errors_make_the_scan_incomplete_but_keep_the_rest(tmp_path: Path) -> None:
-    _write(tmp_path, {"requirements.txt": "rich==13.7.0\n", "pyproject.toml": "[project\n"})
+    write_tree(tmp_path, {"requirements.txt": "rich==13.7.0\n", "pyproject.toml": "[project\n"})
     scan = scan_inputs(_config(tmp_path))
     by_path = {item.path: item for item in scan.inputs}
     assert by_path["requirements.txt"].status is InputStatus.OK
@@ -62,7 +53,7 @@ def test_parse_errors_make_the_scan_incomplete_but_keep_the_rest(tmp_path: Path)
 
 
 def test_skipped_binary_inputs_keep_their_kind_and_a_note(tmp_path: Path) -> None:
-    _write(tmp_path, {"poetry.lock": b"\x00\x01binary", "requirements-dev.txt": b"\x00bin"})
+    write_tree(tmp_path, {"poetry.lock": b"\x00\x01binary", "requirements-dev.txt": b"\x00bin"})
     scan = scan_inputs(_config(tmp_path))
     kinds = {item.path: (item.kind, item.status) for item in scan.inputs}
     assert kinds == {
@@ -94,7 +85,7 @@ def test_fixture_folders_are_skipped_and_summarised(tmp_path: Path) -> None:
     for name in ("a", "b", "c", "d"):
         files[f"tests/fixtures/{name}/requirements.txt"] = "flask\n"
     files["templates/x/poetry.lock"] = ""
-    _write(tmp_path, files)
+    write_tree(tmp_path, files)
     scan = scan_inputs(_config(tmp_path))
     assert [item.path for item in scan.inputs] == ["requirements.txt"]
     (note,) = [n for n in scan.notes if n.startswith("skipped 5 manifest(s)")]
@@ -107,7 +98,7 @@ def test_more_than_three_fixture_folders_are_counted(tmp_path: Path) -> None:
         f"{folder}/requirements.txt": "flask\n"
         for folder in ("fixtures", "x/fixtures", "y/testdata", "z/templates", "w/template")
     }
-    _write(tmp_path, files)
+    write_tree(tmp_path, files)
     scan = scan_inputs(_config(tmp_path))
     assert scan.inputs == ()
     (note,) = [n for n in scan.notes if n.startswith("skipped 5 manifest(s)")]
@@ -115,7 +106,7 @@ def test_more_than_three_fixture_folders_are_counted(tmp_path: Path) -> None:
 
 
 def test_fixture_dirs_can_be_switched_off(tmp_path: Path) -> None:
-    _write(tmp_path, {"tests/fixtures/a/requirements.txt": "flask\n"})
+    write_tree(tmp_path, {"tests/fixtures/a/requirements.txt": "flask\n"})
     (tmp_path / "pyproject.toml").write_text(
         "[tool.auditor.policy.discovery]\nfixture_dirs = []\n", encoding="utf-8"
     )
@@ -163,7 +154,7 @@ def test_enabled_rule_ids_by_prefix_name_and_all(tmp_path: Path) -> None:
 
 
 def test_run_audit_with_given_rules_and_a_finding_filter(tmp_path: Path) -> None:
-    _write(tmp_path, {"requirements.txt": "flask\nrich\n"})
+    write_tree(tmp_path, {"requirements.txt": "flask\nrich\n"})
     rules = load_rules()
     config = _config(tmp_path, enable=("AUD101",))
     everything = run_audit(config, rules=rules)
@@ -174,7 +165,7 @@ def test_run_audit_with_given_rules_and_a_finding_filter(tmp_path: Path) -> None
 
 
 def test_severity_overrides_by_id_or_name(tmp_path: Path) -> None:
-    _write(tmp_path, {"requirements.txt": "flask\n"})
+    write_tree(tmp_path, {"requirements.txt": "flask\n"})
     rules = load_rules()
     base = _config(tmp_path, enable=("AUD101",))
     by_id = run_audit(dataclasses.replace(base, severity_overrides={"AUD101": Severity.CRITICAL}),
