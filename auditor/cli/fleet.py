@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -33,19 +36,51 @@ _SCAN_KEYS = (
 )
 
 
+_ENV_LOCK = threading.Lock()
+
+
+def client_environment() -> tuple[tuple[str, str], ...]:
+    """The variables config resolution reads (AUDITOR_*, PIP_*), as the client sees them."""
+    return tuple(
+        sorted((k, v) for k, v in os.environ.items() if k.startswith(("AUDITOR_", "PIP_")))
+    )
+
+
+@contextmanager
+def _environment(env: tuple[tuple[str, str], ...]) -> Iterator[None]:
+    """Resolve with the client's AUDITOR_*/PIP_* variables, not the worker's own."""
+    with _ENV_LOCK:
+        saved = {k: v for k, v in os.environ.items() if k.startswith(("AUDITOR_", "PIP_"))}
+        for key in saved:
+            del os.environ[key]
+        os.environ.update(dict(env))
+        try:
+            yield
+        finally:
+            for key in dict(env):
+                os.environ.pop(key, None)
+            os.environ.update(saved)
+
+
 @dataclass(frozen=True, slots=True)
 class ScanConfigResolver:
-    """Resolves a checkout's Config with the scan command's own `config_from_args` (picklable)."""
+    """Resolves a checkout's Config with the scan command's own `config_from_args` (picklable).
+
+    It carries the client's options and AUDITOR_*/PIP_* environment, so a worker on another
+    machine resolves each repository's config as ``auditor scan`` would on the client.
+    """
 
     values: tuple[tuple[str, Any], ...]
+    env: tuple[tuple[str, str], ...] = ()
 
     def __call__(self, root: Path) -> Config:
         """Return the Config ``auditor scan ROOT`` would use with these options."""
-        return config_from_args(argparse.Namespace(path=root, **dict(self.values)))
+        with _environment(self.env):
+            return config_from_args(argparse.Namespace(path=root, **dict(self.values)))
 
     def describe(self) -> str:
-        """A stable text of the options (part of the fleet fingerprint)."""
-        return repr(sorted((k, str(v)) for k, v in self.values))
+        """A stable text of the options and environment (part of the fleet fingerprint)."""
+        return repr((sorted((k, str(v)) for k, v in self.values), self.env))
 
 
 def _env(name: str) -> str | None:
@@ -186,9 +221,23 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         raise ConfigError("--retries must be >= 0 and --workers >= 1")
     if args.scheduler and args.engine != "dask":
         raise ConfigError("--scheduler needs --engine dask")
+    if args.engine == "dask" and args.verbose < 2:
+        _quiet_dask()
     report = _audit(args, streams, state_dir, cache_dir)
     _write(args, streams, state_dir, report)
     return 0 if args.exit_zero else report.exit_code
+
+
+def _quiet_dask() -> None:
+    """Keep Dask's start-up and shut-down chatter (INFO lines) off stderr unless -vv."""
+    import importlib
+    import logging
+
+    try:
+        importlib.import_module("distributed")  # it sets its loggers' levels when imported
+    except ImportError:
+        return  # the engine reports the missing extra
+    logging.getLogger("distributed").setLevel(logging.WARNING)
 
 
 def _audit(args: argparse.Namespace, streams: Streams, state: Path, cache: Path) -> FleetReport:
@@ -201,7 +250,7 @@ def _audit(args: argparse.Namespace, streams: Streams, state: Path, cache: Path)
     for key in ("enable", "disable"):
         chosen = values[key]
         values[key] = list(chosen) if isinstance(chosen, list) and chosen else None
-    resolver = ScanConfigResolver(tuple(sorted(values.items())))
+    resolver = ScanConfigResolver(tuple(sorted(values.items())), client_environment())
     workers = args.workers or max(1, len(os.sched_getaffinity(0)))
     options = FleetOptions(
         state_dir=state,

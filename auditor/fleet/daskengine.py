@@ -79,6 +79,7 @@ class DaskEngine:
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
+                host="127.0.0.1",
                 memory_limit=f"{memory_mb}MiB" if memory_mb else "auto",
             )
             self._client = dist.Client(self._cluster)
