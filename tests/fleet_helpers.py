@@ -23,8 +23,9 @@ RECORDS: list[dict[str, Any]] = [
         "affected": [
             {
                 "package": {"ecosystem": "PyPI", "name": "requests"},
-                "ranges": [{"type": "ECOSYSTEM",
-                            "events": [{"introduced": "0"}, {"fixed": "2.20.0"}]}],
+                "ranges": [
+                    {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.20.0"}]}
+                ],
             }
         ],
     },
@@ -35,12 +36,13 @@ RECORDS: list[dict[str, Any]] = [
         "affected": [
             {
                 "package": {"ecosystem": "PyPI", "name": "flask"},
-                "ranges": [{"type": "ECOSYSTEM",
-                            "events": [{"introduced": "0"}, {"fixed": "2.2.5"}]}],
+                "ranges": [
+                    {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.2.5"}]}
+                ],
             }
         ],
     },
-]  # fmt: skip
+]
 # Published after the fleet was scanned: `fleet query` finds it from the inventory.
 LATE_RECORD: dict[str, Any] = {
     "id": "PYSEC-2099-1",
@@ -48,11 +50,12 @@ LATE_RECORD: dict[str, Any] = {
     "affected": [
         {
             "package": {"ecosystem": "PyPI", "name": "click"},
-            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "8.0"},
-                                                         {"fixed": "8.1.8"}]}],
+            "ranges": [
+                {"type": "ECOSYSTEM", "events": [{"introduced": "8.0"}, {"fixed": "8.1.8"}]}
+            ],
         }
     ],
-}  # fmt: skip
+}
 
 
 def write_records(folder: Path, records: list[dict[str, Any]]) -> Path:
@@ -65,12 +68,21 @@ def write_records(folder: Path, records: list[dict[str, Any]]) -> Path:
 
 def git(folder: Path, *args: str) -> str:
     """Run git with a fixed identity in `folder`."""
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}  # fmt: skip
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    }
     done = subprocess.run(
-        ["git", "-c", "init.defaultBranch=main", *args], cwd=folder, env=env,
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        ["git", "-c", "init.defaultBranch=main", *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout
 
 
@@ -109,7 +121,7 @@ def make_broken(root: Path) -> Path:
     """A repository whose own config is invalid: auditing it fails with a configuration error."""
     folder = root / "broken"
     folder.mkdir(parents=True)
-    (folder / "pyproject.toml").write_text('[tool.auditor]\nno-such-key = 1\n')
+    (folder / "pyproject.toml").write_text("[tool.auditor]\nno-such-key = 1\n")
     (folder / "requirements.txt").write_text("requests==2.19.0\n")
     return folder
 

@@ -32,14 +32,16 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def scheduler() -> Iterator[str]:
     """A LocalCluster with two worker processes, shared by the module's tests."""
+    import importlib
     import logging
 
-    from distributed import Client, LocalCluster
-
+    # Typed as Any: dask.distributed ships no annotations for these calls.
+    dist: Any = importlib.import_module("distributed")
     logging.getLogger("distributed").setLevel(logging.WARNING)
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           dashboard_address=None, host="127.0.0.1")  # fmt: skip
-    client = Client(cluster)
+    cluster = dist.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+    )
+    client = dist.Client(cluster)
     try:
         yield str(cluster.scheduler_address)
     finally:
@@ -105,8 +107,9 @@ def test_each_report_is_identical_to_auditor_scan(
     assert store.is_file()
 
 
-def test_a_failing_repository_does_not_stop_the_fleet(scheduler: str, store: Path,
-                                                      tmp_path: Path) -> None:  # fmt: skip
+def test_a_failing_repository_does_not_stop_the_fleet(
+    scheduler: str, store: Path, tmp_path: Path
+) -> None:
     repos = make_fleet(tmp_path / "fleet")
     broken = make_broken(tmp_path / "fleet")
     listing = tmp_path / "fleet.txt"
@@ -131,22 +134,25 @@ def test_a_failing_repository_does_not_stop_the_fleet(scheduler: str, store: Pat
     code, report, _err = fleet(str(listing), *dask_args(scheduler), "--fail-on", "critical")
     assert code == 3
     # ... unless incomplete audits are allowed.
-    code, report, _err = fleet(str(listing), *dask_args(scheduler), "--fail-on", "critical",
-                               "--allow-incomplete")  # fmt: skip
+    code, report, _err = fleet(
+        str(listing), *dask_args(scheduler), "--fail-on", "critical", "--allow-incomplete"
+    )
     assert code == 0
     assert report["status"]["failed"] == 2
 
 
-def test_a_rerun_with_nothing_changed_scans_nothing(scheduler: str, store: Path,
-                                                    tmp_path: Path) -> None:  # fmt: skip
+def test_a_rerun_with_nothing_changed_scans_nothing(
+    scheduler: str, store: Path, tmp_path: Path
+) -> None:
     repos = make_fleet(tmp_path / "fleet")
     _code, first, _err = fleet(str(tmp_path / "fleet"), *dask_args(scheduler))
     assert first["status"]["scanned"] == 3
     stamps = {r["name"]: Path(r["report"]).stat().st_mtime_ns for r in first["repositories"]}
     code, second, _err = fleet(str(tmp_path / "fleet"), *dask_args(scheduler))
     assert second["status"] == {"scanned": 0, "unchanged": 3, "failed": 0}
-    assert {r["name"]: Path(r["report"]).stat().st_mtime_ns
-            for r in second["repositories"]} == stamps  # fmt: skip
+    assert {
+        r["name"]: Path(r["report"]).stat().st_mtime_ns for r in second["repositories"]
+    } == stamps
     assert second["findings"] == first["findings"]
     assert code == 1
     # One repository changes (a new commit, a changed file): only it is audited again.
@@ -158,8 +164,9 @@ def test_a_rerun_with_nothing_changed_scans_nothing(scheduler: str, store: Path,
     assert repos_by_name(third)["vulnerable"]["status"] == "unchanged"
 
 
-def test_git_urls_are_cloned_without_running_hooks(scheduler: str, store: Path,
-                                                   tmp_path: Path) -> None:  # fmt: skip
+def test_git_urls_are_cloned_without_running_hooks(
+    scheduler: str, store: Path, tmp_path: Path
+) -> None:
     origin = tmp_path / "origin"
     origin.mkdir()
     (origin / "requirements.txt").write_text("requests==2.19.0\n")
@@ -187,8 +194,9 @@ def test_git_urls_are_cloned_without_running_hooks(scheduler: str, store: Path,
     assert again["status"]["unchanged"] == 1  # the remote head did not move: no clone
 
 
-def test_fleet_query_answers_from_the_stored_reports(scheduler: str, store: Path,
-                                                     tmp_path: Path) -> None:  # fmt: skip
+def test_fleet_query_answers_from_the_stored_reports(
+    scheduler: str, store: Path, tmp_path: Path
+) -> None:
     make_fleet(tmp_path / "fleet")
     fleet(str(tmp_path / "fleet"), *dask_args(scheduler))
     done = run_cli("fleet", "query", "--advisory", "CVE-2018-18074", "-f", "json")
@@ -214,8 +222,7 @@ def test_fleet_report_formats_escape_repository_text(store: Path, tmp_path: Path
     hostile.mkdir(parents=True)
     (hostile / "requirements.txt").write_text("requests==2.19.0\n")
     out_dir = tmp_path / "out"
-    done = run_cli("fleet", str(root), "--offline", "--workers", "1", "--output-dir",
-                   str(out_dir))  # fmt: skip
+    done = run_cli("fleet", str(root), "--offline", "--workers", "1", "--output-dir", str(out_dir))
     assert done.code == 1, done.err
     page = (out_dir / "fleet.html").read_text()
     assert "<img src=x" not in page
