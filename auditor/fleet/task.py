@@ -11,6 +11,7 @@ import logging
 import time
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditor.errors import AuditorError, ConfigError
 from auditor.fleet.git import GitError, head_commit, remote_head, shallow_clone
@@ -18,6 +19,9 @@ from auditor.fleet.indexshare import SharedIndexLookup
 from auditor.fleet.model import RepoOutcome, RepoStatus, RepoTask, failed
 from auditor.fleet.reportstore import ReportStore
 from auditor.fleet.revision import content_hash
+
+if TYPE_CHECKING:
+    from auditor.rules.catalog import RuleCatalog
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +54,19 @@ def _cache_dir(task: RepoTask) -> Path | None:
     return snapshot_dir(task.snapshot)
 
 
+_RULES: dict[Path | None, RuleCatalog] = {}
+
+
+def _rules(cache_dir: Path | None) -> RuleCatalog:
+    """The rule catalogue, read once per worker process (what `run_audit` would load itself)."""
+    if cache_dir not in _RULES:
+        from auditor.cache import default_cache_dir
+        from auditor.rules.catalog import load_rules
+
+        _RULES[cache_dir] = load_rules(validated_dir=cache_dir or default_cache_dir())
+    return _RULES[cache_dir]
+
+
 def audit_folder(task: RepoTask, folder: Path) -> tuple[str, int, dict[str, int]]:
     """Audit one checkout as ``auditor scan --format json`` does: (report text, exit code, counts).
 
@@ -63,7 +80,8 @@ def audit_folder(task: RepoTask, folder: Path) -> tuple[str, int, dict[str, int]
     cache_dir = _cache_dir(task)
     if cache_dir is not None:
         config = dataclasses.replace(config, cache_dir=cache_dir)
-    result = run_audit(config, index_lookup=SharedIndexLookup(config))
+    rules = _rules(config.cache_dir)
+    result = run_audit(config, rules=rules, index_lookup=SharedIndexLookup(config))
     return REPORTER.render(result), exit_code(result, config), result.summary()
 
 
