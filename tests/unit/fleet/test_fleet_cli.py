@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import pickle
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from auditor.cli.fleet import ScanConfigResolver, client_environment
+from auditor.cli.fleet import FleetProgress, ScanConfigResolver, client_environment
 from auditor.cli.options import config_from_args
 
 
@@ -64,3 +65,29 @@ def test_dask_is_imported_only_by_the_dask_engine() -> None:
         "sys.exit(1 if 'distributed' in sys.modules or 'dask' in sys.modules else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_counts_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor.fleet.model import RepoOutcome, RepoStatus, failed
+    from auditor.fleet.sources import RepoSource
+
+    monkeypatch.delenv("AUDITOR_NO_PROGRESS", raising=False)
+    monkeypatch.delenv("CI", raising=False)
+    stream = _Tty()
+    source = RepoSource(name="a", location="/a", is_url=False, origin="t")
+    with FleetProgress(stream, 3) as progress:
+        progress.update(source, RepoOutcome(key="a", status=RepoStatus.SCANNED))
+        progress.update(source, RepoOutcome(key="a", status=RepoStatus.UNCHANGED))
+        progress.update(source, failed("a", "x", retriable=False))
+    assert progress.counts == {"scanned": 1, "unchanged": 1, "failed": 1}
+    assert "3/3" in stream.getvalue()
+    assert "1 scanned, 1 unchanged, 1 failed" in stream.getvalue()
+    quiet = io.StringIO()
+    with FleetProgress(quiet, 1) as progress:
+        progress.update(source, RepoOutcome(key="a", status=RepoStatus.SCANNED))
+    assert quiet.getvalue() == ""
