@@ -15,7 +15,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from auditor.fleet.model import RepoOutcome, RepoStatus
+from auditor.fleet.model import RepoOutcome, RepoStatus, failed
 from auditor.fleet.sources import RepoSource
 from auditor.model import Severity, normalize_name
 
@@ -130,7 +130,12 @@ class Inventory:
             reindex = old is None or old[0] != report
             incomplete = 0
             if reindex and report is not None:
-                data = json.loads(Path(report).read_text(encoding="utf-8"))
+                try:
+                    data = json.loads(Path(report).read_text(encoding="utf-8"))
+                except (OSError, ValueError) as exc:
+                    problem = f"stored report unreadable: {report}: {exc}"
+                    self.record(source, failed(source.key, problem, retriable=False))
+                    return
                 incomplete = len(data.get("incomplete") or [])
                 self._index(source.key, data)
             elif old is not None:

@@ -218,3 +218,18 @@ def test_renderers_escape_repository_text(tmp_path: Path) -> None:
     written = write_all(report, tmp_path / "out")
     assert sorted(p.name for p in written) == ["fleet.html", "fleet.json", "fleet.md"]
     assert json.loads((tmp_path / "out" / "fleet.json").read_text())["repositories_total"] == 1
+
+
+def test_an_unreadable_stored_report_is_a_failure_not_a_crash(tmp_path: Path) -> None:
+    inv = Inventory(tmp_path / "state")
+    outcome = RepoOutcome(
+        key=_source("gone").key,
+        status=RepoStatus.SCANNED,
+        revision="r",
+        report=str(tmp_path / "missing.json"),
+        exit_code=0,
+    )
+    inv.record(_source("gone"), outcome)
+    (repo,) = build_fleet_report(inv, allow_incomplete=False).data["repositories"]
+    assert repo["status"] == "failed"
+    assert repo["error"].startswith("stored report unreadable: ")
