@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from conftest import run_cli
+from fakes import FakeIndex, LoopbackServer
 from fleet_helpers import (
     LATE_RECORD,
     RECORDS,
@@ -239,3 +240,26 @@ def test_fleet_report_formats_escape_repository_text(store: Path, tmp_path: Path
     assert "&lt;img src=x onerror=alert\\(1\\)&gt;" in markdown
     assert json.loads((out_dir / "fleet.json").read_text())["repositories_total"] == 1
     assert "1 repositories: 1 scanned" in done.out
+
+
+def test_index_lookups_are_deduplicated_across_repositories(
+    index_server: tuple[FakeIndex, LoopbackServer], tmp_path: Path
+) -> None:
+    fake, server = index_server
+    for name in ("requests", "click", "flask"):
+        fake.add(name, {"1.0": "2020-01-01T00:00:00Z", "2.0": "2021-01-01T00:00:00Z"})
+    root = tmp_path / "fleet"
+    for i in range(6):
+        folder = root / f"svc-{i}"
+        folder.mkdir(parents=True)
+        (folder / "requirements.txt").write_text("requests==2.0\nclick==1.0\nflask==2.0\n")
+    done = run_cli(
+        "fleet", str(root), "--workers", "2", "--enable", "AUD4", "-f", "json", "--allow-incomplete"
+    )
+    report = json.loads(done.out)
+    assert report["status"]["scanned"] == 6, done.err
+    json_api = [r.path for r in server.requests if r.path.startswith("/pypi/")]
+    assert sorted(json_api) == ["/pypi/click/json", "/pypi/flask/json", "/pypi/requests/json"]
+    for repo in report["repositories"]:  # every repository got the index's answers
+        data = json.loads(Path(repo["report"]).read_text())
+        assert not [i for i in data["incomplete"] if i["source"] == "index"]
