@@ -91,3 +91,36 @@ def test_no_import_cycle() -> None:
     )
     cycles = sorted(sorted(c) for c in nx.simple_cycles(graph))
     assert cycles == []
+
+
+def test_fleet_sits_after_the_pipeline_and_before_the_cli() -> None:
+    # The fleet may use the pipeline and render reports; it never reaches into the CLI, and
+    # only the CLI reaches into it.
+    wrong = sorted(
+        (module, target)
+        for module, target in GRAPH.edges
+        if (module.startswith("auditor.fleet") and target.startswith("auditor.cli"))
+        or (
+            target.startswith("auditor.fleet")
+            and not module.startswith(("auditor.fleet", "auditor.cli"))
+        )
+    )
+    assert wrong == []
+
+
+def test_only_the_dask_engine_names_dask() -> None:
+    naming = sorted(
+        _module_name(path)
+        for path in PACKAGE.rglob("*.py")
+        if any(
+            word in path.read_text(encoding="utf-8")
+            for word in (
+                '"distributed"',
+                "import distributed",
+                "import dask",
+                "from dask",
+                "from distributed",
+            )
+        )
+    )
+    assert naming == ["auditor.cli.fleet", "auditor.fleet.daskengine"]
