@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import shutil
 import time
 import traceback
 from pathlib import Path
@@ -97,7 +98,12 @@ def audit_repository(task: RepoTask) -> RepoOutcome:
                 hit, status=RepoStatus.UNCHANGED, seconds=time.monotonic() - start, attempts=1
             )
         assert folder is not None  # noqa: S101 - _checkout returns one or the other
-        text, code, summary = audit_folder(task, folder)
+        try:
+            text, code, summary = audit_folder(task, folder)
+        finally:
+            if task.source.is_url:
+                # The report is what is kept: a clone is only read once, so disk stays bounded.
+                shutil.rmtree(folder, ignore_errors=True)
     except GitError as exc:
         return failed(key, str(exc), retriable=True, seconds=time.monotonic() - start)
     except ConfigError as exc:

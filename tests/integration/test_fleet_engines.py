@@ -198,6 +198,8 @@ def test_git_urls_are_cloned_without_running_hooks(
     assert repo["revision"] == commit
     assert not marker.exists()
     assert code == 1
+    checkouts = Path(os.environ["AUDITOR_CACHE_DIR"]) / "fleet" / "checkouts"
+    assert list(checkouts.iterdir()) == []  # the clone is removed once its report is stored
     _code, again, _err = fleet(str(listing), "--workers", "1")
     assert again["status"]["unchanged"] == 1  # the remote head did not move: no clone
 
