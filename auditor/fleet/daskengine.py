@@ -106,18 +106,27 @@ class DaskEngine:
         keys = [f"auditor-fleet-{t.source.key}-{run_id}" for t in tasks]
         futures = self._client.map(audit_with_timeout, tasks, key=keys, pure=False)
         by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
+        pending = {f.key: f for f in futures}
         done = as_completed(futures)
-        del futures  # as_completed holds each future until it is handed out, then we drop it
-        for future in done:
-            task = by_key.pop(future.key)
-            try:
-                outcome: RepoOutcome = future.result()
-            except Exception as exc:  # noqa: BLE001 - a killed worker, a task that would not run
-                outcome = failed(
-                    task.source.key, f"worker failed: {type(exc).__name__}: {exc}", retriable=True
-                )
-            future.release()
-            yield outcome
+        del futures  # each future is held by `pending` until it is handed out, then dropped
+        try:
+            for future in done:
+                task = by_key.pop(future.key)
+                pending.pop(future.key)
+                try:
+                    outcome: RepoOutcome = future.result()
+                except Exception as exc:  # noqa: BLE001 - a killed worker, a task that would not run
+                    outcome = failed(
+                        task.source.key,
+                        f"worker failed: {type(exc).__name__}: {exc}",
+                        retriable=True,
+                    )
+                # Only the small outcome comes back; drop the result on the cluster at once.
+                future.release()
+                yield outcome
+        finally:
+            if pending:  # stopped early: drop what has not run
+                self._client.cancel(list(pending.values()))
 
     def close(self) -> None:
         """Close the client and the LocalCluster it started."""

@@ -79,22 +79,28 @@ class LocalEngine:
             self._pool.schedule(audit_repository, args=(task,), timeout=task.task_timeout): task
             for task in tasks
         }
-        for future in as_completed(futures):
-            task = futures.pop(future)
-            key = task.source.key
-            try:
-                yield future.result()
-            except FutureTimeout:
-                yield failed(
-                    key,
-                    f"timed out after {task.task_timeout:g} s",
-                    retriable=True,
-                    seconds=task.task_timeout,
-                )
-            except ProcessExpired as exc:
-                yield failed(key, f"worker died (exit code {exc.exitcode})", retriable=True)
-            except Exception as exc:  # noqa: BLE001 - e.g. a task that cannot be pickled
-                yield failed(key, f"crashed: {type(exc).__name__}: {exc}", retriable=True)
+        try:
+            for future in as_completed(futures):
+                task = futures.pop(future)
+                key = task.source.key
+                try:
+                    yield future.result()
+                except FutureTimeout:
+                    yield failed(
+                        key,
+                        f"timed out after {task.task_timeout:g} s",
+                        retriable=True,
+                        seconds=task.task_timeout,
+                    )
+                except ProcessExpired as exc:
+                    yield failed(key, f"worker died (exit code {exc.exitcode})", retriable=True)
+                except Exception as exc:  # noqa: BLE001 - e.g. a task that cannot be pickled
+                    yield failed(key, f"crashed: {type(exc).__name__}: {exc}", retriable=True)
+        finally:
+            # Stopped early (Ctrl-C, an error in the caller): a cancelled running task has
+            # its worker killed, so closing the pool does not wait for the rest.
+            for future in futures:
+                future.cancel()
 
     def close(self) -> None:
         """Stop the pool and wait for its processes."""
