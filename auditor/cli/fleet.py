@@ -219,6 +219,10 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             raise ConfigError(f"--{name.replace('_', '-')}: expected a positive number")
     if args.retries < 0 or (args.workers is not None and args.workers < 1):
         raise ConfigError("--retries must be >= 0 and --workers >= 1")
+    if args.environment:
+        raise ConfigError(
+            "--environment reads this machine's installed packages: not a fleet option"
+        )
     if args.scheduler and args.engine != "dask":
         raise ConfigError("--scheduler needs --engine dask")
     if args.engine == "dask" and args.verbose < 2:

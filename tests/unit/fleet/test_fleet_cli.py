@@ -27,6 +27,7 @@ from auditor.cli.options import config_from_args
         (["repos", "--scheduler", "tcp://127.0.0.1:1"], "--scheduler needs --engine dask"),
         (["repos", "--task-timeout", "0"], "--task-timeout: expected a positive number"),
         (["repos", "--retries", "-1"], "--retries must be >= 0"),
+        (["repos", "--environment"], "--environment reads this machine's installed packages"),
         (["no-such-folder"], "no-such-folder: no such folder, list file or glob"),
     ],
 )
