@@ -119,6 +119,7 @@ def _store_record(store: Path | None, advisory_id: str) -> dict[str, Any] | None
 
 def affected_by(inventory: Inventory, advisory_id: str, *, store: Path | None) -> Answer:
     """Return every repository affected by `advisory_id` (see the module docstring)."""
+    from auditor.advisories.advisory import as_advisory
     from auditor.advisories.matching import record_affects
 
     wanted = advisory_id.strip().upper()
@@ -151,6 +152,7 @@ def affected_by(inventory: Inventory, advisory_id: str, *, store: Path | None) -
     if record is None:
         note = "the advisory store does not hold this advisory: only stored findings were read"
     else:
+        advisory = as_advisory(record)  # parsed once, matched against every recorded version
         names = sorted(
             {
                 normalize_name(str((a.get("package") or {}).get("name", "")))
@@ -165,7 +167,7 @@ def affected_by(inventory: Inventory, advisory_id: str, *, store: Path | None) -
         ):
             if (key, pkg, version) in hits or not version:
                 continue
-            if record_affects(record, pkg, version):
+            if record_affects(advisory, pkg, version):
                 hits[(key, pkg, version)] = Hit(
                     repo=repo,
                     key=key,
