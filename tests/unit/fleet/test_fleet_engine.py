@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import pytest
 from fleet_helpers import DyingResolver, SlowResolver
 
 from auditor.fleet.engine import LocalEngine, run_fleet
@@ -96,3 +97,19 @@ def test_local_engine_survives_a_dying_worker(tmp_path: Path) -> None:
     assert outcomes["dies"].status is RepoStatus.FAILED
     assert outcomes["dies"].error == "worker died (exit code 9)"
     assert outcomes["lives"].status is RepoStatus.SCANNED
+
+
+def test_a_dask_task_past_its_timeout_is_answered_at_once(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    import time
+
+    from auditor.fleet.daskengine import audit_with_timeout
+
+    task = _task(tmp_path, "slow", SlowResolver(2), timeout=0.5)
+    start = time.monotonic()
+    outcome = audit_with_timeout(task)
+    assert time.monotonic() - start < 1.5
+    assert (outcome.status, outcome.error) == (RepoStatus.FAILED, "timed out after 0.5 s")
+    assert outcome.retriable
+    fast = audit_with_timeout(_task(tmp_path, "fast", SlowResolver(0)))
+    assert fast.status is RepoStatus.SCANNED
