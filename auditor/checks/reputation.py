@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 
 from auditor.checks.base import CheckContext, Outcome, incomplete
+from auditor.checks.lock_envs import never_installed
 from auditor.checks.stdlib_names import stdlib_declared
 from auditor.index.model import LookupState, ProjectInfo
 from auditor.model import Finding, Location, Severity
@@ -34,6 +35,7 @@ from auditor.reputation.targets import NameUse, imported_only
 
 HALLUCINATED = "AUD401"
 NEW = "AUD406"
+_ELSEWHERE = " (declared only for environments outside CPython/PyPy 3 on Linux, macOS and Windows)"
 ABANDONED = "AUD407"
 BORN_AFTER_USE = "AUD410"
 YOUNG_DERIVED = "AUD411"
@@ -208,13 +210,22 @@ class ReputationCheck:
             if young
             else f"has only {count} release(s), the first {age} days ago ({_date(first)})"
         )
+        # Declared only for a platform outside Linux, macOS and Windows (emscripten): it does
+        # not reach the machines the project is deployed on.
+        elsewhere = never_installed(use.requirements)
         yield ctx.finding(
             NEW,
             message=f"{display} {why}: new projects are where typosquats and slopsquats live; "
-            "check who publishes it before depending on it",
+            "check who publishes it before depending on it" + (_ELSEWHERE if elsewhere else ""),
             package=use.display_name,
             locations=use.locations,
-            evidence={"first_release": first.isoformat(), "age_days": age, "releases": count},
+            evidence={
+                "first_release": first.isoformat(),
+                "age_days": age,
+                "releases": count,
+                "installed_on_common_platforms": not elsewhere,
+            },
+            severity=Severity.LOW if elsewhere else None,
             fix=f"confirm {display} is the project you meant (publisher, repository, downloads)",
         )
 
