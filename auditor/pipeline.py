@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from auditor import __version__
 from auditor.checks.base import CheckContext, Note, load_check
 from auditor.config import Config
-from auditor.context import RunContext
+from auditor.context import IndexLookup, RunContext
 from auditor.enrich import enrich, needs_of
 from auditor.events import NullProgress, ProgressSink
 from auditor.facts import Facts
@@ -99,8 +99,12 @@ def run_audit(
     progress: ProgressSink | None = None,
     rules: RuleCatalog | None = None,
     finding_filter: Callable[[Finding], bool] | None = None,
+    index_lookup: IndexLookup | None = None,
 ) -> AuditResult:
-    """Run the whole audit for `config.root` and return the one result model."""
+    """Run the whole audit for `config.root` and return the one result model.
+
+    `index_lookup` replaces the package-index client (the fleet shares one across repositories).
+    """
     progress = progress or NullProgress()
     if rules is None:
         from auditor.cache import default_cache_dir
@@ -111,7 +115,7 @@ def run_audit(
     if config.only_files:
         # One file was named: there is no code to judge imports against.
         enabled = frozenset(r.id for r in rules if r.id in enabled and r.category != "imports")
-    context = RunContext(config=config, progress=progress)
+    context = RunContext(config=config, progress=progress, index_lookup=index_lookup)
     try:
         facts = enrich(scan, needs_of(rules, enabled), context)
     finally:

@@ -31,6 +31,7 @@ COMMANDS = (
     "licenses",
     "vet",
     "guard",
+    "fleet",
 )
 
 

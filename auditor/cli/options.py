@@ -30,9 +30,10 @@ def add_target(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_scan_options(parser: argparse.ArgumentParser) -> None:
+def add_scan_options(parser: argparse.ArgumentParser, *, target: bool = True) -> None:
     """Add the options every scanning command shares (each also read from AUDITOR_*)."""
-    add_target(parser)
+    if target:
+        add_target(parser)
     parser.add_argument(
         "--config",
         type=Path,

@@ -241,6 +241,12 @@ def _remember_stats(cache: Cache, base: str, seen: dict[str, tuple[_Stat, str]])
         cache.set_many(STAT_NAMESPACE, entries)
 
 
+def _in_daemon() -> bool:
+    import multiprocessing
+
+    return bool(multiprocessing.current_process().daemon)
+
+
 def default_workers() -> int:
     """Return the worker count for cold scans: the CPUs this process may use."""
     try:
@@ -297,7 +303,8 @@ def scan_files(
     workers = default_workers() if workers is None else max(1, workers)
     parsed_items: Iterable[tuple[str, str, ParsedFile]]
     pooled: list[tuple[str, str, ParsedFile]] | None = None
-    if workers > 1 and len(todo) >= PARALLEL_THRESHOLD:
+    # A daemon process (a fleet worker) may not start children: parse serially there.
+    if workers > 1 and len(todo) >= PARALLEL_THRESHOLD and not _in_daemon():
         # Workers re-read their files (cheaper than pickling the bytes) and hash what they
         # read, so a file changed mid-scan is cached under the content actually parsed.
         try:

@@ -102,3 +102,50 @@ def test_no_import_cycle() -> None:
     )
     cycles = sorted(sorted(c) for c in nx.simple_cycles(graph))
     assert cycles == []
+
+
+def test_fleet_sits_after_the_pipeline_and_before_the_cli() -> None:
+    # The fleet may use the pipeline and render reports; it never reaches into the CLI, and
+    # only the CLI reaches into it.
+    wrong = sorted(
+        (module, target)
+        for module, target in GRAPH.edges
+        if (module.startswith("auditor.fleet") and target.startswith("auditor.cli"))
+        or (
+            target.startswith("auditor.fleet")
+            and not module.startswith(("auditor.fleet", "auditor.cli"))
+        )
+    )
+    assert wrong == []
+
+
+def _imports_dask(tree: ast.AST) -> bool:
+    """Whether a module imports Dask: an import statement or ``import_module("distributed")``."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module or ""]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute | ast.Name)
+            and getattr(node.func, "attr", getattr(node.func, "id", "")) == "import_module"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            names = [str(node.args[0].value)]
+        else:
+            continue
+        if any(n.split(".")[0] in {"dask", "distributed"} for n in names):
+            return True
+    return False
+
+
+def test_only_the_dask_engine_imports_dask() -> None:
+    importing = sorted(
+        _module_name(path)
+        for path in PACKAGE.rglob("*.py")
+        if _imports_dask(ast.parse(path.read_text(encoding="utf-8")))
+    )
+    # The fleet command imports it only to quiet its logging when --engine dask was chosen.
+    assert importing == ["auditor.cli.fleet", "auditor.fleet.daskengine"]
