@@ -11,7 +11,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from auditor.context import RunContext
-from auditor.facts import NEED_GIT, NEED_IMPORTS, NEED_INDEX, NEED_OSV, NEED_POPULAR, Facts
+from auditor.facts import (
+    NEED_FOOTPRINT,
+    NEED_GIT,
+    NEED_IMPORTS,
+    NEED_INDEX,
+    NEED_OSV,
+    NEED_POPULAR,
+    Facts,
+)
 from auditor.model import DataSource, Incomplete
 from auditor.rules.catalog import RuleCatalog
 from auditor.scanning import Scan
@@ -42,7 +50,7 @@ def enrich(scan: Scan, needs: Iterable[str], context: RunContext) -> Facts:
     sources: list[DataSource] = []
     declared = tuple(declared_uses(scan.root, scan.inputs, scan.graph, config.index_url))
     imports = None
-    if NEED_IMPORTS in needs:
+    if needs & {NEED_IMPORTS, NEED_FOOTPRINT}:
         from auditor.imports.usage import scan_usage
 
         imports = scan_usage(scan, context)
@@ -93,7 +101,13 @@ def enrich(scan: Scan, needs: Iterable[str], context: RunContext) -> Facts:
         advisories = lookup_advisories(context, target_queries(package_targets(scan.graph)))
         incomplete.extend(advisories.incomplete)
         sources.extend(advisories.data_sources)
+    footprints = {}
+    if NEED_FOOTPRINT in needs and imports is not None:
+        from auditor.replace.footprint import measure_footprints
+
+        footprints = dict(measure_footprints(scan.root, imports))
     return Facts(
+        footprints=footprints,
         declared=declared,
         advisories=advisories,
         index=index,

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from auditor.advisories.lookup import AdvisoryFacts
     from auditor.imports.usage import ImportUsage
     from auditor.index.model import ProjectLookup
+    from auditor.replace.footprint import Footprint
     from auditor.reputation.gitdates import GitDates
     from auditor.reputation.popular import PopularList
     from auditor.reputation.targets import NameUse
@@ -29,7 +30,10 @@ NEED_NETWORK = "network"
 NEED_GIT = "git"
 NEED_IMPORTS = "imports"
 NEED_POPULAR = "popular"
-KNOWN_NEEDS = frozenset({NEED_OSV, NEED_INDEX, NEED_NETWORK, NEED_GIT, NEED_IMPORTS, NEED_POPULAR})
+NEED_FOOTPRINT = "footprint"
+KNOWN_NEEDS = frozenset(
+    {NEED_OSV, NEED_INDEX, NEED_NETWORK, NEED_GIT, NEED_IMPORTS, NEED_POPULAR, NEED_FOOTPRINT}
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,6 +48,7 @@ class Facts:
         popular: the popular-package list (None when none was imported or not needed).
         matcher: the typosquat matcher over `popular`.
         git: git dates for born-after-use, or None when not needed or not applicable.
+        footprints: how much of each imported distribution the code uses (AUD6xx).
         incomplete: what could not be learned.
         data_sources: where the facts came from, with their age.
     """
@@ -55,12 +60,14 @@ class Facts:
     popular: PopularList | None = None
     matcher: TyposquatMatcher | None = None
     git: GitDates | None = None
+    footprints: Mapping[str, Footprint] = field(default_factory=dict)
     incomplete: tuple[Incomplete, ...] = ()
     data_sources: tuple[DataSource, ...] = ()
 
 
 __all__ = [
     "KNOWN_NEEDS",
+    "NEED_FOOTPRINT",
     "NEED_GIT",
     "NEED_IMPORTS",
     "NEED_INDEX",

@@ -76,6 +76,39 @@ def show_python(version: PythonVersion) -> str:
     return f"{version[0]}.{version[1]}"
 
 
+def project_python(root: Path) -> tuple[PythonVersion, str]:
+    """The oldest Python the project supports, and where that came from.
+
+    Read from ``requires-python`` in the root pyproject.toml; without one, the running
+    interpreter's version (said so in the second value).
+    """
+    import sys
+    import tomllib
+
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    path = root / "pyproject.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = {}
+    project = data.get("project") if isinstance(data, dict) else None
+    spec_text = project.get("requires-python") if isinstance(project, dict) else None
+    if isinstance(spec_text, str):
+        try:
+            spec = SpecifierSet(spec_text)
+        except InvalidSpecifier:
+            spec = None
+        if spec is not None:
+            for minor in range(0, 30):
+                if spec.contains(f"3.{minor}", prereleases=True) or spec.contains(
+                    f"3.{minor}.99", prereleases=True
+                ):
+                    return (3, minor), f"pyproject.toml requires-python {spec_text}"
+    here = (sys.version_info.major, sys.version_info.minor)
+    return here, f"no requires-python: assumed the running Python {show_python(here)}"
+
+
 def load_catalogue(path: Path | None = None) -> Mapping[str, KnownReplacement]:
     """Read the catalogue into ``{normalized name: entry}``.
 
@@ -201,5 +234,6 @@ __all__ = [
     "applicable",
     "load_catalogue",
     "parse_python",
+    "project_python",
     "show_python",
 ]

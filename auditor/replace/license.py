@@ -78,6 +78,14 @@ def _parts(expression: str) -> list[list[str]]:
     ]
 
 
+def allowed_by(declared: str | None, allowed: Iterable[str]) -> bool | None:
+    """Whether `declared` allows copying (None when no license is declared)."""
+    if not declared:
+        return None
+    permitted = {a.lower() for a in allowed}
+    return any(alt and all(p.lower() in permitted for p in alt) for alt in _parts(declared))
+
+
 def judge_license(source: PackageSource, allowed: Iterable[str]) -> LicenseVerdict:
     """Decide whether copying `source`'s code into a project is allowed by its license."""
     declared = license_of(source)
@@ -117,4 +125,4 @@ def _notice(source: PackageSource, spdx: str) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["LicenseVerdict", "judge_license", "license_of"]
+__all__ = ["LicenseVerdict", "allowed_by", "judge_license", "license_of"]
