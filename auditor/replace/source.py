@@ -54,6 +54,7 @@ class PackageSource:
     requires: tuple[str, ...] = ()
     classifiers: tuple[str, ...] = ()
     origin: str = "installed"
+    description: str = ""
 
     @property
     def pure(self) -> bool:
@@ -198,7 +199,14 @@ def _build(
         requires=tuple(message.get_all("Requires-Dist") or ()),
         classifiers=tuple(message.get_all("Classifier") or ()),
         origin=origin,
+        description=_description(message),
     )
+
+
+def _description(message: Message) -> str:
+    body = message.get_payload()
+    text = body if isinstance(body, str) and body.strip() else message.get("Description") or ""
+    return str(text)[:8000]
 
 
 def _as_message(meta: md.PackageMetadata) -> Message:
