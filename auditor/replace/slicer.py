@@ -18,7 +18,7 @@ import ast
 import builtins
 import symtable
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from auditor.errors import AuditorError
 from auditor.replace.source import PackageSource
@@ -309,7 +309,34 @@ class _Slicer:
                 self.unresolved.add(f"{module}.{name}")
             return
         for unit in units:
-            self.include(unit, origin)
+            if unit.internal:  # follow only the imported name asked for, not its neighbours
+                self.follow(unit, name, origin)
+            else:
+                self.include(unit, origin)
+
+    def follow(self, unit: _Unit, local: str, origin: str) -> None:
+        target, attr = unit.internal[local]
+        if self.source.is_module(f"{target}.{attr}"):
+            raise SliceError(
+                f"{unit.module} line {unit.node.lineno}: {origin} needs the module "
+                f"{target}.{attr} as an object; not sliceable"
+            )
+        self.require(target, attr, origin)
+        if local != attr:
+            self.aliases.append((local, attr))
+
+    def locate(self, module: str, name: str, depth: int = 0) -> tuple[str, str]:
+        """Follow re-exports to the module that defines `name`."""
+        info = self.module(module)
+        for unit in info.binders.get(name, []):
+            if unit.internal and depth < 20:
+                target, attr = unit.internal[name]
+                return self.locate(target, attr, depth + 1)
+            return module, name
+        for star in info.stars:
+            if depth < 20 and (name in self.module(star).binders or self._star_has(star, name)):
+                return self.locate(star, name, depth + 1)
+        return module, name
 
     def _star_has(self, module: str, name: str) -> bool:
         return any(name in self.module(s).binders for s in self.module(module).stars)
@@ -323,15 +350,6 @@ class _Slicer:
                 f"{unit.module} line {unit.node.lineno}: {origin} needs the package imported "
                 f"as a namespace ({', '.join(sorted(unit.namespaces))}); not sliceable"
             )
-        for local, (target, attr) in sorted(unit.internal.items()):
-            if self.source.is_module(f"{target}.{attr}"):
-                raise SliceError(
-                    f"{unit.module} line {unit.node.lineno}: {origin} needs the module "
-                    f"{target}.{attr} as an object; not sliceable"
-                )
-            self.require(target, attr, origin)
-            if local != attr:
-                self.aliases.append((local, attr))
         for need in sorted(unit.needs):
             self.require(unit.module, need, origin)
         self.order.append(unit)
@@ -482,15 +500,16 @@ def slice_package(
         for f in source.files
         if "/tests/" not in f"/{f}" and not f.split("/")[-1].startswith("test_")
     )
-    infos = tuple(
-        _symbol_info(symbol, name, slicer.modules[module].binders.get(name, []))
-        for symbol, module, name in exported
-    )
+    infos = []
+    for symbol, module, name in exported:
+        home, attr = slicer.locate(module, name)
+        info = _symbol_info(symbol, attr, slicer.modules[home].binders.get(attr, []))
+        infos.append(replace(info, name=name))
     return Slice(
         package=source.name,
         version=source.version,
         text="\n\n".join(p.rstrip("\n") + "\n" for p in parts),
-        symbols=infos,
+        symbols=tuple(infos),
         used_lines=code_lines,
         package_lines=package_lines,
         complexity=_complexity(body),
