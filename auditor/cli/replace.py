@@ -90,6 +90,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     from auditor.pipeline import scan_inputs
 
     config = config_from_args(args)
+    if args.package is not None:
+        _require_extras()
     scan = scan_inputs(config)
     context = RunContext(config)
     try:
@@ -114,6 +116,18 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     if args.apply:
         return _apply(args, streams, proposal, folder, good)
     return 0 if good and proposal.patch else 1
+
+
+def _require_extras() -> None:
+    import importlib.util
+
+    from auditor.errors import ConfigError
+
+    missing = [m for m in ("libcst", "hypothesis") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ConfigError(
+            f"auditor replace needs {', '.join(missing)}: pip install 'auditor[replace]'"
+        )
 
 
 def _propose(

@@ -14,7 +14,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "auditor"
 
 # The stages before enrichment and the checks must not know the checks, the reports or the CLI.
-EARLY = ("advisories", "index", "imports", "reputation", "sources", "graph")
+EARLY = ("advisories", "index", "imports", "reputation", "sources", "graph", "replace")
 LATE = ("auditor.checks", "auditor.report", "auditor.cli")
 
 
