@@ -25,7 +25,7 @@ to deal in the Software without restriction. THE SOFTWARE IS PROVIDED "AS IS".
 """
 
 TINYCASE = {
-    "tinycase/__init__.py": '''"""Tiny case helpers (a small real string-case library for the tests)."""
+    "tinycase/__init__.py": '''"""Tiny case helpers (a small string-case library for the tests)."""
 from ._core import snake, camel as camelize
 from ._words import *
 
@@ -64,7 +64,7 @@ def never_used(x):
     import subprocess
     return subprocess.run(x)
 ''',
-    "tinycase/_words.py": '''__all__ = ["shout", "append_all"]
+    "tinycase/_words.py": """__all__ = ["shout", "append_all"]
 
 SUFFIX = "!"
 
@@ -76,15 +76,20 @@ def shout(text):
 def append_all(items: list[int], value: int) -> int:
     items.append(value)
     return len(items)
-''',
+""",
 }
 
 
 def make_distribution(
-    site: Path, name: str, files: Mapping[str, str], *, version: str = "1.0",
-    license_expression: str | None = "MIT", license_text: str | None = MIT,
+    site: Path,
+    name: str,
+    files: Mapping[str, str],
+    *,
+    version: str = "1.0",
+    license_expression: str | None = "MIT",
+    license_text: str | None = MIT,
     author: str = "Ada Example",
-) -> Path:  # fmt: skip
+) -> Path:
     """Write an installed distribution into `site` and return `site`."""
     site.mkdir(parents=True, exist_ok=True)
     for relpath, text in files.items():

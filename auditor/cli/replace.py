@@ -36,21 +36,44 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_scan_options(parser)
     parser.add_argument("--package", default=None, help="the distribution to replace")
     parser.add_argument("-f", "--format", choices=("text", "json"), default="text")
-    parser.add_argument("--reports-dir", type=Path, default=Path("reports"),
-                        help="where the proposal goes (default ./reports)")  # fmt: skip
-    parser.add_argument("--apply", action="store_true",
-                        help="apply the patch to PATH (atomic, with a backup; refused under CI)")  # fmt: skip
-    parser.add_argument("--require-isolation", choices=("process", "namespace"), default=None,
-                        help="fail (exit 3) unless the sandbox reaches this isolation level")  # fmt: skip
+    parser.add_argument(
+        "--reports-dir",
+        type=Path,
+        default=Path("reports"),
+        help="where the proposal goes (default ./reports)",
+    )
+    parser.add_argument(
+        "--apply",
+        action="store_true",
+        help="apply the patch to PATH (atomic, with a backup; refused under CI)",
+    )
+    parser.add_argument(
+        "--require-isolation",
+        choices=("process", "namespace"),
+        default=None,
+        help="fail (exit 3) unless the sandbox reaches this isolation level",
+    )
     parser.add_argument("--no-llm", action="store_true", help="never ask an LLM (slicer only)")
-    parser.add_argument("--llm-backend", choices=("openai", "anthropic"), default=None,
-                        help="LLM wire format (AUDITOR_LLM_BACKEND; default openai)")  # fmt: skip
+    parser.add_argument(
+        "--llm-backend",
+        choices=("openai", "anthropic"),
+        default=None,
+        help="LLM wire format (AUDITOR_LLM_BACKEND; default openai)",
+    )
     parser.add_argument("--llm-model", default=None, help="model name (AUDITOR_LLM_MODEL)")
     parser.add_argument("--llm-base-url", default=None, help="API base URL (AUDITOR_LLM_BASE_URL)")
-    parser.add_argument("--examples", type=int, default=None,
-                        help="hypothesis examples per used function (default from policy)")  # fmt: skip
-    parser.add_argument("--wheels", type=Path, default=None,
-                        help="a folder of wheels to slice from when the package is not installed")  # fmt: skip
+    parser.add_argument(
+        "--examples",
+        type=int,
+        default=None,
+        help="hypothesis examples per used function (default from policy)",
+    )
+    parser.add_argument(
+        "--wheels",
+        type=Path,
+        default=None,
+        help="a folder of wheels to slice from when the package is not installed",
+    )
     parser.set_defaults(run=run)
 
 
@@ -131,31 +154,49 @@ def _require_extras() -> None:
 
 
 def _propose(
-    args: argparse.Namespace, streams: Streams, config: Config, context: RunContext, scan: Any,
-    usage: Any, unpack: Path,
-) -> Proposal:  # fmt: skip
+    args: argparse.Namespace,
+    streams: Streams,
+    config: Config,
+    context: RunContext,
+    scan: Any,
+    usage: Any,
+    unpack: Path,
+) -> Proposal:
     from auditor.replace.llm import llm_settings, make_backend
     from auditor.replace.proposal import propose
 
     backend = None
     if not args.no_llm:
-        settings = llm_settings(dict(config.llm), os.environ, backend=args.llm_backend,
-                                model=args.llm_model, base_url=args.llm_base_url)  # fmt: skip
+        settings = llm_settings(
+            dict(config.llm),
+            os.environ,
+            backend=args.llm_backend,
+            model=args.llm_model,
+            base_url=args.llm_base_url,
+        )
         if settings is not None:
             if config.offline:
                 streams.say("auditor: --offline: the LLM is not asked; the slicer drafts")
             else:
                 backend = make_backend(settings, context.session)
-    return propose(scan.root, usage, scan.inputs, args.package, _options(config, args, unpack),
-                   backend=backend, cache=context.cache)  # fmt: skip
+    return propose(
+        scan.root,
+        usage,
+        scan.inputs,
+        args.package,
+        _options(config, args, unpack),
+        backend=backend,
+        cache=context.cache,
+    )
 
 
 def _write(reports: Path, proposal: Proposal) -> Path:
     from auditor.atomic import atomic_write_text
 
     folder = reports / f"replace-{proposal.package}"
-    atomic_write_text(folder / "proposal.json",
-                      json.dumps(proposal.to_json(), indent=2, sort_keys=True) + "\n")  # fmt: skip
+    atomic_write_text(
+        folder / "proposal.json", json.dumps(proposal.to_json(), indent=2, sort_keys=True) + "\n"
+    )
     atomic_write_text(folder / "patch.diff", proposal.patch)
     transcript = proposal.agent or {"exchanges": [], "note": "no LLM was asked"}
     atomic_write_text(folder / "transcript.json", json.dumps(transcript, indent=2) + "\n")
@@ -223,23 +264,40 @@ def _candidates(
         usage = facts.imports
         symbols = usage.symbols_for_distribution(use.name) if usage is not None else ()
         if entry is not None and (fit := applicable(entry, symbols, python)).fits:
-            rows.append({"package": use.display_name, "kind": "known",
-                         "replacement": entry.replacement, "exact": fit.exact})  # fmt: skip
+            rows.append(
+                {
+                    "package": use.display_name,
+                    "kind": "known",
+                    "replacement": entry.replacement,
+                    "exact": fit.exact,
+                }
+            )
             continue
         if use.name in facts.footprints:
-            found = assess(use.name, use.display_name, None, facts, policy, config.today_date(),
-                           graph)  # fmt: skip
-            rows.append({"kind": "slice", "reasons": found.reasons(), **found.to_json(),
-                         "package": use.display_name})  # fmt: skip
+            found = assess(
+                use.name, use.display_name, None, facts, policy, config.today_date(), graph
+            )
+            rows.append(
+                {
+                    "kind": "slice",
+                    "reasons": found.reasons(),
+                    **found.to_json(),
+                    "package": use.display_name,
+                }
+            )
     rows.sort(key=lambda r: (r["kind"] != "known", -int(r.get("risk") or 0), r["package"]))
     if args.format == "json":
-        data = {"schema_version": 1, "candidates": rows,
-                "incomplete": [i.to_json() for i in facts.incomplete]}  # fmt: skip
+        data = {
+            "schema_version": 1,
+            "candidates": rows,
+            "incomplete": [i.to_json() for i in facts.incomplete],
+        }
         streams.out.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
         return 0
     for row in rows:
         if row["kind"] == "known":
-            text = f"{row['package']}: use {row['replacement']} ({'exact' if row['exact'] else 'approximate'})"  # fmt: skip
+            kind = "exact" if row["exact"] else "approximate"
+            text = f"{row['package']}: use {row['replacement']} ({kind})"
         else:
             mark = "candidate" if row["replaceable"] else f"keep ({row['why_not']})"
             text = f"{row['package']}: risk {row['risk']}, {mark}: {row['reasons']}"

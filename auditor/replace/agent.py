@@ -72,9 +72,14 @@ class Exchange:
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON form recorded in the report."""
-        return {"round": self.round, "prompt": self.prompt, "reply": self.reply,
-                "input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
-                "outcome": self.outcome}  # fmt: skip
+        return {
+            "round": self.round,
+            "prompt": self.prompt,
+            "reply": self.reply,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "outcome": self.outcome,
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,7 +118,8 @@ def first_prompt(ctx: AgentContext) -> str:
     calls = "\n".join(f"{s.path}:{s.line}: {s.text}" for s in ctx.call_sites[:40]) or "(none found)"
     parts = [
         f"Package: {ctx.package} {ctx.version}. Write module `{ctx.module_name}` defining: "
-        + ", ".join(s.name for s in ctx.symbols) + ".",
+        + ", ".join(s.name for s in ctx.symbols)
+        + ".",
         "Signatures of the originals:\n" + "\n".join(_signature(s) for s in ctx.symbols),
         "How the project calls them:\n" + _fence(calls),
         "The original code of the used part (sliced from the package):\n" + _fence(ctx.slice_text),
@@ -132,7 +138,9 @@ def repair_prompt(problem: str, verification: Verification | None) -> str:
     if verification is not None:
         examples = verification.details.get("mismatch_examples") or []
         if examples:
-            lines.append("Mismatches (input, expected, got):\n" + _fence(json.dumps(examples, indent=1)))  # fmt: skip
+            lines.append(
+                "Mismatches (input, expected, got):\n" + _fence(json.dumps(examples, indent=1))
+            )
     lines.append("Fix it. Reply with the whole module in one ```python block, nothing else.")
     return "\n\n".join(lines)
 
@@ -164,8 +172,9 @@ def extract_code(reply: str, names: Sequence[str]) -> tuple[str | None, str]:
 
 def cache_key(ctx: AgentContext, model: str) -> str:
     """The draft cache key: package, version, symbols, model and prompt version."""
-    raw = json.dumps([ctx.package, ctx.version, sorted(s.qualified for s in ctx.symbols), model,
-                      PROMPT_VERSION])  # fmt: skip
+    raw = json.dumps(
+        [ctx.package, ctx.version, sorted(s.qualified for s in ctx.symbols), model, PROMPT_VERSION]
+    )
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -186,50 +195,100 @@ def run_agent(
     if cache is not None:
         hit = cache.get(CACHE_NAMESPACE, key)
         if isinstance(hit, str):
-            verification = verify(hit)
-            if verification.verified:
-                return AgentResult(draft=hit, model=model, verification=verification,
-                                   stopped="cached draft re-verified", cached=True)  # fmt: skip
+            checked = verify(hit)
+            if checked.verified:
+                return AgentResult(
+                    draft=hit,
+                    model=model,
+                    verification=checked,
+                    stopped="cached draft re-verified",
+                    cached=True,
+                )
     messages = [Message(role="user", content=first_prompt(ctx))]
     exchanges: list[Exchange] = []
     used = 0
     last: Verification | None = None
     for number in range(1, rounds + 1):
         if used >= token_budget:
-            return AgentResult(draft=None, model=model, verification=last,
-                               exchanges=tuple(exchanges), tokens=used,
-                               stopped=f"token budget spent ({used} of {token_budget})")  # fmt: skip
+            return AgentResult(
+                draft=None,
+                model=model,
+                verification=last,
+                exchanges=tuple(exchanges),
+                tokens=used,
+                stopped=f"token budget spent ({used} of {token_budget})",
+            )
         try:
             reply = backend.complete(SYSTEM, messages, max_tokens=max_reply_tokens)
         except LlmError as exc:
-            exchanges.append(Exchange(round=number, prompt=messages[-1].content, reply="",
-                                      input_tokens=0, output_tokens=0, outcome=f"error: {exc}"))  # fmt: skip
-            return AgentResult(draft=None, model=model, verification=last,
-                               exchanges=tuple(exchanges), tokens=used, stopped=str(exc))  # fmt: skip
+            exchanges.append(
+                Exchange(
+                    round=number,
+                    prompt=messages[-1].content,
+                    reply="",
+                    input_tokens=0,
+                    output_tokens=0,
+                    outcome=f"error: {exc}",
+                )
+            )
+            return AgentResult(
+                draft=None,
+                model=model,
+                verification=last,
+                exchanges=tuple(exchanges),
+                tokens=used,
+                stopped=str(exc),
+            )
         used += reply.input_tokens + reply.output_tokens
         code, problem = extract_code(reply.text, names)
-        verification = None
+        verification: Verification | None = None
         if code is not None:
             verification = verify(code)
             last = verification
             if verification.verified:
-                exchanges.append(Exchange(round=number, prompt=messages[-1].content,
-                                          reply=reply.text, input_tokens=reply.input_tokens,
-                                          output_tokens=reply.output_tokens, outcome="verified"))  # fmt: skip
+                exchanges.append(
+                    Exchange(
+                        round=number,
+                        prompt=messages[-1].content,
+                        reply=reply.text,
+                        input_tokens=reply.input_tokens,
+                        output_tokens=reply.output_tokens,
+                        outcome="verified",
+                    )
+                )
                 if cache is not None:
                     cache.set(CACHE_NAMESPACE, key, code)
-                return AgentResult(draft=code, model=reply.model or model,
-                                   verification=verification, exchanges=tuple(exchanges),
-                                   tokens=used, stopped="verified")  # fmt: skip
+                return AgentResult(
+                    draft=code,
+                    model=reply.model or model,
+                    verification=verification,
+                    exchanges=tuple(exchanges),
+                    tokens=used,
+                    stopped="verified",
+                )
             problem = str(verification.details.get("summary", "not verified"))
-        exchanges.append(Exchange(round=number, prompt=messages[-1].content, reply=reply.text,
-                                  input_tokens=reply.input_tokens,
-                                  output_tokens=reply.output_tokens,
-                                  outcome=f"rejected: {problem}"))  # fmt: skip
-        messages += [Message(role="assistant", content=reply.text),
-                     Message(role="user", content=repair_prompt(problem, verification))]  # fmt: skip
-    return AgentResult(draft=None, model=model, verification=last, exchanges=tuple(exchanges),
-                       tokens=used, stopped=f"no verified draft in {rounds} rounds")  # fmt: skip
+        exchanges.append(
+            Exchange(
+                round=number,
+                prompt=messages[-1].content,
+                reply=reply.text,
+                input_tokens=reply.input_tokens,
+                output_tokens=reply.output_tokens,
+                outcome=f"rejected: {problem}",
+            )
+        )
+        messages += [
+            Message(role="assistant", content=reply.text),
+            Message(role="user", content=repair_prompt(problem, verification)),
+        ]
+    return AgentResult(
+        draft=None,
+        model=model,
+        verification=last,
+        exchanges=tuple(exchanges),
+        tokens=used,
+        stopped=f"no verified draft in {rounds} rounds",
+    )
 
 
 __all__ = [

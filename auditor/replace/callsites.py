@@ -52,11 +52,15 @@ def _bindings(tree: ast.Module, modules: frozenset[str]) -> dict[str, str]:
                     else:
                         top = alias.name.split(".")[0]
                         found[top] = top
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module.split(".")[0] in modules:
-                for alias in node.names:
-                    if alias.name != "*":
-                        found[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.level == 0
+            and node.module.split(".")[0] in modules
+        ):
+            for alias in node.names:
+                if alias.name != "*":
+                    found[alias.asname or alias.name] = f"{node.module}.{alias.name}"
     return found
 
 
@@ -105,8 +109,14 @@ def find_call_sites(
                 kwargs = {str(k): v for k, (_ok, v) in keywords}
             line_text = lines[node.lineno - 1].strip() if node.lineno <= len(lines) else ""
             sites.append(
-                CallSite(path=relpath, line=node.lineno, symbol=qualified, text=line_text[:200],
-                         args=args, kwargs=kwargs)  # fmt: skip
+                CallSite(
+                    path=relpath,
+                    line=node.lineno,
+                    symbol=qualified,
+                    text=line_text[:200],
+                    args=args,
+                    kwargs=kwargs,
+                )
             )
     return sorted(sites, key=lambda s: (s.path, s.line, s.symbol))
 

@@ -17,15 +17,30 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _MODULES = {
-    "network": {"socket", "ssl", "http", "urllib", "requests", "httpx", "aiohttp", "ftplib",
-                "smtplib", "telnetlib", "xmlrpc", "asyncio", "websocket", "websockets", "urllib3"},
+    "network": {
+        "socket",
+        "ssl",
+        "http",
+        "urllib",
+        "requests",
+        "httpx",
+        "aiohttp",
+        "ftplib",
+        "smtplib",
+        "telnetlib",
+        "xmlrpc",
+        "asyncio",
+        "websocket",
+        "websockets",
+        "urllib3",
+    },
     "subprocess": {"subprocess", "pty", "multiprocessing", "pexpect"},
     "native": {"ctypes", "cffi", "_ctypes"},
     "serialization": {"pickle", "marshal", "shelve", "dill", "cloudpickle"},
     "filesystem": {"shutil", "tempfile", "glob"},
     "environment": set(),
     "dynamic-import": {"importlib", "imp", "runpy"},
-}  # fmt: skip
+}
 _CALLS = {
     "eval": "eval",
     "exec": "eval",
@@ -71,7 +86,11 @@ def capabilities(code: str) -> dict[str, list[int]]:
 
     for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]  # fmt: skip
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+            )
             for name in names:
                 top = name.split(".")[0]
                 for kind, modules in _MODULES.items():
@@ -108,8 +127,12 @@ class SecurityScan:
 
     def to_json(self) -> dict[str, object]:
         """Return the JSON form used in the verification report."""
-        return {"tool": self.tool, "ran": self.ran, "issues": list(self.issues),
-                "detail": self.detail}  # fmt: skip
+        return {
+            "tool": self.tool,
+            "ran": self.ran,
+            "issues": list(self.issues),
+            "detail": self.detail,
+        }
 
 
 def security_scan(code: str, *, timeout: float = 60.0) -> SecurityScan:
@@ -118,7 +141,9 @@ def security_scan(code: str, *, timeout: float = 60.0) -> SecurityScan:
 
     if importlib.util.find_spec("bandit") is None:
         return SecurityScan(
-            tool="bandit", ran=False, detail="bandit is not installed (pip install auditor[replace])"
+            tool="bandit",
+            ran=False,
+            detail="bandit is not installed (pip install auditor[replace])",
         )
     folder = Path(tempfile.mkdtemp(prefix="auditor-bandit-"))
     try:

@@ -92,7 +92,7 @@ def project_python(root: Path) -> tuple[PythonVersion, str]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         data = {}
-    project = data.get("project") if isinstance(data, dict) else None
+    project = data.get("project")
     spec_text = project.get("requires-python") if isinstance(project, dict) else None
     if isinstance(spec_text, str):
         try:

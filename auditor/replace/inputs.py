@@ -30,8 +30,12 @@ class Case:
 
     def to_wire(self) -> dict[str, Any]:
         """The form pickled into the sandbox."""
-        return {"name": self.name, "args": list(self.args), "kwargs": dict(self.kwargs),
-                "value": self.value}  # fmt: skip
+        return {
+            "name": self.name,
+            "args": list(self.args),
+            "kwargs": dict(self.kwargs),
+            "value": self.value,
+        }
 
 
 def _strategy_for_annotation(text: str) -> Any:
@@ -67,7 +71,9 @@ def _from_node(node: ast.expr, st: Any) -> Any:
         left, right = _from_node(node.left, st), _from_node(node.right, st)
         return st.one_of(left, right) if left is not None and right is not None else None
     if isinstance(node, ast.Subscript):
-        outer = node.value.id if isinstance(node.value, ast.Name) else getattr(node.value, "attr", "")  # fmt: skip
+        outer = (
+            node.value.id if isinstance(node.value, ast.Name) else getattr(node.value, "attr", "")
+        )
         inner = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         parts = [_from_node(n, st) for n in inner]
         if any(p is None for p in parts):

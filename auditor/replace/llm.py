@@ -64,8 +64,12 @@ class LlmSettings:
 
     def describe(self) -> dict[str, str]:
         """What a report may say about the model (never the key)."""
-        return {"backend": self.backend, "base_url": self.base_url, "model": self.model,
-                "api_key": "set" if self.api_key else "none"}  # fmt: skip
+        return {
+            "backend": self.backend,
+            "base_url": self.base_url,
+            "model": self.model,
+            "api_key": "set" if self.api_key else "none",
+        }
 
     def scrub(self, text: str) -> str:
         """Remove the key from text that came back from a server."""
@@ -84,9 +88,12 @@ class Backend(Protocol):
 
 
 def _post(
-    session: AuditorSession, settings: LlmSettings, url: str, body: dict[str, Any],
+    session: AuditorSession,
+    settings: LlmSettings,
+    url: str,
+    body: dict[str, Any],
     headers: dict[str, str],
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     log.debug("asking %s model %s at %s", settings.backend, settings.model, url)
     try:
         response = session.post(url, json=body, headers=headers, timeout=settings.timeout)
@@ -96,7 +103,9 @@ def _post(
         ) from None
     if response.status_code != 200:
         text = settings.scrub(response.text[:300])
-        raise LlmError(f"{settings.backend} at {settings.base_url}: HTTP {response.status_code}: {text}")  # fmt: skip
+        raise LlmError(
+            f"{settings.backend} at {settings.base_url}: HTTP {response.status_code}: {text}"
+        )
     try:
         data = response.json()
     except ValueError:
@@ -139,7 +148,8 @@ class OpenAIChatBackend:
             raise LlmError("openai: no choices[0].message.content in the answer") from None
         if not isinstance(text, str):
             raise LlmError("openai: the message content is not text")
-        usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+        usage = data.get("usage")
+        usage = usage if isinstance(usage, dict) else {}
         return Reply(
             text=self.settings.scrub(text),
             input_tokens=_int(usage.get("prompt_tokens")),
@@ -175,9 +185,12 @@ class AnthropicMessagesBackend:
         if not isinstance(blocks, list):
             raise LlmError("anthropic: no content list in the answer")
         text = "".join(
-            str(b.get("text", "")) for b in blocks if isinstance(b, dict) and b.get("type") == "text"
+            str(b.get("text", ""))
+            for b in blocks
+            if isinstance(b, dict) and b.get("type") == "text"
         )
-        usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+        usage = data.get("usage")
+        usage = usage if isinstance(usage, dict) else {}
         return Reply(
             text=self.settings.scrub(text),
             input_tokens=_int(usage.get("input_tokens")),
@@ -193,9 +206,13 @@ BACKENDS: dict[str, Callable[[LlmSettings, AuditorSession], Backend]] = {
 
 
 def llm_settings(
-    table: Mapping[str, Any], env: Mapping[str, str], *, backend: str | None = None,
-    model: str | None = None, base_url: str | None = None,
-) -> LlmSettings | None:  # fmt: skip
+    table: Mapping[str, Any],
+    env: Mapping[str, str],
+    *,
+    backend: str | None = None,
+    model: str | None = None,
+    base_url: str | None = None,
+) -> LlmSettings | None:
     """Read the LLM settings (CLI values, then ``AUDITOR_LLM_*``, then the config table).
 
     Returns None when no model is configured: `auditor replace` then proposes the slicer's

@@ -49,7 +49,7 @@ def rewrite_imports(
     """
     import libcst as cst
 
-    names = dict(names or {})
+    moves: dict[str, str] = dict(names or {})
     manual: list[str] = []
 
     def dotted(node: cst.BaseExpression) -> str:
@@ -73,7 +73,9 @@ def rewrite_imports(
         return node
 
     class Rewriter(cst.CSTTransformer):
-        def leave_Import(self, original: cst.Import, updated: cst.Import) -> cst.Import:  # noqa: N802 - libcst's visitor names
+        def leave_Import(  # noqa: N802 - libcst names its visitor methods so
+            self, original: cst.Import, updated: cst.Import
+        ) -> cst.Import:
             aliases = []
             for alias in updated.names:
                 module = dotted(alias.name)
@@ -92,7 +94,7 @@ def rewrite_imports(
                 aliases.append(alias.with_changes(name=as_expr(new), asname=asname))
             return updated.with_changes(names=aliases)
 
-        def leave_SimpleStatementLine(  # noqa: N802 - libcst's visitor names
+        def leave_SimpleStatementLine(  # noqa: N802 - libcst names its visitor methods so
             self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
         ) -> cst.SimpleStatementLine | cst.FlattenSentinel[cst.SimpleStatementLine]:
             if len(updated.body) != 1 or not isinstance(updated.body[0], cst.ImportFrom):
@@ -102,7 +104,7 @@ def rewrite_imports(
                 return updated
             module = dotted(node.module)
             old = owner(module)
-            moved = {k.rpartition(".")[0] for k in names}
+            moved = {k.rpartition(".")[0] for k in moves}
             if old is None and module not in moved:
                 return updated
             if isinstance(node.names, cst.ImportStar):
@@ -111,7 +113,7 @@ def rewrite_imports(
             groups: dict[str, list[cst.ImportAlias]] = {}
             for alias in node.names:
                 name = dotted(alias.name)
-                target = names.get(f"{module}.{name}")
+                target = moves.get(f"{module}.{name}")
                 if target is not None:
                     groups.setdefault(target.rpartition(".")[0], []).append(alias)
                 elif old is not None:
@@ -184,9 +186,7 @@ def render_diff(changes: Sequence[FileChange]) -> str:
         before = (change.before or "").splitlines(keepends=True)
         after = change.after.splitlines(keepends=True)
         source = "/dev/null" if change.before is None else f"a/{change.path}"
-        out.extend(
-            _terminated(difflib.unified_diff(before, after, source, f"b/{change.path}"))
-        )
+        out.extend(_terminated(difflib.unified_diff(before, after, source, f"b/{change.path}")))
     return "".join(out)
 
 

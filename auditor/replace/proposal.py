@@ -82,8 +82,9 @@ class Proposal:
             "patch": self.patch,
             "drafted_by": self.drafted_by,
             "verification": self.verification.to_json(),
-            "call_sites": [{"path": s.path, "line": s.line, "symbol": s.symbol}
-                           for s in self.call_sites],  # fmt: skip
+            "call_sites": [
+                {"path": s.path, "line": s.line, "symbol": s.symbol} for s in self.call_sites
+            ],
             "known_replacement": self.known,
             "license": self.license,
             "slice": self.slice_stats,
@@ -105,7 +106,10 @@ def placement(root: Path, files: Sequence[str], top: str) -> tuple[str, str]:
     for relpath in files:
         parts = relpath.split("/")
         offset = 1 if parts[0] in ("src", "lib") and len(parts) > 2 else 0
-        if len(parts) > offset + 1 and (root / "/".join(parts[: offset + 1]) / "__init__.py").is_file():  # fmt: skip
+        if (
+            len(parts) > offset + 1
+            and (root / "/".join(parts[: offset + 1]) / "__init__.py").is_file()
+        ):
             packages.add("/".join(parts[: offset + 1]))
         else:
             packages.add("")
@@ -161,10 +165,15 @@ def propose(
     timings["usage"] = round(time.perf_counter() - started, 3)
     base: dict[str, Any] = {"package": name, "symbols": tuple(symbols), "call_sites": calls}
     if not sites:
-        return Proposal(version=None, module=None, patch="", drafted_by="none",
-                        verification=_not_run("not verified: the production code does not import it"),
-                        refused=f"{package}: no production code imports it (AUD502 reports unused dependencies)",
-                        **base)  # fmt: skip
+        return Proposal(
+            version=None,
+            module=None,
+            patch="",
+            drafted_by="none",
+            verification=_not_run("not verified: the production code does not import it"),
+            refused=f"{package}: no production code imports it (unused: see AUD502)",
+            **base,
+        )
     known = _known(root, name, symbols, files, inputs)
     if known is not None:
         return Proposal(**base, **known)
@@ -172,22 +181,46 @@ def propose(
     try:
         source = find_source(name, wheels=options.wheels, unpack_to=options.unpack_to)
     except SourceNotFound as exc:
-        return Proposal(version=None, module=None, patch="", drafted_by="none",
-                        verification=_not_run(f"not verified: {exc}"), refused=str(exc), **base)  # fmt: skip
+        return Proposal(
+            version=None,
+            module=None,
+            patch="",
+            drafted_by="none",
+            verification=_not_run(f"not verified: {exc}"),
+            refused=str(exc),
+            **base,
+        )
     verdict = judge_license(source, options.copy_allowed)
-    license_json = {"license": verdict.license, "allows_copy": verdict.allows_copy,
-                    "reason": verdict.reason}  # fmt: skip
+    license_json = {
+        "license": verdict.license,
+        "allows_copy": verdict.allows_copy,
+        "reason": verdict.reason,
+    }
     if not verdict.allows_copy:
-        return Proposal(version=source.version, module=None, patch="", drafted_by="none",
-                        verification=_not_run("not verified: refused by the license"),
-                        license=license_json, refused=verdict.reason, **base)  # fmt: skip
+        return Proposal(
+            version=source.version,
+            module=None,
+            patch="",
+            drafted_by="none",
+            verification=_not_run("not verified: refused by the license"),
+            license=license_json,
+            refused=verdict.reason,
+            **base,
+        )
     step = time.perf_counter()
     try:
         sliced = slice_package(source, symbols, notice=verdict.notice)
     except SliceError as exc:
-        return Proposal(version=source.version, module=None, patch="", drafted_by="none",
-                        verification=_not_run(f"not verified: {exc}"), license=license_json,
-                        refused=str(exc), **base)  # fmt: skip
+        return Proposal(
+            version=source.version,
+            module=None,
+            patch="",
+            drafted_by="none",
+            verification=_not_run(f"not verified: {exc}"),
+            license=license_json,
+            refused=str(exc),
+            **base,
+        )
     timings["slice"] = round(time.perf_counter() - step, 3)
     path, dotted = placement(root, files, tops[0])
     step = time.perf_counter()
@@ -196,9 +229,18 @@ def propose(
     module_name = dotted.rpartition(".")[2]
 
     def check(draft: str) -> Verification:
-        return verify(source, draft, module_name, sliced.symbols, cases,
-                      original_code=sliced.text, limits=options.limits, require=options.require,
-                      statement_lines=sliced.statement_lines, security=options.security)  # fmt: skip
+        return verify(
+            source,
+            draft,
+            module_name,
+            sliced.symbols,
+            cases,
+            original_code=sliced.text,
+            limits=options.limits,
+            require=options.require,
+            statement_lines=sliced.statement_lines,
+            security=options.security,
+        )
 
     step = time.perf_counter()
     draft, drafted_by, verification, agent_json = sliced.text, "slicer", None, None
@@ -211,14 +253,23 @@ def propose(
         verification = check(sliced.text)
     timings["verify"] = round(time.perf_counter() - step, 3)
     if drafted_by != "slicer":
-        draft = f"# Drafted by {drafted_by} for Auditor; verified against {source.name} {source.version}.\n" + "\n".join(f"# {line}".rstrip() for line in verdict.notice.splitlines()) + "\n" + draft  # fmt: skip
+        draft = (
+            f"# Drafted by {drafted_by} for Auditor; verified against {source.name} "
+            f"{source.version}.\n"
+            + "\n".join(f"# {line}".rstrip() for line in verdict.notice.splitlines())
+            + "\n"
+            + draft
+        )
     step = time.perf_counter()
     changes, manual = _import_changes(root, files, dict.fromkeys(tops, dotted), {})
     manifests, more = manifest_changes(root, inputs, name)
     new = FileChange(path=path, before=None, after=draft)
     all_changes = [new, *changes, *manifests]
-    patch = Patch(changes=tuple(all_changes), diff=render_diff(all_changes),
-                  manual=tuple([*manual, *more, "re-lock your lockfile after applying"]))  # fmt: skip
+    patch = Patch(
+        changes=tuple(all_changes),
+        diff=render_diff(all_changes),
+        manual=(*manual, *more, "re-lock your lockfile after applying"),
+    )
     timings["patch"] = round(time.perf_counter() - step, 3)
     timings["total"] = round(time.perf_counter() - started, 3)
     return Proposal(
@@ -238,18 +289,28 @@ def propose(
 
 
 def _known(
-    root: Path, name: str, symbols: Sequence[str], files: Sequence[str],
+    root: Path,
+    name: str,
+    symbols: Sequence[str],
+    files: Sequence[str],
     inputs: Sequence[ParsedInput],
-) -> dict[str, Any] | None:  # fmt: skip
+) -> dict[str, Any] | None:
     """The catalogue's proposal when an entry fits with a mechanical import rewrite."""
     entry = load_catalogue().get(name)
     if entry is None:
         return None
     python, python_source = project_python(root)
     fit = applicable(entry, symbols, python)
-    info = {"replacement": entry.replacement, "min_python": show_python(entry.min_python),
-            "exact": fit.exact, "fits": fit.fits, "reason": fit.reason, "note": entry.note,
-            "project_python": show_python(python), "project_python_source": python_source}  # fmt: skip
+    info = {
+        "replacement": entry.replacement,
+        "min_python": show_python(entry.min_python),
+        "exact": fit.exact,
+        "fits": fit.fits,
+        "reason": fit.reason,
+        "note": entry.note,
+        "project_python": show_python(python),
+        "project_python_source": python_source,
+    }
     if not fit.fits or not fit.rewrites:
         return None
     module_map = {} if entry.names else dict(fit.rewrites)
@@ -264,20 +325,31 @@ def _known(
         "patch": render_diff(all_changes),
         "drafted_by": "catalogue",
         "verification": Verification(
-            inputs_tried=0, mismatches=0, verified=False,
-            details={"summary": f"not run: a catalogue replacement ({kind}); run the "
-                     "project's tests after applying", "catalogue": info},
-        ),  # fmt: skip
+            inputs_tried=0,
+            mismatches=0,
+            verified=False,
+            details={
+                "summary": f"not run: a catalogue replacement ({kind}); run the "
+                "project's tests after applying",
+                "catalogue": info,
+            },
+        ),
         "known": info,
-        "manual": tuple([*manual, *more, *([entry.note] if not fit.exact and entry.note else [])]),
+        "manual": (*manual, *more, *([entry.note] if not fit.exact and entry.note else [])),
         "changes": tuple(all_changes),
     }
 
 
 def _agent(
-    backend: Backend, source: PackageSource, sliced: Slice, calls: Sequence[CallSite],
-    module_name: str, check: Any, options: ReplaceOptions, cache: Cache | None,
-) -> AgentResult:  # fmt: skip
+    backend: Backend,
+    source: PackageSource,
+    sliced: Slice,
+    calls: Sequence[CallSite],
+    module_name: str,
+    check: Any,
+    options: ReplaceOptions,
+    cache: Cache | None,
+) -> AgentResult:
     from auditor.replace.agent import AgentContext, run_agent
 
     tests = "\n\n".join(
@@ -285,11 +357,25 @@ def _agent(
         for f in source.files
         if f.split("/")[-1].startswith("test_")
     )[:12000]
-    ctx = AgentContext(package=source.name, version=source.version, module_name=module_name,
-                       symbols=sliced.symbols, call_sites=tuple(calls), slice_text=sliced.text,
-                       docs=source.description, tests=tests)  # fmt: skip
-    return run_agent(backend, ctx, check, rounds=options.rounds, token_budget=options.token_budget,
-                     max_reply_tokens=options.max_reply_tokens, cache=cache)  # fmt: skip
+    ctx = AgentContext(
+        package=source.name,
+        version=source.version,
+        module_name=module_name,
+        symbols=sliced.symbols,
+        call_sites=tuple(calls),
+        slice_text=sliced.text,
+        docs=source.description,
+        tests=tests,
+    )
+    return run_agent(
+        backend,
+        ctx,
+        check,
+        rounds=options.rounds,
+        token_budget=options.token_budget,
+        max_reply_tokens=options.max_reply_tokens,
+        cache=cache,
+    )
 
 
 def _agent_json(result: AgentResult) -> dict[str, Any]:

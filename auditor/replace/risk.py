@@ -124,18 +124,30 @@ def _advisory_factors(name: str, facts: Facts, policy: RiskPolicy) -> list[RiskF
             (now if query.version is not None else every).add(advisory.id)
     factors = []
     if malicious:
-        factors.append(RiskFactor(key="malicious", points=policy.weight("malicious"),
-                                  text="listed as malicious"))  # fmt: skip
+        factors.append(
+            RiskFactor(
+                key="malicious", points=policy.weight("malicious"), text="listed as malicious"
+            )
+        )
     if now:
         factors.append(
-            RiskFactor(key="advisory_now", points=policy.weight("advisory_now"),
-                       text=f"{len(now)} advisor{'ies' if len(now) != 1 else 'y'} affect the version in use")  # fmt: skip
+            RiskFactor(
+                key="advisory_now",
+                points=policy.weight("advisory_now"),
+                text=f"{len(now)} advisor{'ies' if len(now) != 1 else 'y'} "
+                "affect the version in use",
+            )
         )
     past = every - now
     if past:
         points = min(policy.weight("advisory_past") * len(past), policy.weight("advisory_past_max"))
-        factors.append(RiskFactor(key="advisory_past", points=points,
-                                  text=f"{len(past)} past advisor{'ies' if len(past) != 1 else 'y'}"))  # fmt: skip
+        factors.append(
+            RiskFactor(
+                key="advisory_past",
+                points=points,
+                text=f"{len(past)} past advisor{'ies' if len(past) != 1 else 'y'}",
+            )
+        )
     return factors
 
 
@@ -149,52 +161,100 @@ def _index_factors(name: str, facts: Facts, policy: RiskPolicy, today: dt.date) 
     factors = []
     people = {p.strip().lower() for p in (info.author, info.maintainer) if p and p.strip()}
     if len(people) == 1 and not any("," in p or " and " in p for p in people):
-        factors.append(RiskFactor(key="single_maintainer", points=policy.weight("single_maintainer"),
-                                  text="single maintainer"))  # fmt: skip
+        factors.append(
+            RiskFactor(
+                key="single_maintainer",
+                points=policy.weight("single_maintainer"),
+                text="single maintainer",
+            )
+        )
     last, first = info.last_release, info.first_release
     if last is not None and (today - last.date()).days > 365 * policy.stale_years:
-        factors.append(RiskFactor(key="stale", points=policy.weight("stale"),
-                                  text=f"no release since {last.year}"))  # fmt: skip
+        factors.append(
+            RiskFactor(
+                key="stale", points=policy.weight("stale"), text=f"no release since {last.year}"
+            )
+        )
     if first is not None and (today - first.date()).days < policy.young_days:
-        factors.append(RiskFactor(key="young", points=policy.weight("young"),
-                                  text=f"first release {(today - first.date()).days} days ago"))  # fmt: skip
+        factors.append(
+            RiskFactor(
+                key="young",
+                points=policy.weight("young"),
+                text=f"first release {(today - first.date()).days} days ago",
+            )
+        )
     if info.status in (ProjectStatus.ARCHIVED, ProjectStatus.DEPRECATED):
-        factors.append(RiskFactor(key="abandoned_status", points=policy.weight("abandoned_status"),
-                                  text=f"marked {info.status} on the index"))  # fmt: skip
+        factors.append(
+            RiskFactor(
+                key="abandoned_status",
+                points=policy.weight("abandoned_status"),
+                text=f"marked {info.status} on the index",
+            )
+        )
     return factors
 
 
 def _other_factors(
-    name: str, facts: Facts, graph: DependencyGraph | None, footprint: Footprint | None,
+    name: str,
+    facts: Facts,
+    graph: DependencyGraph | None,
+    footprint: Footprint | None,
     policy: RiskPolicy,
-) -> list[RiskFactor]:  # fmt: skip
+) -> list[RiskFactor]:
     factors = []
     if facts.matcher is not None and (match := facts.matcher.match(name)) is not None:
-        factors.append(RiskFactor(key="typosquat", points=policy.weight("typosquat"),
-                                  text=f"name close to {match.target}"))  # fmt: skip
+        factors.append(
+            RiskFactor(
+                key="typosquat",
+                points=policy.weight("typosquat"),
+                text=f"name close to {match.target}",
+            )
+        )
     wheels = facts.imports.wheels if facts.imports is not None else None
     if wheels is not None and name in wheels.no_wheel:
-        factors.append(RiskFactor(key="install_time_code", points=policy.weight("install_time_code"),
-                                  text="no wheel: setup code runs at install time"))  # fmt: skip
+        factors.append(
+            RiskFactor(
+                key="install_time_code",
+                points=policy.weight("install_time_code"),
+                text="no wheel: setup code runs at install time",
+            )
+        )
     if graph is not None:
         from auditor.graph import query
 
         if query.package(graph, name) is not None:
             deps = query.dependencies(graph, name)
             if deps:
-                points = min(policy.weight("transitive") * len(deps), policy.weight("transitive_max"))
-                factors.append(RiskFactor(key="transitive", points=points,
-                                          text=f"brings {len(deps)} more package{'s' if len(deps) != 1 else ''}"))  # fmt: skip
+                points = min(
+                    policy.weight("transitive") * len(deps), policy.weight("transitive_max")
+                )
+                factors.append(
+                    RiskFactor(
+                        key="transitive",
+                        points=points,
+                        text=f"brings {len(deps)} more package{'s' if len(deps) != 1 else ''}",
+                    )
+                )
     if footprint is not None and footprint.version is not None:
         from auditor.replace.license import allowed_by
 
         verdict = allowed_by(footprint.license, policy.copy_allowed)
         if verdict is None:
-            factors.append(RiskFactor(key="license_unknown", points=policy.weight("license_unknown"),
-                                      text="no license declared"))  # fmt: skip
+            factors.append(
+                RiskFactor(
+                    key="license_unknown",
+                    points=policy.weight("license_unknown"),
+                    text="no license declared",
+                )
+            )
         elif not verdict:
-            factors.append(RiskFactor(key="license_restrictive", points=policy.weight("license_restrictive"),
-                                      text=f"license {footprint.license}"))  # fmt: skip
+            factors.append(
+                RiskFactor(
+                    key="license_restrictive",
+                    points=policy.weight("license_restrictive"),
+                    text=f"license {footprint.license}",
+                )
+            )
     return factors
 
 
@@ -239,9 +299,17 @@ def _replaceability(footprint: Footprint | None, policy: RiskPolicy) -> tuple[bo
         return False, False, "ships compiled code"
     trivial = footprint.used_lines < policy.trivial_lines
     if len(footprint.symbols) > policy.max_used_symbols:
-        return False, trivial, f"uses {len(footprint.symbols)} names (over {policy.max_used_symbols})"
+        return (
+            False,
+            trivial,
+            f"uses {len(footprint.symbols)} names (over {policy.max_used_symbols})",
+        )
     if footprint.used_lines > policy.max_used_lines:
-        return False, trivial, f"the used part has {footprint.used_lines} lines (over {policy.max_used_lines})"  # fmt: skip
+        return (
+            False,
+            trivial,
+            f"the used part has {footprint.used_lines} lines (over {policy.max_used_lines})",
+        )
     whole = footprint.package_lines or 0
     if whole and footprint.used_lines / whole > policy.max_used_fraction:
         return False, trivial, f"uses {footprint.used_lines} of {whole} lines: not a sliver"

@@ -14,6 +14,7 @@ interpreter's own library, and records every refusal. What was actually reached 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import enum
 import os
@@ -22,7 +23,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,10 +107,9 @@ def _preexec(limits: Limits, want_netns: bool) -> None:  # runs in the child, be
         (resource.RLIMIT_NOFILE, limits.open_files),
         (resource.RLIMIT_CORE, 0),
     ):
-        try:
+        # A hard limit lower than ours may already hold: keep it.
+        with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(which, (value, value))
-        except (ValueError, OSError):
-            pass  # a hard limit lower than ours already holds
     if want_netns and sys.platform == "linux":
         libc = ctypes.CDLL(None, use_errno=True)
         flags = _CLONE_NEWNET if os.geteuid() == 0 else _CLONE_NEWNET | _CLONE_NEWUSER
@@ -119,7 +118,7 @@ def _preexec(limits: Limits, want_netns: bool) -> None:  # runs in the child, be
 
 def _own_netns() -> str:
     try:
-        return os.readlink("/proc/self/ns/net")
+        return str(Path("/proc/self/ns/net").readlink())
     except OSError:
         return ""
 
@@ -128,9 +127,13 @@ SANDBOX_ENV_KEYS = ("HOME", "TMPDIR", "LANG", "PYTHONHASHSEED")
 
 
 def run_python(
-    folder: Path, script: str, args: tuple[str, ...] = (), *, limits: Limits,
+    folder: Path,
+    script: str,
+    args: tuple[str, ...] = (),
+    *,
+    limits: Limits,
     network_namespace: bool = True,
-) -> SandboxRun:  # fmt: skip
+) -> SandboxRun:
     """Run `script` (a file in `folder`) in the sandbox; `folder` is its cwd, HOME and TMPDIR.
 
     The child's stdout and stderr go to files outside `folder`, capped by the file-size limit
@@ -152,7 +155,7 @@ def run_python(
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=err,
-                preexec_fn=lambda: _preexec(limits, network_namespace),  # noqa: PLW1509 - limits and namespaces must be set in the child before exec
+                preexec_fn=lambda: _preexec(limits, network_namespace),
                 close_fds=True,
             )
             timed_out = False
@@ -160,10 +163,8 @@ def run_python(
                 proc.wait(timeout=limits.timeout)
             except subprocess.TimeoutExpired:
                 timed_out = True
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 proc.wait()
         stdout = out_path.read_bytes()[:_MAX_OUTPUT].decode("utf-8", errors="replace")
         stderr = err_path.read_bytes()[:_MAX_OUTPUT].decode("utf-8", errors="replace")
@@ -204,11 +205,6 @@ def require_isolation(isolation: Isolation, wanted: IsolationLevel | None) -> No
             f"sandbox isolation reached {isolation.level}, but {wanted} is required "
             f"({isolation.detail})"
         )
-
-
-def scrubbed(env: Mapping[str, str]) -> dict[str, str]:
-    """Return the sandbox's environment keys only (what a child may see of `env`: nothing)."""
-    return {k: v for k, v in env.items() if k in ()}
 
 
 __all__ = [

@@ -25,9 +25,18 @@ from auditor.replace.source import PackageSource
 
 _BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__doc__", "__spec__"}
 _BRANCHES = (
-    ast.If, ast.For, ast.AsyncFor, ast.While, ast.IfExp, ast.ExceptHandler, ast.With,
-    ast.AsyncWith, ast.comprehension, ast.Assert, ast.match_case,
-)  # fmt: skip
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.IfExp,
+    ast.ExceptHandler,
+    ast.With,
+    ast.AsyncWith,
+    ast.comprehension,
+    ast.Assert,
+    ast.match_case,
+)
 
 
 class SliceError(AuditorError):
@@ -269,12 +278,27 @@ class _Slicer:
                 if not internal:
                     return None
                 return _Unit(module, index, node, text, frozenset(internal), frozenset(), internal)
-            return _Unit(module, index, node, text, frozenset(_bound(node)), frozenset(), {}, external=True)  # fmt: skip
+            return _Unit(
+                module, index, node, text, frozenset(_bound(node)), frozenset(), {}, external=True
+            )
         if isinstance(node, ast.Import):
             owned = {f.split("/")[0].removesuffix(".py") for f in self.source.files}
-            mine = {a.asname or a.name.split(".")[0] for a in node.names if a.name.split(".")[0] in owned}  # fmt: skip
-            return _Unit(module, index, node, text, frozenset(_bound(node)), frozenset(), {},
-                         namespaces=frozenset(mine), external=not mine)  # fmt: skip
+            mine = {
+                a.asname or a.name.split(".")[0]
+                for a in node.names
+                if a.name.split(".")[0] in owned
+            }
+            return _Unit(
+                module,
+                index,
+                node,
+                text,
+                frozenset(_bound(node)),
+                frozenset(),
+                {},
+                namespaces=frozenset(mine),
+                external=not mine,
+            )
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
         ):
@@ -368,9 +392,7 @@ def _complexity(units: Iterable[_Unit]) -> int:
     total = 0
     for unit in units:
         for node in ast.walk(unit.node):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-                total += 1
-            elif isinstance(node, _BRANCHES):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, *_BRANCHES)):
                 total += 1
             elif isinstance(node, ast.BoolOp):
                 total += len(node.values) - 1
@@ -403,7 +425,9 @@ def _statement_lines(source: PackageSource, units: Iterable[_Unit]) -> set[tuple
 
 def count_lines(text: str) -> int:
     """Count non-blank, non-comment lines."""
-    return sum(1 for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#"))  # fmt: skip
+    return sum(
+        1 for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    )
 
 
 def _symbol_info(qualified: str, name: str, units: Sequence[_Unit]) -> SymbolInfo:
@@ -432,7 +456,9 @@ def _symbol_info(qualified: str, name: str, units: Sequence[_Unit]) -> SymbolInf
                 returns=ast.unparse(node.returns) if node.returns else None,
             )
         if isinstance(node, ast.ClassDef) and node.name == name:
-            return SymbolInfo(qualified=qualified, name=name, kind="class", doc=ast.get_docstring(node))  # fmt: skip
+            return SymbolInfo(
+                qualified=qualified, name=name, kind="class", doc=ast.get_docstring(node)
+            )
     return SymbolInfo(qualified=qualified, name=name, kind="value")
 
 

@@ -211,15 +211,19 @@ def _description(message: Message) -> str:
 
 def _as_message(meta: md.PackageMetadata) -> Message:
     message = Message()
-    for key, value in meta.items():
-        message[key] = value
+    for key in set(meta):
+        for value in meta.get_all(key) or ():
+            message[key] = value
     return message
 
 
 def find_source(
-    name: str, *, paths: Sequence[str] | None = None, wheels: Path | None = None,
+    name: str,
+    *,
+    paths: Sequence[str] | None = None,
+    wheels: Path | None = None,
     unpack_to: Path | None = None,
-) -> PackageSource:  # fmt: skip
+) -> PackageSource:
     """Return the installed distribution, else a wheel of it found in `wheels` (unpacked).
 
     Raises:

@@ -87,8 +87,14 @@ def _parse_side(stdout: str, stderr: str, timed_out: bool, code: int | None) -> 
     if not isinstance(payload, dict):
         reason = "timed out" if timed_out else f"exited {code} without a result"
         tail = stderr.strip().splitlines()[-3:] if stderr.strip() else []
-        return SideRun(results=(), violations=refused, import_error=None,
-                       error=f"{reason}: {' | '.join(tail)[:400]}", lines=frozenset(), netns="")  # fmt: skip
+        return SideRun(
+            results=(),
+            violations=refused,
+            import_error=None,
+            error=f"{reason}: {' | '.join(tail)[:400]}",
+            lines=frozenset(),
+            netns="",
+        )
     violations = tuple(dict.fromkeys([*map(str, payload.get("violations") or ()), *refused]))
     return SideRun(
         results=tuple(r if isinstance(r, dict) else {} for r in payload.get("results") or ()),
@@ -122,8 +128,10 @@ def _run_side(
 
 def original_files(source: PackageSource, symbols: Sequence[SymbolInfo]) -> dict[str, str]:
     """The original package's modules plus a shim exporting the used symbols by their names."""
-    files = {relpath: (source.root / relpath).read_text(encoding="utf-8", errors="replace")
-             for relpath in source.files}  # fmt: skip
+    files = {
+        relpath: (source.root / relpath).read_text(encoding="utf-8", errors="replace")
+        for relpath in source.files
+    }
     lines = []
     for info in symbols:
         module, _, attr = info.qualified.rpartition(".")
@@ -183,9 +191,13 @@ def verify(
             if want != got:
                 entry["mismatches"] += 1
                 mismatches.append(
-                    {"symbol": case.name, "source": case.source,
-                     "input": _short([list(case.args), case.kwargs]),
-                     "expected": _short(want), "got": _short(got)}  # fmt: skip
+                    {
+                        "symbol": case.name,
+                        "source": case.source,
+                        "input": _short([list(case.args), case.kwargs]),
+                        "expected": _short(want),
+                        "got": _short(got),
+                    }
                 )
         if len(draft_run.results) < len(cases):
             reasons.append("the draft stopped before every case ran")
@@ -200,8 +212,11 @@ def verify(
             "the draft reaches what the original's used part does not: "
             + ", ".join(f"{k} (line {', '.join(map(str, v))})" for k, v in extra.items())
         )
-    scan = security_scan(draft) if security else SecurityScan(tool="bandit", ran=False,
-                                                                detail="not asked")  # fmt: skip
+    scan = (
+        security_scan(draft)
+        if security
+        else SecurityScan(tool="bandit", ran=False, detail="not asked")
+    )
     if scan.issues:
         reasons.append(f"the static security check found {len(scan.issues)} issue(s)")
     if mismatches:
@@ -224,8 +239,10 @@ def verify(
         "per_symbol": per_symbol,
         "mismatch_examples": mismatches[:5],
         "isolation": isolation.to_json(),
-        "sandbox_refusals": {"draft": list(draft_run.violations),
-                             "original": list(original.violations)},  # fmt: skip
+        "sandbox_refusals": {
+            "draft": list(draft_run.violations),
+            "original": list(original.violations),
+        },
         "capabilities_beyond_original": extra,
         "security_scan": scan.to_json(),
         "coverage": {

@@ -15,7 +15,7 @@ from replacekit import TINYCASE, FakeLlm, Scripted, fenced, make_distribution, s
 from auditor.replace.source import SourceNotFound, find_installed
 
 KEY = "sk-cli-KEY-must-not-appear-anywhere"
-APP_TEST = '''import sys
+APP_TEST = """import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -25,7 +25,7 @@ from app.main import column, klass
 assert column("DeviceType") == "device_type", column("DeviceType")
 assert klass("device_type") == "DeviceType"
 print("app tests passed")
-'''
+"""
 
 
 def _inflection_app(root: Path) -> Path:
@@ -48,26 +48,51 @@ def _inflection_app(root: Path) -> Path:
 
 def _app_tests(root: Path) -> subprocess.CompletedProcess[str]:
     # -I -S: no site-packages, so the installed inflection cannot be imported.
-    return subprocess.run([sys.executable, "-I", "-S", str(root / "tests" / "check_app.py")],
-                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-I", "-S", str(root / "tests" / "check_app.py")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_without_llm_the_slicers_draft_is_verified_and_proposed(tmp_path: Path) -> None:
     app = _inflection_app(tmp_path / "proj")
     before = (app / "app" / "main.py").read_text()
     reports = tmp_path / "reports"
-    done = run_cli("replace", str(app), "--package", "inflection", "--format", "json",
-                   "--offline", "--reports-dir", str(reports), "--examples", "20")  # fmt: skip
+    done = run_cli(
+        "replace",
+        str(app),
+        "--package",
+        "inflection",
+        "--format",
+        "json",
+        "--offline",
+        "--reports-dir",
+        str(reports),
+        "--examples",
+        "20",
+    )
     assert done.code == 0, done.err
     data = json.loads(done.out)
-    assert {"schema_version", "package", "symbols", "module", "patch", "drafted_by",
-            "verification"} <= set(data)  # fmt: skip
-    assert data["schema_version"] == 1 and data["package"] == "inflection"
+    assert {
+        "schema_version",
+        "package",
+        "symbols",
+        "module",
+        "patch",
+        "drafted_by",
+        "verification",
+    } <= set(data)
+    assert data["schema_version"] == 1
+    assert data["package"] == "inflection"
     assert data["symbols"] == ["inflection.camelize", "inflection.underscore"]
     assert data["drafted_by"] == "slicer"
     assert data["module"] == "app/inflection_lite.py"
     verification = data["verification"]
-    assert verification["verified"] is True and verification["mismatches"] == 0
+    assert verification["verified"] is True
+    assert verification["mismatches"] == 0
     assert verification["inputs_tried"] > 20
     assert verification["details"]["inputs_by_source"]["hypothesis"] > 0
     assert "+import app.inflection_lite as inflection  # naming helpers" in data["patch"]
@@ -85,8 +110,18 @@ def test_without_llm_the_slicers_draft_is_verified_and_proposed(tmp_path: Path) 
 def test_applied_patch_passes_the_apps_tests_without_the_package(tmp_path: Path) -> None:
     app = _inflection_app(tmp_path / "proj")
     assert _app_tests(app).returncode != 0  # needs inflection, which -S hides
-    done = run_cli("replace", str(app), "--package", "inflection", "--offline", "--apply",
-                   "--reports-dir", str(tmp_path / "reports"), "--examples", "10")  # fmt: skip
+    done = run_cli(
+        "replace",
+        str(app),
+        "--package",
+        "inflection",
+        "--offline",
+        "--apply",
+        "--reports-dir",
+        str(tmp_path / "reports"),
+        "--examples",
+        "10",
+    )
     assert done.code == 0, done.err
     assert "applied to 3 file(s)" in done.err
     result = _app_tests(app)
@@ -95,14 +130,25 @@ def test_applied_patch_passes_the_apps_tests_without_the_package(tmp_path: Path)
     assert (app / "requirements.txt").read_text() == "requests>=2\n"
     assert "# keep this" in (app / "app" / "main.py").read_text()
     backups = list((tmp_path / "reports" / "replace-inflection").glob("backup-*/app/main.py"))
-    assert backups and "import inflection" in backups[0].read_text()
+    assert backups
+    assert "import inflection" in backups[0].read_text()
 
 
 def test_apply_is_refused_under_ci(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     app = _inflection_app(tmp_path / "proj")
     monkeypatch.setenv("CI", "true")
-    done = run_cli("replace", str(app), "--package", "inflection", "--offline", "--apply",
-                   "--reports-dir", str(tmp_path / "reports"), "--examples", "5")  # fmt: skip
+    done = run_cli(
+        "replace",
+        str(app),
+        "--package",
+        "inflection",
+        "--offline",
+        "--apply",
+        "--reports-dir",
+        str(tmp_path / "reports"),
+        "--examples",
+        "5",
+    )
     assert done.code == 2
     assert "refused under CI" in done.err
     assert "import inflection" in (app / "app" / "main.py").read_text()
@@ -110,15 +156,28 @@ def test_apply_is_refused_under_ci(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 def test_required_isolation_is_reported(tmp_path: Path) -> None:
     app = _inflection_app(tmp_path / "proj")
-    done = run_cli("replace", str(app), "--package", "inflection", "--offline", "--format",
-                   "json", "--require-isolation", "namespace", "--reports-dir",
-                   str(tmp_path / "r"), "--examples", "5")  # fmt: skip
+    done = run_cli(
+        "replace",
+        str(app),
+        "--package",
+        "inflection",
+        "--offline",
+        "--format",
+        "json",
+        "--require-isolation",
+        "namespace",
+        "--reports-dir",
+        str(tmp_path / "r"),
+        "--examples",
+        "5",
+    )
     if done.code == 3:
         assert "namespace is required" in done.err
         return
     assert done.code == 0, done.err
     isolation = json.loads(done.out)["verification"]["details"]["isolation"]
-    assert isolation["level"] == "namespace" and isolation["network_namespace"] is True
+    assert isolation["level"] == "namespace"
+    assert isolation["network_namespace"] is True
     assert isolation["environment"] == ["HOME", "TMPDIR", "LANG", "PYTHONHASHSEED"]
 
 
@@ -127,13 +186,23 @@ def test_catalogue_replacement_needs_no_llm(tmp_path: Path) -> None:
     (root / "app").mkdir(parents=True)
     (root / "app" / "__init__.py").write_text("import mock\n\nfake = mock.Mock()\n")
     (root / "requirements.txt").write_text("mock==5.1.0\n")
-    done = run_cli("replace", str(root), "--package", "mock", "--format", "json", "--offline",
-                   "--reports-dir", str(tmp_path / "r"))  # fmt: skip
+    done = run_cli(
+        "replace",
+        str(root),
+        "--package",
+        "mock",
+        "--format",
+        "json",
+        "--offline",
+        "--reports-dir",
+        str(tmp_path / "r"),
+    )
     assert done.code == 0, done.err
     data = json.loads(done.out)
     assert data["drafted_by"] == "catalogue"
     assert data["known_replacement"]["replacement"] == "unittest.mock"
-    assert "+import unittest.mock as mock" in data["patch"] and "-mock==5.1.0" in data["patch"]
+    assert "+import unittest.mock as mock" in data["patch"]
+    assert "-mock==5.1.0" in data["patch"]
 
 
 def test_candidates_are_listed(tmp_path: Path) -> None:
@@ -144,7 +213,8 @@ def test_candidates_are_listed(tmp_path: Path) -> None:
     assert done.code == 0, done.err
     rows = {r["package"]: r for r in json.loads(done.out)["candidates"]}
     assert rows["mock"]["kind"] == "known"
-    assert rows["inflection"]["kind"] == "slice" and rows["inflection"]["replaceable"]
+    assert rows["inflection"]["kind"] == "slice"
+    assert rows["inflection"]["replaceable"]
     assert "uses 2 functions of inflection" in rows["inflection"]["reasons"]
 
 
@@ -163,15 +233,15 @@ def tinycase_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-GOOD = '''import re
+GOOD = """import re
 
 _SPLIT = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z0-9])")
 
 
 def snake(text: str) -> str:
     return "_".join(w.lower() for w in _SPLIT.findall(text))
-'''
-HOSTILE = '''import os
+"""
+HOSTILE = """import os
 import socket
 
 
@@ -179,7 +249,7 @@ def snake(text: str) -> str:
     socket.create_connection(("127.0.0.1", 9))
     open("/tmp/auditor-cli-escape.txt", "w").write(os.environ.get("AUDITOR_LLM_API_KEY", ""))
     return text
-'''
+"""
 
 
 @pytest.fixture(params=["openai", "anthropic"])
@@ -188,7 +258,9 @@ def fake_llm(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     with serve_llm(fake) as url:
         monkeypatch.setenv("AUDITOR_LLM_BACKEND", request.param)
         monkeypatch.setenv("AUDITOR_LLM_MODEL", "tiny-coder")
-        monkeypatch.setenv("AUDITOR_LLM_BASE_URL", f"{url}/v1" if request.param == "openai" else url)
+        monkeypatch.setenv(
+            "AUDITOR_LLM_BASE_URL", f"{url}/v1" if request.param == "openai" else url
+        )
         monkeypatch.setenv("AUDITOR_LLM_API_KEY", KEY)
         yield fake
 
@@ -198,12 +270,26 @@ def _everything(done: object, reports: Path) -> str:
     return f"{done.out}{done.err}{files}"  # type: ignore[attr-defined]
 
 
-def test_llm_draft_is_verified_and_proposed(tinycase_app: Path, fake_llm: FakeLlm, tmp_path: Path) -> None:  # fmt: skip
-    fake_llm.replies = [Scripted(text="Sure.\n" + fenced("def snake(t):\n    return t\n")),
-                        Scripted(text=fenced(GOOD))]  # fmt: skip
+def test_llm_draft_is_verified_and_proposed(
+    tinycase_app: Path, fake_llm: FakeLlm, tmp_path: Path
+) -> None:
+    fake_llm.replies = [
+        Scripted(text="Sure.\n" + fenced("def snake(t):\n    return t\n")),
+        Scripted(text=fenced(GOOD)),
+    ]
     reports = tmp_path / "reports"
-    done = run_cli("replace", str(tinycase_app), "--package", "tinycase", "--format", "json",
-                   "--reports-dir", str(reports), "--examples", "15")  # fmt: skip
+    done = run_cli(
+        "replace",
+        str(tinycase_app),
+        "--package",
+        "tinycase",
+        "--format",
+        "json",
+        "--reports-dir",
+        str(reports),
+        "--examples",
+        "15",
+    )
     assert done.code == 0, done.err
     data = json.loads(done.out)
     assert data["drafted_by"] == "tiny-coder"
@@ -217,8 +303,13 @@ def test_llm_draft_is_verified_and_proposed(tinycase_app: Path, fake_llm: FakeLl
     assert 'DEFAULT = snake("HelloWorld")' in transcript["exchanges"][0]["prompt"]
     assert data["verification"]["details"]["inputs_by_source"]["call-site"] == 1
     assert KEY not in _everything(done, reports)
-    assert all(KEY == s.headers.get("authorization", f"Bearer {s.headers.get('x-api-key')}").removeprefix("Bearer ")
-               for s in fake_llm.seen)  # fmt: skip
+    assert all(
+        s.headers.get("authorization", f"Bearer {s.headers.get('x-api-key')}").removeprefix(
+            "Bearer "
+        )
+        == KEY
+        for s in fake_llm.seen
+    )
 
 
 def test_hostile_llm_draft_is_stopped_and_the_slice_proposed(
@@ -228,11 +319,22 @@ def test_hostile_llm_draft_is_stopped_and_the_slice_proposed(
     escape.unlink(missing_ok=True)
     fake_llm.replies = [Scripted(text=fenced(HOSTILE))] * 3
     reports = tmp_path / "reports"
-    done = run_cli("replace", str(tinycase_app), "--package", "tinycase", "--format", "json",
-                   "--reports-dir", str(reports), "--examples", "5")  # fmt: skip
+    done = run_cli(
+        "replace",
+        str(tinycase_app),
+        "--package",
+        "tinycase",
+        "--format",
+        "json",
+        "--reports-dir",
+        str(reports),
+        "--examples",
+        "5",
+    )
     assert done.code == 0, done.err
     data = json.loads(done.out)
-    assert data["drafted_by"] == "slicer" and data["verification"]["verified"]
+    assert data["drafted_by"] == "slicer"
+    assert data["verification"]["verified"]
     outcomes = [e["outcome"] for e in data["agent"]["exchanges"]]
     assert len(outcomes) == 3
     assert all("the sandbox refused" in o and "network" in o for o in outcomes)

@@ -44,8 +44,9 @@ def test_rewrites_keep_comments_and_call_sites() -> None:
 
 
 def test_stdlib_rewrite_drops_redundant_alias() -> None:
-    out, _ = rewrite_imports("import simplejson as json\nimport mock\n",
-                             {"simplejson": "json", "mock": "unittest.mock"})  # fmt: skip
+    out, _ = rewrite_imports(
+        "import simplejson as json\nimport mock\n", {"simplejson": "json", "mock": "unittest.mock"}
+    )
     assert out == "import json\nimport unittest.mock as mock\n"
 
 
@@ -68,8 +69,11 @@ def test_diff_and_apply_with_backup(tmp_path: Path) -> None:
     (tmp_path / "app" / "main.py").write_text("import tinycase\n")
     changes = (
         FileChange(path="app/tinycase_lite.py", before=None, after="def snake(t):\n    return t\n"),
-        FileChange(path="app/main.py", before="import tinycase\n",
-                   after="import app.tinycase_lite as tinycase\n"),  # fmt: skip
+        FileChange(
+            path="app/main.py",
+            before="import tinycase\n",
+            after="import app.tinycase_lite as tinycase\n",
+        ),
     )
     diff = render_diff(changes)
     assert "--- /dev/null\n+++ b/app/tinycase_lite.py" in diff

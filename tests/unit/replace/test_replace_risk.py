@@ -24,21 +24,35 @@ POLICY = RiskPolicy.from_policy(load_policy_defaults()["replace"])
 
 def _footprint(**changes: object) -> Footprint:
     values: dict[str, object] = {
-        "package": "tinycase", "version": "1.0", "symbols": ("tinycase.snake", "tinycase.camel"),
-        "call_sites": 3, "files": ("app/main.py",), "used_lines": 18, "package_lines": 400,
-        "complexity": 4, "functions": 2, "pure": True, "license": "MIT",
-    }  # fmt: skip
+        "package": "tinycase",
+        "version": "1.0",
+        "symbols": ("tinycase.snake", "tinycase.camel"),
+        "call_sites": 3,
+        "files": ("app/main.py",),
+        "used_lines": 18,
+        "package_lines": 400,
+        "complexity": 4,
+        "functions": 2,
+        "pure": True,
+        "license": "MIT",
+    }
     values.update(changes)
     return Footprint(**values)  # type: ignore[arg-type]  # test data
 
 
 def _facts(footprint: Footprint, *, advisories: int = 0, now: bool = False) -> Facts:
     when = dt.datetime(2019, 3, 1, tzinfo=dt.UTC)
-    info = ProjectInfo(name="tinycase", display_name="tinycase", author="Ada Example",
-                       releases=(Release(version="1.0", upload_time=when),))  # fmt: skip
+    info = ProjectInfo(
+        name="tinycase",
+        display_name="tinycase",
+        author="Ada Example",
+        releases=(Release(version="1.0", upload_time=when),),
+    )
     found: dict[Query, tuple[Advisory, ...]] = {}
     if advisories:
-        found[Query(name="tinycase")] = tuple(Advisory(id=f"PYSEC-2020-{i}") for i in range(advisories))  # fmt: skip
+        found[Query(name="tinycase")] = tuple(
+            Advisory(id=f"PYSEC-2020-{i}") for i in range(advisories)
+        )
     if now:
         found[Query(name="tinycase", version="1.0")] = (Advisory(id="PYSEC-2020-0"),)
     return Facts(
@@ -55,14 +69,22 @@ def test_reasons_read_in_plain_words() -> None:
         "3 past advisories; no release since 2019; single maintainer"
     )
     assert found.score == 24 + 15 + 10
-    assert found.replaceable and found.trivial
-    assert found.to_json()["factors"][0] == {"key": "advisory_past", "points": 24, "text": "3 past advisories"}  # fmt: skip
+    assert found.replaceable
+    assert found.trivial
+    assert found.to_json()["factors"][0] == {
+        "key": "advisory_past",
+        "points": 24,
+        "text": "3 past advisories",
+    }
 
 
 def test_current_advisory_counts_once() -> None:
-    found = assess("tinycase", "tinycase", None, _facts(_footprint(), advisories=1, now=True), POLICY, TODAY)  # fmt: skip
+    found = assess(
+        "tinycase", "tinycase", None, _facts(_footprint(), advisories=1, now=True), POLICY, TODAY
+    )
     keys = [f.key for f in found.factors]
-    assert "advisory_now" in keys and "advisory_past" not in keys
+    assert "advisory_now" in keys
+    assert "advisory_past" not in keys
 
 
 @pytest.mark.parametrize(
@@ -82,16 +104,29 @@ def test_not_replaceable(changes: dict[str, object], why: str) -> None:
 
 
 def test_restrictive_license_adds_risk() -> None:
-    found = assess("tinycase", "tinycase", None, _facts(_footprint(license="GPL-3.0-only")), POLICY, TODAY)  # fmt: skip
+    found = assess(
+        "tinycase", "tinycase", None, _facts(_footprint(license="GPL-3.0-only")), POLICY, TODAY
+    )
     assert "license GPL-3.0-only" in found.reasons()
 
 
 def test_catalogue_loads_every_entry_the_issue_names() -> None:
     catalogue = load_catalogue()
-    for name in ("six", "mock", "pytz", "simplejson", "toml", "tomli", "typing-extensions",
-                 "backports-zoneinfo", "importlib-metadata", "exceptiongroup"):  # fmt: skip
+    for name in (
+        "six",
+        "mock",
+        "pytz",
+        "simplejson",
+        "toml",
+        "tomli",
+        "typing-extensions",
+        "backports-zoneinfo",
+        "importlib-metadata",
+        "exceptiongroup",
+    ):
         assert name in catalogue, name
-    assert catalogue["mock"].exact and not catalogue["pytz"].exact
+    assert catalogue["mock"].exact
+    assert not catalogue["pytz"].exact
     assert catalogue["tomli"].min_python == (3, 11)
 
 
@@ -99,17 +134,23 @@ def test_typing_extensions_names_move_by_python_version() -> None:
     entry = load_catalogue()["typing-extensions"]
     used = ["typing_extensions.Literal", "typing_extensions.override"]
     old = applicable(entry, used, (3, 11))
-    assert not old.fits and old.left == ("typing_extensions.override",)
+    assert not old.fits
+    assert old.left == ("typing_extensions.override",)
     assert old.rewrites == {"typing_extensions.Literal": "typing.Literal"}
     new = applicable(entry, used, (3, 12))
-    assert new.fits and new.exact
+    assert new.fits
+    assert new.exact
     assert not applicable(load_catalogue()["tomli"], [], (3, 10)).fits
 
 
 def test_catalogue_errors_name_the_file_and_entry(tmp_path: Path) -> None:
     bad = tmp_path / "replacements.yaml"
-    bad.write_text("schema: 1\nreplacements:\n  - package: six\n    replacement: x\n    exact: maybe\n")
-    with pytest.raises(ConfigError, match=r"replacements.yaml: /replacements/0/exact: expected true or false"):  # fmt: skip
+    bad.write_text(
+        "schema: 1\nreplacements:\n  - package: six\n    replacement: x\n    exact: maybe\n"
+    )
+    with pytest.raises(
+        ConfigError, match=r"replacements.yaml: /replacements/0/exact: expected true or false"
+    ):
         load_catalogue(bad)
 
 

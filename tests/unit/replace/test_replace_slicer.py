@@ -22,10 +22,13 @@ def site(tmp_path: Path) -> Path:
 
 def _defined(text: str) -> set[str]:
     tree = ast.parse(text)
-    return {
-        n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)
-    } | {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets
-         if isinstance(t, ast.Name)}  # fmt: skip
+    return {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)} | {
+        t.id
+        for n in tree.body
+        if isinstance(n, ast.Assign)
+        for t in n.targets
+        if isinstance(t, ast.Name)
+    }
 
 
 def test_closure_follows_reexports_helpers_and_constants(site: Path) -> None:
@@ -33,16 +36,19 @@ def test_closure_follows_reexports_helpers_and_constants(site: Path) -> None:
     sliced = slice_package(source, ["tinycase.snake"])
     defined = _defined(sliced.text)
     assert {"snake", "_words", "_SPLIT", "SEPARATOR"} <= defined
-    assert "camel" not in defined and "never_used" not in defined and "shout" not in defined
+    assert "camel" not in defined
+    assert "never_used" not in defined
+    assert "shout" not in defined
     assert "import re" in sliced.imports
     assert sliced.modules == ("tinycase._core",)
     assert sliced.symbols[0].kind == "function"
     assert sliced.symbols[0].params[0].annotation == "str"
     # The module is self-contained: it runs without the package.
     namespace: dict[str, object] = {}
-    exec(compile(sliced.text, "slice", "exec"), namespace)  # noqa: S102 - our own slice of our own test package
+    exec(compile(sliced.text, "slice", "exec"), namespace)  # noqa: S102 - our own test slice
     snake = namespace["snake"]
-    assert callable(snake) and snake("HelloWorld") == "hello_world"
+    assert callable(snake)
+    assert snake("HelloWorld") == "hello_world"
 
 
 def test_alias_and_star_reexports(site: Path) -> None:
@@ -84,9 +90,14 @@ def test_license_refuses_where_copying_is_not_allowed(
 def test_classifier_license_is_read(tmp_path: Path) -> None:
     site = make_distribution(tmp_path / "s", "tinycase", TINYCASE, license_expression=None)
     meta = next(site.glob("*.dist-info")) / "METADATA"
-    meta.write_text(meta.read_text().replace("Author:", "Classifier: License :: OSI Approved :: BSD License\nAuthor:"))  # fmt: skip
+    meta.write_text(
+        meta.read_text().replace(
+            "Author:", "Classifier: License :: OSI Approved :: BSD License\nAuthor:"
+        )
+    )
     verdict = judge_license(find_installed("tinycase", [str(site)]), ALLOWED)
-    assert verdict.allows_copy and "BSD-3-Clause" in verdict.reason
+    assert verdict.allows_copy
+    assert "BSD-3-Clause" in verdict.reason
 
 
 def test_module_used_as_object_is_refused(tmp_path: Path) -> None:
@@ -95,7 +106,7 @@ def test_module_used_as_object_is_refused(tmp_path: Path) -> None:
         "nsdemo/helpers.py": "def twice(x):\n    return 2 * x\n",
     }
     site = make_distribution(tmp_path / "s", "nsdemo", files)
-    with pytest.raises(SliceError, match="needs the module nsdemo.helpers as an object"):
+    with pytest.raises(SliceError, match=r"needs the module nsdemo\.helpers as an object"):
         slice_package(find_installed("nsdemo", [str(site)]), ["nsdemo.run"])
 
 
@@ -111,8 +122,9 @@ def test_name_collision_across_modules_is_refused(tmp_path: Path) -> None:
 
 
 def test_compiled_package_is_refused(tmp_path: Path) -> None:
-    site = make_distribution(tmp_path / "s", "fastthing", {"fastthing/__init__.py": "x = 1\n",
-                                                           "fastthing/_speed.so": ""})  # fmt: skip
+    site = make_distribution(
+        tmp_path / "s", "fastthing", {"fastthing/__init__.py": "x = 1\n", "fastthing/_speed.so": ""}
+    )
     with pytest.raises(SliceError, match="ships compiled code"):
         slice_package(find_installed("fastthing", [str(site)]), ["fastthing.x"])
 
@@ -134,8 +146,9 @@ def test_slices_from_a_wheel_in_the_cache(tmp_path: Path, site: Path) -> None:
         for path in site.rglob("*"):
             if path.is_file():
                 archive.write(path, path.relative_to(site).as_posix())
-    source = find_source("tinycase", paths=[str(tmp_path / "empty")], wheels=wheels,
-                         unpack_to=tmp_path / "unpacked")  # fmt: skip
+    source = find_source(
+        "tinycase", paths=[str(tmp_path / "empty")], wheels=wheels, unpack_to=tmp_path / "unpacked"
+    )
     assert source.origin == "wheel:tinycase-1.0-py3-none-any.whl"
     assert "snake" in _defined(slice_package(source, ["tinycase.snake"]).text)
 
@@ -154,7 +167,11 @@ def test_wheel_with_unsafe_member_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("package", "symbols", "defines"),
     [
-        ("inflection", ["inflection.underscore", "inflection.camelize"], {"underscore", "camelize"}),
+        (
+            "inflection",
+            ["inflection.underscore", "inflection.camelize"],
+            {"underscore", "camelize"},
+        ),
         ("toolz", ["toolz.itertoolz.partition_all"], {"partition_all", "no_pad"}),
         ("six", ["six.ensure_str"], {"ensure_str"}),
     ],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from auditor.replace.sandbox import (
 )
 from auditor.replace.slicer import Slice, slice_package
 from auditor.replace.source import PackageSource, find_installed
-from auditor.replace.verifier import verify
+from auditor.replace.verifier import Verification, verify
 
 SECRET = "sk-test-SECRET-never-leaks-0123456789"
 LIMITS = Limits(timeout=20, cpu_seconds=10, memory_mb=512)
@@ -33,31 +32,40 @@ def subject(tmp_path: Path) -> tuple[PackageSource, Slice]:
     return source, slice_package(source, ["tinycase.snake", "tinycase.append_all"])
 
 
-def _verify(subject: tuple[PackageSource, Slice], draft: str, examples: int = 15) -> object:
+def _verify(subject: tuple[PackageSource, Slice], draft: str, examples: int = 15) -> Verification:
     source, sliced = subject
     cases = build_cases(sliced.symbols, [], examples=examples)
-    return verify(source, draft, "tinycase_lite", sliced.symbols, cases,
-                  original_code=sliced.text, limits=LIMITS,
-                  statement_lines=sliced.statement_lines, security=False)  # fmt: skip
+    return verify(
+        source,
+        draft,
+        "tinycase_lite",
+        sliced.symbols,
+        cases,
+        original_code=sliced.text,
+        limits=LIMITS,
+        statement_lines=sliced.statement_lines,
+        security=False,
+    )
 
 
 def test_the_slice_itself_verifies(subject: tuple[PackageSource, Slice]) -> None:
     result = _verify(subject, subject[1].text)
     assert result.verified, result.details["summary"]
-    assert result.inputs_tried > 10 and result.mismatches == 0
+    assert result.inputs_tried > 10
+    assert result.mismatches == 0
     assert result.details["inputs_by_source"]["doctest"] == 2
     assert result.details["coverage"]["percent"] == 100.0
     assert result.details["isolation"]["audit_hook"] is True
 
 
-WRONG = '''import re
+WRONG = """import re
 
 def snake(text: str) -> str:
     return "_".join(w.lower() for w in re.findall(r"[A-Za-z]+", text))
 
 def append_all(items, value):
     return len(items) + 1
-'''
+"""
 
 
 def test_wrong_draft_is_rejected_with_examples(subject: tuple[PackageSource, Slice]) -> None:
@@ -69,7 +77,7 @@ def test_wrong_draft_is_rejected_with_examples(subject: tuple[PackageSource, Sli
     assert "append_all" in symbols or result.details["per_symbol"]["append_all"]["mismatches"]
 
 
-HOSTILE_NETWORK = '''import socket
+HOSTILE_NETWORK = """import socket
 
 def snake(text):
     s = socket.socket()
@@ -79,9 +87,9 @@ def snake(text):
 def append_all(items, value):
     items.append(value)
     return len(items)
-'''
+"""
 
-HOSTILE_FILES = '''import os
+HOSTILE_FILES = """import os
 
 def snake(text):
     with open("/tmp/auditor-escape-test.txt", "w") as f:
@@ -91,9 +99,9 @@ def snake(text):
 def append_all(items, value):
     items.append(value)
     return len(items)
-'''
+"""
 
-HOSTILE_PROCESS = '''import os
+HOSTILE_PROCESS = """import os
 
 def snake(text):
     os.system("echo pwned")
@@ -102,9 +110,9 @@ def snake(text):
 def append_all(items, value):
     items.append(value)
     return len(items)
-'''
+"""
 
-LEAKS_ENV = '''import os
+LEAKS_ENV = """import os
 
 def snake(text):
     return repr(dict(os.environ))
@@ -112,7 +120,7 @@ def snake(text):
 def append_all(items, value):
     items.append(value)
     return len(items)
-'''
+"""
 
 
 @pytest.mark.parametrize(
@@ -124,9 +132,12 @@ def append_all(items, value):
     ],
 )
 def test_sandbox_stops_hostile_drafts(
-    subject: tuple[PackageSource, Slice], monkeypatch: pytest.MonkeyPatch, draft: str,
-    refused: str, capability: str,
-) -> None:  # fmt: skip
+    subject: tuple[PackageSource, Slice],
+    monkeypatch: pytest.MonkeyPatch,
+    draft: str,
+    refused: str,
+    capability: str,
+) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     escape = Path("/tmp/auditor-escape-test.txt")
     escape.unlink(missing_ok=True)
@@ -150,11 +161,21 @@ def test_environment_is_scrubbed(
 
 def test_runaway_draft_is_cut_by_the_time_limit(subject: tuple[PackageSource, Slice]) -> None:
     source, sliced = subject
-    draft = "def snake(text):\n    while True:\n        pass\n\ndef append_all(items, value):\n    return 0\n"  # fmt: skip
+    draft = (
+        "def snake(text):\n    while True:\n        pass\n\n"
+        "def append_all(items, value):\n    return 0\n"
+    )
     cases = build_cases(sliced.symbols, [], examples=2)
-    result = verify(source, draft, "tinycase_lite", sliced.symbols, cases,
-                    original_code=sliced.text, limits=Limits(timeout=6, cpu_seconds=4),
-                    security=False)  # fmt: skip
+    result = verify(
+        source,
+        draft,
+        "tinycase_lite",
+        sliced.symbols,
+        cases,
+        original_code=sliced.text,
+        limits=Limits(timeout=6, cpu_seconds=4),
+        security=False,
+    )
     assert not result.verified
     assert result.mismatches > 0
 
@@ -166,14 +187,16 @@ def test_draft_that_does_not_import(subject: tuple[PackageSource, Slice]) -> Non
 
 
 def test_isolation_is_reported_and_required() -> None:
-    here = os.readlink("/proc/self/ns/net") if Path("/proc/self/ns/net").exists() else ""
+    link = Path("/proc/self/ns/net")
+    here = str(link.readlink()) if link.exists() else ""
     same = isolation_of(here, LIMITS)
     assert same.level is IsolationLevel.PROCESS
     with pytest.raises(IsolationError, match="namespace is required"):
         require_isolation(same, IsolationLevel.NAMESPACE)
     require_isolation(same, IsolationLevel.PROCESS)
     other = isolation_of("net:[1]", LIMITS)
-    assert other.level is IsolationLevel.NAMESPACE and other.network_namespace
+    assert other.level is IsolationLevel.NAMESPACE
+    assert other.network_namespace
 
 
 def test_capabilities_compare_draft_to_original() -> None:
@@ -184,11 +207,16 @@ def test_capabilities_compare_draft_to_original() -> None:
 
 
 def test_inputs_from_hints_call_sites_and_doctests(subject: tuple[PackageSource, Slice]) -> None:
-    snake = subject[1].symbols[1] if subject[1].symbols[1].name == "snake" else subject[1].symbols[0]
+    snake = (
+        subject[1].symbols[1] if subject[1].symbols[1].name == "snake" else subject[1].symbols[0]
+    )
     assert len(doctest_cases(snake)) == 2
     drawn = hypothesis_cases(snake, [], 10)
-    assert drawn and all(isinstance(c.args[0], str) for c in drawn)
+    assert drawn
+    assert all(isinstance(c.args[0], str) for c in drawn)
     assert drawn == hypothesis_cases(snake, [], 10)  # deterministic
-    site = CallSite(path="a.py", line=1, symbol="tinycase.snake", text="snake('AbC')", args=("AbC",), kwargs={})  # fmt: skip
+    site = CallSite(
+        path="a.py", line=1, symbol="tinycase.snake", text="snake('AbC')", args=("AbC",), kwargs={}
+    )
     cases = build_cases([snake], [site], examples=0)
     assert ("AbC",) in [c.args for c in cases if c.source == "call-site"]
