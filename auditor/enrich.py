@@ -105,7 +105,7 @@ def enrich(scan: Scan, needs: Iterable[str], context: RunContext) -> Facts:
     if NEED_FOOTPRINT in needs and imports is not None:
         from auditor.replace.footprint import measure_footprints
 
-        footprints = dict(measure_footprints(scan.root, imports))
+        footprints = dict(measure_footprints(scan.root, imports, context.cache))
     return Facts(
         footprints=footprints,
         declared=declared,

@@ -71,22 +71,40 @@ def _literal(node: ast.expr) -> tuple[bool, Any]:
         return False, None
 
 
+ParsedFiles = dict[str, tuple[ast.Module, list[str]] | None]
+
+
+def _parsed(root: Path, relpath: str, trees: ParsedFiles) -> tuple[ast.Module, list[str]] | None:
+    if relpath not in trees:
+        try:
+            text = (root / relpath).read_bytes()[:_MAX_BYTES].decode("utf-8", errors="replace")
+            trees[relpath] = (ast.parse(text), text.splitlines())
+        except (OSError, SyntaxError, ValueError):
+            trees[relpath] = None
+    return trees[relpath]
+
+
 def find_call_sites(
-    root: Path, files: Iterable[str], modules: Iterable[str], symbols: Iterable[str]
+    root: Path,
+    files: Iterable[str],
+    modules: Iterable[str],
+    symbols: Iterable[str],
+    trees: ParsedFiles | None = None,
 ) -> list[CallSite]:
-    """Return the calls of `symbols` in `files` (relative to `root`) importing `modules`."""
+    """Return the calls of `symbols` in `files` (relative to `root`) importing `modules`.
+
+    `trees` shares parsed files between calls (one parse per file for many packages).
+    """
     tops = frozenset(m.split(".")[0] for m in modules)
     wanted = set(symbols)
+    trees = {} if trees is None else trees
     sites: list[CallSite] = []
     for relpath in sorted(set(files)):
-        path = root / relpath
-        try:
-            text = path.read_bytes()[:_MAX_BYTES].decode("utf-8", errors="replace")
-            tree = ast.parse(text)
-        except (OSError, SyntaxError, ValueError):
+        parsed = _parsed(root, relpath, trees)
+        if parsed is None:
             continue
+        tree, lines = parsed
         names = _bindings(tree, tops)
-        lines = text.splitlines()
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
@@ -121,4 +139,4 @@ def find_call_sites(
     return sorted(sites, key=lambda s: (s.path, s.line, s.symbol))
 
 
-__all__ = ["CallSite", "find_call_sites"]
+__all__ = ["CallSite", "ParsedFiles", "find_call_sites"]

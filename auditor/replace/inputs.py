@@ -118,9 +118,29 @@ def _strategy_like(value: Any) -> Any:
     return None
 
 
-_TEXT_NAMES = ("s", "string", "text", "word", "name", "value", "prefix", "suffix", "sep")
+_TEXT_NAMES = (
+    "s",
+    "string",
+    "text",
+    "word",
+    "name",
+    "prefix",
+    "suffix",
+    "sep",
+    "expression",
+    "expr",
+    "pattern",
+    "path",
+    "file",
+    "filename",
+    "url",
+    "key",
+    "query",
+    "line",
+)
 _INT_NAMES = ("n", "i", "k", "count", "size", "width", "num", "number", "index", "length")
 _SEQ_NAMES = ("seq", "seqs", "items", "iterable", "xs", "lst", "values", "coll")
+_DATA_NAMES = ("data", "obj", "value", "item", "x", "doc", "document", "payload", "d")
 
 
 def _fallback(param: Param) -> Any:
@@ -134,6 +154,16 @@ def _fallback(param: Param) -> Any:
         return st.integers(-5, 50)
     if name in _SEQ_NAMES or name.endswith("s"):
         return st.lists(st.integers(-50, 50), max_size=8)
+    if name in _DATA_NAMES:
+        scalars = st.none() | st.booleans() | st.integers(-100, 100) | st.text(max_size=10)
+        return st.recursive(
+            scalars,
+            lambda inner: (
+                st.lists(inner, max_size=4)
+                | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+            ),
+            max_leaves=10,
+        )
     return None
 
 
@@ -172,7 +202,12 @@ def hypothesis_cases(info: SymbolInfo, sites: Sequence[CallSite], examples: int)
             break
         positional.append(strategy)
     if not positional:
-        return []
+        required = [
+            p
+            for p in info.params
+            if p.default is None and p.kind in ("positional", "either", "keyword")
+        ]
+        return [] if required else [Case(name=info.name, source="defaults")]
     drawn: list[tuple[Any, ...]] = []
 
     @settings(

@@ -39,6 +39,10 @@ _BRANCHES = (
 )
 
 
+# Past this many modules the used part is no sliver, and slicing stops (bounded work per scan).
+MAX_MODULES = 40
+
+
 class SliceError(AuditorError):
     """The used part cannot be sliced into one module (the message says why)."""
 
@@ -110,6 +114,24 @@ class _Unit:
     internal: dict[str, tuple[str, str]] = field(default_factory=dict)
     namespaces: frozenset[str] = frozenset()
     external: bool = False
+    rewrites: list[tuple[int, int, int, int, str]] = field(default_factory=list)
+
+    def rendered(self) -> str:
+        """The unit's text with ``module.attr`` uses flattened to ``attr``."""
+        if not self.rewrites:
+            return self.text
+        start = min(
+            [self.node.lineno, *(d.lineno for d in getattr(self.node, "decorator_list", ()))]
+        )
+        lines = [line.encode() for line in self.text.splitlines(keepends=True)]
+        for line, col, end_line, end_col, attr in sorted(set(self.rewrites), reverse=True):
+            first, last = line - start, end_line - start
+            if first == last:
+                lines[first] = lines[first][:col] + attr.encode() + lines[first][end_col:]
+            else:
+                lines[first] = lines[first][:col] + attr.encode() + lines[last][end_col:]
+                del lines[first + 1 : last + 1]
+        return b"".join(lines).decode()
 
 
 @dataclass(slots=True)
@@ -208,6 +230,11 @@ class _Slicer:
     def module(self, name: str) -> _Module:
         if name in self.modules:
             return self.modules[name]
+        if len(self.modules) >= MAX_MODULES:
+            raise SliceError(
+                f"the used part of {self.source.name} spans more than {MAX_MODULES} modules: "
+                "not a sliver"
+            )
         text = self.source.read(name)
         try:
             tree = ast.parse(text)
@@ -283,11 +310,18 @@ class _Slicer:
             )
         if isinstance(node, ast.Import):
             owned = {f.split("/")[0].removesuffix(".py") for f in self.source.files}
+            aliased = {
+                a.asname: (a.name.rpartition(".")[0], a.name.rpartition(".")[2])
+                for a in node.names
+                if a.asname and "." in a.name and a.name.split(".")[0] in owned
+            }
             mine = {
                 a.asname or a.name.split(".")[0]
                 for a in node.names
-                if a.name.split(".")[0] in owned
+                if a.name.split(".")[0] in owned and a.asname not in aliased
             }
+            if aliased and not mine and len(aliased) == len(node.names):
+                return _Unit(module, index, node, text, frozenset(aliased), frozenset(), aliased)
             return _Unit(
                 module,
                 index,
@@ -342,8 +376,8 @@ class _Slicer:
         target, attr = unit.internal[local]
         if self.source.is_module(f"{target}.{attr}"):
             raise SliceError(
-                f"{unit.module} line {unit.node.lineno}: {origin} needs the module "
-                f"{target}.{attr} as an object; not sliceable"
+                f"{unit.module} line {unit.node.lineno}: {origin} is the module "
+                f"{target}.{attr} itself; slicing takes functions, classes and values"
             )
         self.require(target, attr, origin)
         if local != attr:
@@ -374,9 +408,76 @@ class _Slicer:
                 f"{unit.module} line {unit.node.lineno}: {origin} needs the package imported "
                 f"as a namespace ({', '.join(sorted(unit.namespaces))}); not sliceable"
             )
+        self.inline_local_imports(unit, origin)
         for need in sorted(unit.needs):
-            self.require(unit.module, need, origin)
+            namespace = self.namespace_of(unit.module, need)
+            if namespace is None:
+                self.require(unit.module, need, origin)
+                continue
+            for attr in self.flatten(unit, need, origin):
+                self.require(namespace, attr, origin)
         self.order.append(unit)
+
+    def inline_local_imports(self, unit: _Unit, origin: str) -> None:
+        """Imports of the package inside a function body: require the names, drop the import."""
+        if isinstance(unit.node, ast.Import | ast.ImportFrom):
+            return
+        module = unit.module
+        path = self.source.module_file(module)
+        is_package = path is not None and path.name == "__init__.py"
+        for node in ast.walk(unit.node):
+            if not isinstance(node, ast.ImportFrom) or node is unit.node:
+                continue
+            target = self._absolute(module, node, is_package)
+            if target is None:
+                continue
+            for alias in node.names:
+                if alias.name == "*" or (alias.asname and alias.asname != alias.name):
+                    raise SliceError(
+                        f"{module} line {node.lineno}: {origin} needs a local import of the "
+                        f"package under another name ({alias.name}); not sliceable"
+                    )
+                if self.source.is_module(f"{target}.{alias.name}"):
+                    raise SliceError(
+                        f"{module} line {node.lineno}: {origin} imports the module "
+                        f"{target}.{alias.name} locally; not sliceable"
+                    )
+                self.require(target, alias.name, origin)
+            end = (node.end_lineno or node.lineno, node.end_col_offset or 0)
+            unit.rewrites.append((node.lineno, node.col_offset, *end, "pass"))
+
+    def namespace_of(self, module: str, name: str) -> str | None:
+        """The package module `name` is bound to in `module` (``from . import sub``), if any."""
+        for unit in self.module(module).binders.get(name, []):
+            if unit.internal and name in unit.internal:
+                target, attr = unit.internal[name]
+                if self.source.is_module(f"{target}.{attr}"):
+                    return f"{target}.{attr}"
+        return None
+
+    def flatten(self, unit: _Unit, name: str, origin: str) -> list[str]:
+        """Rewrite ``name.attr`` to ``attr`` in the unit's text; return the attrs used.
+
+        A module object used any other way (passed around, ``name.a.b`` into a subpackage)
+        cannot live in one flat module: refused.
+        """
+        attrs: list[str] = []
+        parents = {id(c): p for p in ast.walk(unit.node) for c in ast.iter_child_nodes(p)}
+        for node in ast.walk(unit.node):
+            if not (isinstance(node, ast.Name) and node.id == name):
+                continue
+            parent = parents.get(id(node))
+            if not (isinstance(parent, ast.Attribute) and isinstance(parent.ctx, ast.Load)):
+                if isinstance(node.ctx, ast.Load):
+                    raise SliceError(
+                        f"{unit.module} line {node.lineno}: {origin} needs the module "
+                        f"{name} as an object; not sliceable"
+                    )
+                continue
+            attrs.append(parent.attr)
+            end = (parent.end_lineno or parent.lineno, parent.end_col_offset or 0)
+            unit.rewrites.append((parent.lineno, parent.col_offset, *end, parent.attr))
+        return sorted(set(attrs))
 
 
 def _resolve_symbol(source: PackageSource, symbol: str) -> tuple[str, str]:
@@ -421,6 +522,19 @@ def _statement_lines(source: PackageSource, units: Iterable[_Unit]) -> set[tuple
                     and not isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
                 )
     return found
+
+
+def _package_lines(source: PackageSource) -> int:
+    """Lines of the package's modules (tests aside), counted cheaply from the raw bytes."""
+    total = 0
+    for relpath in source.files:
+        if "/tests/" in f"/{relpath}" or relpath.rpartition("/")[2].startswith("test_"):
+            continue
+        try:
+            total += (source.root / relpath).read_bytes().count(b"\n")
+        except OSError:
+            continue
+    return total
 
 
 def count_lines(text: str) -> int:
@@ -517,15 +631,11 @@ def slice_package(
         parts.append(f"from __future__ import {', '.join(future)}\n")
     if imports:
         parts.append("\n".join(imports) + "\n")
-    parts.extend(u.text for u in body)
+    parts.extend(u.rendered() for u in body)
     parts.extend(f"{local} = {attr}\n" for local, attr in dict.fromkeys(slicer.aliases))
     parts.append(f"__all__ = {names!r}\n")
-    code_lines = sum(count_lines(u.text) for u in body)
-    package_lines = sum(
-        count_lines(source.read(f.removesuffix(".py").removesuffix("/__init__").replace("/", ".")))
-        for f in source.files
-        if "/tests/" not in f"/{f}" and not f.split("/")[-1].startswith("test_")
-    )
+    code_lines = sum(count_lines(u.rendered()) for u in body)
+    package_lines = _package_lines(source)
     infos = []
     for symbol, module, name in exported:
         home, attr = slicer.locate(module, name)

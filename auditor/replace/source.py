@@ -8,6 +8,7 @@ license seam need from the metadata: the declared license, the license files and
 from __future__ import annotations
 
 import importlib.metadata as md
+import sys
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -119,8 +120,9 @@ def find_installed(name: str, paths: Sequence[str] | None = None) -> PackageSour
         SourceNotFound: no such distribution is installed.
     """
     wanted = normalize_name(name)
-    found = md.distributions(path=list(paths)) if paths is not None else md.distributions()
-    for dist in found:
+    # Looked up by name (the finders match normalized names): no walk over every distribution.
+    where = list(paths) if paths is not None else list(sys.path)
+    for dist in md.distributions(context=md.DistributionFinder.Context(name=wanted, path=where)):
         if normalize_name(dist.metadata["Name"] or "") != wanted:
             continue
         records = [str(f) for f in dist.files or ()]

@@ -204,8 +204,10 @@ def verify(
     untested = sorted(n for n, e in per_symbol.items() if e["inputs"] == 0)
     if untested:
         reasons.append(f"no input could be made for: {', '.join(untested)}")
-    if draft_run.violations:
-        reasons.append(f"the sandbox refused {len(draft_run.violations)} action(s) of the draft")
+    # The original tripping the same fence (a .env lookup above its folder) is its own behaviour.
+    own = [v for v in draft_run.violations if v not in set(original.violations)]
+    if own:
+        reasons.append(f"the sandbox refused {len(own)} action(s) of the draft")
     extra = excess(draft, original_code)
     if extra:
         reasons.append(
