@@ -137,9 +137,9 @@ class SecurityScan:
 
 def security_scan(code: str, *, timeout: float = 60.0) -> SecurityScan:
     """Run bandit on `code` when it is installed (it only parses the code, never runs it)."""
-    import importlib.util
-
-    if importlib.util.find_spec("bandit") is None:
+    try:
+        import bandit  # noqa: F401 - only its presence: it runs as `python -m bandit`
+    except ImportError:
         return SecurityScan(
             tool="bandit",
             ran=False,
