@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 # Slice measures are cached by (package, version, origin, symbols, this version).
 CACHE_NAMESPACE = "replace:footprint:v1"
-SLICER_VERSION = "1"
+SLICER_VERSION = "2"
 
 # Past this many used names a package is no sliver; slicing it would only cost scan time.
 MAX_SYMBOLS = 16
@@ -53,6 +53,7 @@ class Footprint:
     requires: tuple[str, ...] = ()
     license: str | None = None
     problem: str | None = None
+    third_party: tuple[str, ...] = ()
 
     def describe_use(self, display: str) -> str:
         """``uses 2 functions of X (18 lines)`` in plain words."""
@@ -97,6 +98,7 @@ def _slice_metrics(
             "complexity": sliced.complexity,
             "functions": sum(1 for s in sliced.symbols if s.kind == "function"),
             "classes": sum(1 for s in sliced.symbols if s.kind == "class"),
+            "third_party": list(sliced.third_party),
         }
     if cache is not None:
         cache.set(CACHE_NAMESPACE, key, metrics)
@@ -151,6 +153,7 @@ def measure_footprint(
         complexity=metrics.get("complexity"),
         functions=int(metrics.get("functions", 0)),
         classes=int(metrics.get("classes", 0)),
+        third_party=tuple(str(m) for m in metrics.get("third_party", ())),
         problem=metrics.get("problem"),
     )
 

@@ -105,6 +105,7 @@ class Assessment:
             "package_lines": fp.package_lines if fp else None,
             "complexity": fp.complexity if fp else None,
             "pure_python": fp.pure if fp else None,
+            "needs_packages": list(fp.third_party) if fp else [],
         }
 
 
@@ -298,6 +299,8 @@ def _replaceability(footprint: Footprint | None, policy: RiskPolicy) -> tuple[bo
     if not footprint.pure:
         return False, False, "ships compiled code"
     trivial = footprint.used_lines < policy.trivial_lines
+    if footprint.third_party:
+        return False, trivial, f"the used part imports {', '.join(footprint.third_party)}"
     if len(footprint.symbols) > policy.max_used_symbols:
         return (
             False,

@@ -102,6 +102,24 @@ class Slice:
     license: str | None = None
     statement_lines: tuple[tuple[str, int], ...] = ()
 
+    @property
+    def third_party(self) -> tuple[str, ...]:
+        """Top-level modules the kept imports need beyond the standard library."""
+        import sys
+
+        found: set[str] = set()
+        for text in self.imports:
+            try:
+                tree = ast.parse(text)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    found.update(a.name.split(".")[0] for a in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    found.add(node.module.split(".")[0])
+        return tuple(sorted(found - set(sys.stdlib_module_names) - {"__future__"}))
+
 
 @dataclass(slots=True, eq=False)
 class _Unit:

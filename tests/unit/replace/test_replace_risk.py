@@ -158,3 +158,11 @@ def test_project_python_from_requires_python(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nrequires-python = ">=3.9"\n')
     assert project_python(tmp_path) == ((3, 9), "pyproject.toml requires-python >=3.9")
     assert "assumed the running Python" in project_python(tmp_path / "nowhere")[1]
+
+
+def test_used_part_that_imports_another_distribution_is_not_replaceable() -> None:
+    footprint = _footprint(third_party=("attr",))
+    found = assess("tinycase", "tinycase", None, _facts(footprint), POLICY, TODAY)
+    assert not found.replaceable
+    assert found.why_not == "the used part imports attr"
+    assert found.to_json()["needs_packages"] == ["attr"]

@@ -204,3 +204,13 @@ def test_real_installed_packages(package: str, symbols: list[str], defines: set[
     compile(sliced.text, package, "exec")
     assert defines <= _defined(sliced.text)
     assert sliced.used_lines < sliced.package_lines / 4
+
+
+def test_third_party_imports_of_the_used_part_are_named(tmp_path: Path) -> None:
+    files = {
+        "uses_attr/__init__.py": "import re\nimport attr\n\n\n"
+        "def f(x):\n    return attr.s(re.escape(x))\n"
+    }
+    site = make_distribution(tmp_path / "s", "uses-attr", files)
+    sliced = slice_package(find_installed("uses-attr", [str(site)]), ["uses_attr.f"])
+    assert sliced.third_party == ("attr",)
