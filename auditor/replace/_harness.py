@@ -174,7 +174,25 @@ def _timeout(_signum: int, _frame: object) -> None:
     raise TimeoutError("one call took longer than 2 s")
 
 
-def _run_case(module: types.ModuleType, case: dict[str, Any]) -> dict[str, Any]:
+_MODULES: dict[str, types.ModuleType | str] = {}
+
+
+def _module_for(default: types.ModuleType, name: str | None) -> types.ModuleType | str:
+    """The case's own module (the package's tests), imported once; a string is its error."""
+    if name is None:
+        return default
+    if name not in _MODULES:
+        try:
+            _MODULES[name] = importlib.import_module(name)
+        except BaseException as exc:
+            _MODULES[name] = f"{type(exc).__name__}: {exc}"[:300]
+    return _MODULES[name]
+
+
+def _run_case(default: types.ModuleType, case: dict[str, Any]) -> dict[str, Any]:
+    module = _module_for(default, case.get("module"))
+    if isinstance(module, str):
+        return {"raises": "ImportError", "detail": module}
     target = getattr(module, case["name"], None)
     if target is None:
         return {"missing": case["name"]}

@@ -137,13 +137,12 @@ class SecurityScan:
 
 def security_scan(code: str, *, timeout: float = 60.0) -> SecurityScan:
     """Run bandit on `code` when it is installed (it only parses the code, never runs it)."""
-    try:
-        import bandit  # noqa: F401 - only its presence: it runs as `python -m bandit`
-    except ImportError:
+    import importlib.util
+
+    # Only its presence: it runs as `python -m bandit` (importing it here costs and warns).
+    if importlib.util.find_spec("bandit") is None:
         return SecurityScan(
-            tool="bandit",
-            ran=False,
-            detail="bandit is not installed (pip install auditor[replace])",
+            tool="bandit", ran=False, detail="bandit is not installed (pip install bandit)"
         )
     folder = Path(tempfile.mkdtemp(prefix="auditor-bandit-"))
     try:

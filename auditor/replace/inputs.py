@@ -27,6 +27,7 @@ class Case:
     kwargs: dict[str, Any] = field(default_factory=dict)
     source: str = "hypothesis"
     value: bool = False
+    module: str | None = None
 
     def to_wire(self) -> dict[str, Any]:
         """The form pickled into the sandbox."""
@@ -35,6 +36,7 @@ class Case:
             "args": list(self.args),
             "kwargs": dict(self.kwargs),
             "value": self.value,
+            "module": self.module,
         }
 
 

@@ -20,6 +20,7 @@ from auditor.replace.catalogue import applicable, load_catalogue, project_python
 from auditor.replace.inputs import build_cases
 from auditor.replace.license import judge_license
 from auditor.replace.patch import FileChange, Patch, manifest_changes, render_diff, rewrite_imports
+from auditor.replace.pkgtests import find_package_tests
 from auditor.replace.sandbox import IsolationLevel, Limits
 from auditor.replace.slicer import Slice, SliceError, slice_package
 from auditor.replace.source import PackageSource, SourceNotFound, find_source
@@ -225,6 +226,7 @@ def propose(
     path, dotted = placement(root, files, tops[0])
     step = time.perf_counter()
     cases = build_cases(sliced.symbols, calls, examples=options.examples)
+    tests = find_package_tests(source, sliced.symbols)
     timings["inputs"] = round(time.perf_counter() - step, 3)
     module_name = dotted.rpartition(".")[2]
 
@@ -240,6 +242,7 @@ def propose(
             require=options.require,
             statement_lines=sliced.statement_lines,
             security=options.security,
+            tests=tests,
         )
 
     step = time.perf_counter()

@@ -16,13 +16,15 @@ import pickle
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from auditor.replace.capabilities import SecurityScan, excess, security_scan
 from auditor.replace.inputs import Case
+from auditor.replace.pkgtests import MODULE as TESTS_MODULE
+from auditor.replace.pkgtests import PackageTests
 from auditor.replace.sandbox import (
     Isolation,
     IsolationLevel,
@@ -107,11 +109,19 @@ def _parse_side(stdout: str, stderr: str, timed_out: bool, code: int | None) -> 
 
 
 def _run_side(
-    files: dict[str, str], module: str, cases: Sequence[Case], limits: Limits, *, trace: bool
+    files: dict[str, str],
+    module: str,
+    cases: Sequence[Case],
+    limits: Limits,
+    *,
+    trace: bool,
+    tests: PackageTests | None = None,
 ) -> SideRun:
     folder = Path(tempfile.mkdtemp(prefix="auditor-verify-"))
     try:
         subject = folder / "subject"
+        if tests is not None:
+            files = {**files, f"{TESTS_MODULE}.py": tests.module_text(module)}
         for relpath, text in files.items():
             target = subject / relpath
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -160,6 +170,7 @@ def verify(
     require: IsolationLevel | None = None,
     statement_lines: Sequence[tuple[str, int]] = (),
     security: bool = True,
+    tests: PackageTests | None = None,
 ) -> Verification:
     """Run the cases against the original and the draft, and judge the draft.
 
@@ -167,8 +178,20 @@ def verify(
         IsolationError: `require` was given and the sandbox did not reach it.
     """
     started = time.perf_counter()
-    original = _run_side(original_files(source, symbols), _SHIM, cases, limits, trace=True)
-    draft_run = _run_side({f"{draft_module}.py": draft}, draft_module, cases, limits, trace=False)
+    if tests is not None:
+        cases = [
+            *cases,
+            *(
+                Case(name=n, source="package-test", module=TESTS_MODULE)
+                for n, _t in tests.functions
+            ),
+        ]
+    original = _run_side(
+        original_files(source, symbols), _SHIM, cases, limits, trace=True, tests=tests
+    )
+    draft_run = _run_side(
+        {f"{draft_module}.py": draft}, draft_module, cases, limits, trace=False, tests=tests
+    )
     isolation: Isolation = isolation_of(draft_run.netns or original.netns, limits)
     require_isolation(isolation, require)
     reasons: list[str] = []
@@ -177,6 +200,7 @@ def verify(
         s.name: {"inputs": 0, "mismatches": 0} for s in symbols
     }
     tried = 0
+    skipped_tests: list[str] = []
     if original.error or original.import_error:
         reasons.append(f"the original could not run: {original.error or original.import_error}")
     elif draft_run.error or draft_run.import_error:
@@ -185,6 +209,9 @@ def verify(
         mismatches = [{"symbol": "*", "reason": draft_run.error or draft_run.import_error}]
     else:
         for case, want, got in zip(cases, original.results, draft_run.results, strict=False):
+            if case.source == "package-test" and "raises" in want:
+                skipped_tests.append(case.name)  # fails on the original itself: not a check
+                continue
             tried += 1
             entry = per_symbol.setdefault(case.name, {"inputs": 0, "mismatches": 0})
             entry["inputs"] += 1
@@ -237,7 +264,14 @@ def verify(
             "the project's own tests with the import rewired (run them after applying)",
             *(f"{name}: no input" for name in untested),
         ],
-        "inputs_by_source": _by_source(cases),
+        "inputs_by_source": _by_source(
+            c for c in cases if c.name not in skipped_tests or c.source != "package-test"
+        ),
+        "package_tests": {
+            "files": list(tests.files) if tests else [],
+            "run": sum(1 for c in cases if c.source == "package-test") - len(skipped_tests),
+            "failing_on_the_original": skipped_tests[:50],
+        },
         "per_symbol": per_symbol,
         "mismatch_examples": mismatches[:5],
         "isolation": isolation.to_json(),
@@ -260,7 +294,7 @@ def verify(
     )
 
 
-def _by_source(cases: Sequence[Case]) -> dict[str, int]:
+def _by_source(cases: Iterable[Case]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for case in cases:
         counts[case.source] = counts.get(case.source, 0) + 1

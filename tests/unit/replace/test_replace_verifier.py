@@ -10,6 +10,7 @@ from replacekit import TINYCASE, make_distribution
 from auditor.replace.callsites import CallSite
 from auditor.replace.capabilities import capabilities, excess
 from auditor.replace.inputs import build_cases, doctest_cases, hypothesis_cases
+from auditor.replace.pkgtests import find_package_tests
 from auditor.replace.sandbox import (
     IsolationError,
     IsolationLevel,
@@ -220,3 +221,71 @@ def test_inputs_from_hints_call_sites_and_doctests(subject: tuple[PackageSource,
     )
     cases = build_cases([snake], [site], examples=0)
     assert ("AbC",) in [c.args for c in cases if c.source == "call-site"]
+
+
+PACKAGE_TESTS = {
+    "tinycase/tests/__init__.py": "",
+    "tinycase/tests/test_core.py": """import re
+from tinycase import snake, camelize
+from tinycase._core import _words
+
+
+def test_snake():
+    assert snake("HTTPServerError") == "http_server_error"
+
+
+def test_snake_fixture(tmp_path):
+    assert snake("A") == "a"
+
+
+def test_words():
+    assert _words("aB") == ["a", "B"]
+
+
+def test_broken_upstream():
+    assert snake("X") == "nope"
+
+
+def test_camel():
+    assert camelize("a_b") == "AB"
+""",
+}
+
+
+def test_package_tests_that_use_only_used_symbols_run_on_both_sides(tmp_path: Path) -> None:
+    site = make_distribution(tmp_path / "site", "tinycase", {**TINYCASE, **PACKAGE_TESTS})
+    source = find_installed("tinycase", [str(site)])
+    sliced = slice_package(source, ["tinycase.snake"])
+    tests = find_package_tests(source, sliced.symbols)
+    assert tests is not None
+    # No fixtures, no helpers outside the used symbols, no unused symbols (camelize).
+    assert [name for name, _text in tests.functions] == ["test_snake", "test_broken_upstream"]
+    assert tests.imports == ("import re",)
+    cases = build_cases(sliced.symbols, [], examples=5)
+
+    def run(draft: str) -> Verification:
+        return verify(
+            source,
+            draft,
+            "tinycase_lite",
+            sliced.symbols,
+            cases,
+            original_code=sliced.text,
+            limits=LIMITS,
+            security=False,
+            tests=tests,
+        )
+
+    good = run(sliced.text)
+    assert good.verified, good.details["summary"]
+    assert good.details["package_tests"]["run"] == 1
+    assert good.details["package_tests"]["failing_on_the_original"] == ["test_broken_upstream"]
+    assert good.details["inputs_by_source"]["package-test"] == 1
+    # A draft that only differs on the package's own test input is caught by that test.
+    bad = sliced.text.replace(
+        "return SEPARATOR.join",
+        "return text.lower() if text.startswith('HTTP') else SEPARATOR.join",
+    )
+    wrong = run(bad)
+    assert not wrong.verified
+    assert wrong.details["per_symbol"]["test_snake"]["mismatches"] == 1
