@@ -12,6 +12,7 @@ the original's used code reached by the verifier's inputs. Packages not installe
 from __future__ import annotations
 
 import argparse
+import ast
 import sys
 import time
 from pathlib import Path
@@ -24,6 +25,7 @@ from auditor.context import RunContext  # noqa: E402
 from auditor.enrich import enrich  # noqa: E402
 from auditor.facts import NEED_FOOTPRINT, NEED_IMPORTS  # noqa: E402
 from auditor.replace.inputs import build_cases  # noqa: E402
+from auditor.replace.pkgtests import find_package_tests  # noqa: E402
 from auditor.replace.risk import RiskPolicy, assess  # noqa: E402
 from auditor.replace.sandbox import Limits  # noqa: E402
 from auditor.replace.slicer import SliceError, slice_package  # noqa: E402
@@ -99,6 +101,7 @@ def subjects(examples: int) -> None:
             limits=limits,
             statement_lines=sliced.statement_lines,
             security=False,
+            tests=find_package_tests(source, sliced.symbols),
         )
         t4 = time.perf_counter()
         coverage = result.details["coverage"]["percent"]
@@ -113,14 +116,105 @@ def subjects(examples: int) -> None:
         )
 
 
+_SWAPS: dict[type, type] = {
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.And: ast.Or,
+    ast.Or: ast.And,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+}
+
+
+def mutants(text: str, limit: int) -> list[str]:
+    """Up to `limit` one-change mutants of the functions in `text` (operators, int constants)."""
+    tree = ast.parse(text)
+    spots = [
+        node
+        for func in ast.walk(tree)
+        if isinstance(func, ast.FunctionDef)
+        for node in ast.walk(func)
+        if type(node) in _SWAPS or (isinstance(node, ast.Constant) and type(node.value) is int)
+    ]
+    step = max(1, len(spots) // limit)
+    found = []
+    for index in range(0, len(spots), step):
+        node = spots[index]
+        if isinstance(node, ast.Constant) and isinstance(node.value, int):
+            old_value = node.value
+            node.value = old_value + 1
+            found.append(ast.unparse(tree))
+            node.value = old_value
+        else:
+            cls = node.__class__
+            node.__class__ = _SWAPS[cls]
+            found.append(ast.unparse(tree))
+            node.__class__ = cls
+        if len(found) >= limit:
+            break
+    return found
+
+
+def mutation_score(examples: int, per_package: int) -> None:
+    """Part 3: how many one-change mutants of a correct slice the verifier rejects."""
+    print(f"{'package':<14}{'mutants':>8}{'caught':>8}{'score':>8}{'s each':>8}")
+    limits = Limits(timeout=60, cpu_seconds=30)
+    total = caught_all = 0
+    for package, symbols in SUBJECTS[:6] + SUBJECTS[7:8] + SUBJECTS[9:]:
+        try:
+            source = find_installed(package)
+            sliced = slice_package(source, symbols)
+        except (SourceNotFound, SliceError):
+            continue
+        cases = build_cases(sliced.symbols, [], examples=examples)
+        if not cases:
+            continue
+        tests = find_package_tests(source, sliced.symbols)
+        drafts = mutants(sliced.text, per_package)
+        start = time.perf_counter()
+        caught = 0
+        for draft in drafts:
+            result = verify(
+                source,
+                draft,
+                "mutant",
+                sliced.symbols,
+                cases,
+                original_code=sliced.text,
+                limits=limits,
+                security=False,
+                tests=tests,
+            )
+            caught += not result.verified
+        each = (time.perf_counter() - start) / max(1, len(drafts))
+        total += len(drafts)
+        caught_all += caught
+        score = 100 * caught / len(drafts) if drafts else 0.0
+        print(f"{package:<14}{len(drafts):>8}{caught:>8}{score:>7.0f}%{each:>8.2f}")
+    if total:
+        print(f"{'all':<14}{total:>8}{caught_all:>8}{100 * caught_all / total:>7.0f}%")
+
+
 def main() -> int:
     """Run both parts."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=60, help="hypothesis examples per function")
+    parser.add_argument("--mutants", type=int, default=12, help="mutants per package (0: skip)")
     args = parser.parse_args()
     candidates()
     print()
     subjects(args.examples)
+    if args.mutants:
+        print()
+        mutation_score(args.examples, args.mutants)
     return 0
 
 
