@@ -40,6 +40,19 @@ class Case:
         }
 
 
+def _texts() -> Any:
+    """Text inputs: any Unicode, printable ASCII, and word-like names (``a.b-c_1``).
+
+    Unicode alone mostly exercises the first validation a string library makes; ASCII and
+    word-like strings reach the branches behind it.
+    """
+    from hypothesis import strategies as st
+
+    ascii_text = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=30)
+    words = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,15}", fullmatch=True)
+    return st.one_of(st.text(max_size=30), ascii_text, words)
+
+
 def _strategy_for_annotation(text: str) -> Any:
     from hypothesis import strategies as st
 
@@ -52,7 +65,8 @@ def _strategy_for_annotation(text: str) -> Any:
 
 def _from_node(node: ast.expr, st: Any) -> Any:
     simple = {
-        "str": st.text(max_size=30),
+        "str": _texts(),
+        "bytearray": st.binary(max_size=30).map(bytearray),
         "int": st.integers(-1000, 1000),
         "float": st.floats(-1e6, 1e6, allow_nan=False),
         "bool": st.booleans(),
@@ -106,7 +120,7 @@ def _strategy_like(value: Any) -> Any:
     if isinstance(value, float):
         return st.floats(-1e6, 1e6, allow_nan=False)
     if isinstance(value, str):
-        return st.text(max_size=30)
+        return _texts()
     if isinstance(value, bytes):
         return st.binary(max_size=30)
     if isinstance(value, list | tuple) and value:
@@ -151,7 +165,10 @@ def _fallback(param: Param) -> Any:
 
     name = param.name.lower()
     if name in _TEXT_NAMES or name.endswith(("_str", "_text", "_name")):
-        return st.text(max_size=20)
+        # Untyped: mostly text, sometimes bytes, None or a number (type checks are behaviour).
+        return st.one_of(
+            _texts(), _texts(), _texts(), st.binary(max_size=12), st.none(), st.integers(-5, 5)
+        )
     if name in _INT_NAMES or name.startswith(("n_", "num_")):
         return st.integers(-5, 50)
     if name in _SEQ_NAMES or name.endswith("s"):
