@@ -449,11 +449,12 @@ class _Slicer:
             target = self._absolute(module, node, is_package)
             if target is None:
                 continue
+            renames = []
             for alias in node.names:
-                if alias.name == "*" or (alias.asname and alias.asname != alias.name):
+                if alias.name == "*":
                     raise SliceError(
-                        f"{module} line {node.lineno}: {origin} needs a local import of the "
-                        f"package under another name ({alias.name}); not sliceable"
+                        f"{module} line {node.lineno}: {origin} star-imports {target} "
+                        "locally; not sliceable"
                     )
                 if self.source.is_module(f"{target}.{alias.name}"):
                     raise SliceError(
@@ -461,8 +462,11 @@ class _Slicer:
                         f"{target}.{alias.name} locally; not sliceable"
                     )
                 self.require(target, alias.name, origin)
+                if alias.asname and alias.asname != alias.name:
+                    renames.append(f"{alias.asname} = {alias.name}")
             end = (node.end_lineno or node.lineno, node.end_col_offset or 0)
-            unit.rewrites.append((node.lineno, node.col_offset, *end, "pass"))
+            replacement = "; ".join(renames) or "pass"
+            unit.rewrites.append((node.lineno, node.col_offset, *end, replacement))
 
     def namespace_of(self, module: str, name: str) -> str | None:
         """The package module `name` is bound to in `module` (``from . import sub``), if any."""

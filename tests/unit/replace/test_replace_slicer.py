@@ -214,3 +214,19 @@ def test_third_party_imports_of_the_used_part_are_named(tmp_path: Path) -> None:
     site = make_distribution(tmp_path / "s", "uses-attr", files)
     sliced = slice_package(find_installed("uses-attr", [str(site)]), ["uses_attr.f"])
     assert sliced.third_party == ("attr",)
+
+
+def test_local_imports_are_inlined(tmp_path: Path) -> None:
+    files = {
+        "lazy/__init__.py": "def run(x):\n    from .impl import twice as double, ONE\n"
+        "    return double(x) + ONE\n",
+        "lazy/impl.py": "ONE = 1\n\n\ndef twice(x):\n    return 2 * x\n",
+    }
+    site = make_distribution(tmp_path / "s", "lazy", files)
+    sliced = slice_package(find_installed("lazy", [str(site)]), ["lazy.run"])
+    assert "    double = twice\n" in sliced.text
+    namespace: dict[str, object] = {}
+    exec(compile(sliced.text, "slice", "exec"), namespace)  # noqa: S102 - our own test slice
+    run = namespace["run"]
+    assert callable(run)
+    assert run(3) == 7
