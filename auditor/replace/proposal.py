@@ -249,7 +249,7 @@ def propose(
     draft, drafted_by, verification, agent_json = sliced.text, "slicer", None, None
     if backend is not None:
         result = _agent(backend, source, sliced, calls, module_name, check, options, cache)
-        agent_json = _agent_json(result)
+        agent_json = _agent_json(result, backend.settings.describe())
         if result.draft is not None and result.verification is not None:
             draft, drafted_by, verification = result.draft, result.model, result.verification
     if verification is None:
@@ -381,10 +381,10 @@ def _agent(
     )
 
 
-def _agent_json(result: AgentResult) -> dict[str, Any]:
+def _agent_json(result: AgentResult, backend: dict[str, str]) -> dict[str, Any]:
     return {
         "model": result.model,
-        "backend": None,
+        "backend": backend,
         "stopped": result.stopped,
         "tokens": result.tokens,
         "cached": result.cached,

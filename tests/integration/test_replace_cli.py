@@ -293,6 +293,8 @@ def test_llm_draft_is_verified_and_proposed(
     assert done.code == 0, done.err
     data = json.loads(done.out)
     assert data["drafted_by"] == "tiny-coder"
+    assert data["agent"]["backend"]["api_key"] == "set"
+    assert data["agent"]["backend"]["model"] == "tiny-coder"
     assert data["verification"]["verified"] is True
     assert [e["outcome"][:8] for e in data["agent"]["exchanges"]] == ["rejected", "verified"]
     assert "+from svc.tinycase_lite import snake" in data["patch"]
