@@ -101,7 +101,7 @@ def subjects(examples: int) -> None:
             limits=limits,
             statement_lines=sliced.statement_lines,
             security=False,
-            tests=find_package_tests(source, sliced.symbols),
+            tests=(find_package_tests(source, sliced.symbols),),
         )
         t4 = time.perf_counter()
         coverage = result.details["coverage"]["percent"]
@@ -191,7 +191,7 @@ def mutation_score(examples: int, per_package: int) -> None:
                 original_code=sliced.text,
                 limits=limits,
                 security=False,
-                tests=tests,
+                tests=(tests,),
             )
             caught += not result.verified
         each = (time.perf_counter() - start) / max(1, len(drafts))

@@ -20,7 +20,7 @@ from auditor.replace.catalogue import applicable, load_catalogue, project_python
 from auditor.replace.inputs import build_cases
 from auditor.replace.license import judge_license
 from auditor.replace.patch import FileChange, Patch, manifest_changes, render_diff, rewrite_imports
-from auditor.replace.pkgtests import find_package_tests
+from auditor.replace.pkgtests import find_package_tests, proposed_tests
 from auditor.replace.sandbox import IsolationLevel, Limits
 from auditor.replace.slicer import Slice, SliceError, slice_package
 from auditor.replace.source import PackageSource, SourceNotFound, find_source
@@ -230,7 +230,8 @@ def propose(
     timings["inputs"] = round(time.perf_counter() - step, 3)
     module_name = dotted.rpartition(".")[2]
 
-    def check(draft: str) -> Verification:
+    def check(draft: str, llm_tests: str | None = None) -> Verification:
+        proposed = proposed_tests(llm_tests, sliced.symbols, {module_name}) if llm_tests else None
         return verify(
             source,
             draft,
@@ -242,7 +243,7 @@ def propose(
             require=options.require,
             statement_lines=sliced.statement_lines,
             security=options.security,
-            tests=tests,
+            tests=(tests, proposed),
         )
 
     step = time.perf_counter()

@@ -23,7 +23,6 @@ from typing import Any
 
 from auditor.replace.capabilities import SecurityScan, excess, security_scan
 from auditor.replace.inputs import Case
-from auditor.replace.pkgtests import MODULE as TESTS_MODULE
 from auditor.replace.pkgtests import PackageTests
 from auditor.replace.sandbox import (
     Isolation,
@@ -115,13 +114,12 @@ def _run_side(
     limits: Limits,
     *,
     trace: bool,
-    tests: PackageTests | None = None,
+    tests: Sequence[PackageTests] = (),
 ) -> SideRun:
     folder = Path(tempfile.mkdtemp(prefix="auditor-verify-"))
     try:
         subject = folder / "subject"
-        if tests is not None:
-            files = {**files, f"{TESTS_MODULE}.py": tests.module_text(module)}
+        files = {**files, **{f"{t.module}.py": t.module_text(module) for t in tests}}
         for relpath, text in files.items():
             target = subject / relpath
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -170,7 +168,7 @@ def verify(
     require: IsolationLevel | None = None,
     statement_lines: Sequence[tuple[str, int]] = (),
     security: bool = True,
-    tests: PackageTests | None = None,
+    tests: Sequence[PackageTests | None] = (),
 ) -> Verification:
     """Run the cases against the original and the draft, and judge the draft.
 
@@ -178,19 +176,17 @@ def verify(
         IsolationError: `require` was given and the sandbox did not reach it.
     """
     started = time.perf_counter()
-    if tests is not None:
-        cases = [
-            *cases,
-            *(
-                Case(name=n, source="package-test", module=TESTS_MODULE)
-                for n, _t in tests.functions
-            ),
-        ]
+    suites = [t for t in tests if t is not None]
+    labels = {t.label for t in suites}
+    cases = [
+        *cases,
+        *(Case(name=n, source=t.label, module=t.module) for t in suites for n, _t in t.functions),
+    ]
     original = _run_side(
-        original_files(source, symbols), _SHIM, cases, limits, trace=True, tests=tests
+        original_files(source, symbols), _SHIM, cases, limits, trace=True, tests=suites
     )
     draft_run = _run_side(
-        {f"{draft_module}.py": draft}, draft_module, cases, limits, trace=False, tests=tests
+        {f"{draft_module}.py": draft}, draft_module, cases, limits, trace=False, tests=suites
     )
     isolation: Isolation = isolation_of(draft_run.netns or original.netns, limits)
     require_isolation(isolation, require)
@@ -209,8 +205,8 @@ def verify(
         mismatches = [{"symbol": "*", "reason": draft_run.error or draft_run.import_error}]
     else:
         for case, want, got in zip(cases, original.results, draft_run.results, strict=False):
-            if case.source == "package-test" and "raises" in want:
-                skipped_tests.append(case.name)  # fails on the original itself: not a check
+            if case.source in labels and "raises" in want:
+                skipped_tests.append(f"{case.source}:{case.name}")  # fails on the original
                 continue
             tried += 1
             entry = per_symbol.setdefault(case.name, {"inputs": 0, "mismatches": 0})
@@ -265,12 +261,17 @@ def verify(
             *(f"{name}: no input" for name in untested),
         ],
         "inputs_by_source": _by_source(
-            c for c in cases if c.name not in skipped_tests or c.source != "package-test"
+            c for c in cases if f"{c.source}:{c.name}" not in skipped_tests
         ),
-        "package_tests": {
-            "files": list(tests.files) if tests else [],
-            "run": sum(1 for c in cases if c.source == "package-test") - len(skipped_tests),
-            "failing_on_the_original": skipped_tests[:50],
+        "test_suites": {
+            t.label: {
+                "from": list(t.files),
+                "run": sum(1 for n, _t in t.functions if f"{t.label}:{n}" not in skipped_tests),
+                "failing_on_the_original": [
+                    n for n, _t in t.functions if f"{t.label}:{n}" in skipped_tests
+                ][:50],
+            }
+            for t in suites
         },
         "per_symbol": per_symbol,
         "mismatch_examples": mismatches[:5],

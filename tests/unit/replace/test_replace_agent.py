@@ -11,9 +11,17 @@ from replacekit import TINYCASE, FakeLlm, Scripted, fenced, make_distribution, s
 
 from auditor.cache import Cache
 from auditor.http import make_session
-from auditor.replace.agent import SYSTEM, AgentContext, AgentResult, extract_code, run_agent
+from auditor.replace.agent import (
+    SYSTEM,
+    AgentContext,
+    AgentResult,
+    extract_code,
+    extract_tests,
+    run_agent,
+)
 from auditor.replace.inputs import build_cases
 from auditor.replace.llm import LlmError, LlmSettings, Message, llm_settings, make_backend
+from auditor.replace.pkgtests import proposed_tests
 from auditor.replace.sandbox import Limits
 from auditor.replace.slicer import Slice, slice_package
 from auditor.replace.source import PackageSource, find_installed
@@ -69,7 +77,10 @@ def _run(
     source, sliced = subject
     cases = build_cases(sliced.symbols, [], examples=10)
 
-    def check(draft: str) -> Verification:
+    def check(draft: str, llm_tests: str | None = None) -> Verification:
+        proposed = (
+            proposed_tests(llm_tests, sliced.symbols, {"tinycase_lite"}) if llm_tests else None
+        )
         return verify(
             source,
             draft,
@@ -79,6 +90,7 @@ def _run(
             original_code=sliced.text,
             limits=Limits(timeout=20),
             security=False,
+            tests=(proposed,),
         )
 
     session = make_session(timeout=2, retries=0, request_deadline=deadline)
@@ -250,3 +262,38 @@ def test_unreachable_backend_raises_llm_error() -> None:
     with pytest.raises(LlmError) as info:
         backend.complete("s", [Message(role="user", content="hi")], max_tokens=5)
     assert KEY not in str(info.value)
+
+
+LLM_TESTS = """from tinycase_lite import snake
+
+
+def test_snake_words():
+    assert snake("HelloWorld") == "hello_world"
+
+
+def test_wrong_expectation():
+    assert snake("A") == "not what the original says"
+"""
+
+
+def test_the_models_tests_run_on_both_sides(subject: Subject, llm: Llm) -> None:
+    fake, settings = llm
+    fake.replies = [Scripted(text=fenced(GOOD) + "\nAnd tests:\n" + fenced(LLM_TESTS))]
+    result = _run(subject, settings)
+    assert result.draft == GOOD
+    assert result.verification is not None
+    assert result.verification.verified
+    suite = result.verification.details["test_suites"]["llm-test"]
+    # The model's wrong expectation fails on the original too: set aside, not held against it.
+    assert suite == {
+        "from": ["llm reply"],
+        "run": 1,
+        "failing_on_the_original": ["test_wrong_expectation"],
+    }
+
+
+def test_extract_tests_block() -> None:
+    reply = fenced(GOOD) + fenced(LLM_TESTS)
+    assert extract_tests(reply, ["snake"]) == LLM_TESTS
+    assert extract_code(reply, ["snake"])[0] == GOOD
+    assert extract_tests(fenced(GOOD), ["snake"]) is None

@@ -273,13 +273,14 @@ def test_package_tests_that_use_only_used_symbols_run_on_both_sides(tmp_path: Pa
             original_code=sliced.text,
             limits=LIMITS,
             security=False,
-            tests=tests,
+            tests=(tests,),
         )
 
     good = run(sliced.text)
     assert good.verified, good.details["summary"]
-    assert good.details["package_tests"]["run"] == 1
-    assert good.details["package_tests"]["failing_on_the_original"] == ["test_broken_upstream"]
+    suite = good.details["test_suites"]["package-test"]
+    assert suite["run"] == 1
+    assert suite["failing_on_the_original"] == ["test_broken_upstream"]
     assert good.details["inputs_by_source"]["package-test"] == 1
     # A draft that only differs on the package's own test input is caught by that test.
     bad = sliced.text.replace(
