@@ -39,6 +39,7 @@ class RiskPolicy:
     threshold: int
     stale_years: int
     young_days: int
+    few_releases_count: int = 2
     trivial_lines: int
     max_used_lines: int
     max_used_symbols: int
@@ -56,6 +57,7 @@ class RiskPolicy:
             threshold=int(risk.get("threshold", 20)),
             stale_years=int(risk.get("stale_years", 3)),
             young_days=int(risk.get("young_days", 90)),
+            few_releases_count=int(risk.get("few_releases_count", 2)),
             trivial_lines=int(repl.get("trivial_lines", 35)),
             max_used_lines=int(repl.get("max_used_lines", 400)),
             max_used_symbols=int(repl.get("max_used_symbols", 8)),
@@ -182,6 +184,15 @@ def _index_factors(name: str, facts: Facts, policy: RiskPolicy, today: dt.date) 
                 key="young",
                 points=policy.weight("young"),
                 text=f"first release {(today - first.date()).days} days ago",
+            )
+        )
+    released = [r for r in info.releases if r.upload_time is not None and not r.yanked]
+    if 0 < len(released) <= policy.few_releases_count:
+        factors.append(
+            RiskFactor(
+                key="few_releases",
+                points=policy.weight("few_releases"),
+                text=f"{len(released)} release{'s' if len(released) != 1 else ''} ever",
             )
         )
     if info.status in (ProjectStatus.ARCHIVED, ProjectStatus.DEPRECATED):

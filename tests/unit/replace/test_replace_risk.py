@@ -66,9 +66,9 @@ def test_reasons_read_in_plain_words() -> None:
     found = assess("tinycase", "tinycase", None, _facts(_footprint(), advisories=3), POLICY, TODAY)
     assert found.reasons() == (
         "uses 2 functions of tinycase (18 of 400 lines), called at 3 sites; "
-        "3 past advisories; no release since 2019; single maintainer"
+        "3 past advisories; no release since 2019; single maintainer; 1 release ever"
     )
-    assert found.score == 24 + 15 + 10
+    assert found.score == 24 + 15 + 10 + 5
     assert found.replaceable
     assert found.trivial
     assert found.to_json()["factors"][0] == {
