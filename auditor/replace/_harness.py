@@ -11,7 +11,7 @@ arguments after the call, plus every refused action. Only JSON leaves the sandbo
 # Runs inside the sandbox with the fewest imports (os.path, not pathlib); it catches every
 # exception of the code under test on purpose (the type is the result) and unpickles only the
 # cases Auditor itself wrote.
-# ruff: noqa: PTH100, PTH115, PTH118, PTH120, PTH123, BLE001, S301, SIM105
+# ruff: noqa: PTH100, PTH115, PTH118, PTH120, PTH123, PTH206, BLE001, S301, SIM105
 
 from __future__ import annotations
 
@@ -30,9 +30,10 @@ from typing import Any
 MARKER = "@@AUDITOR-RESULT@@"
 ROOT = os.path.dirname(os.path.abspath(__file__))
 SUBJECT = os.path.join(ROOT, "subject")
-_LIBRARY = tuple(
-    {os.path.realpath(p) + os.sep for p in (sys.base_prefix, sys.prefix, sys.exec_prefix)}
-)
+# The standard library only: installed distributions (site-packages) stay out of reach, so a
+# draft cannot import the very package it replaces.
+_LIBRARY = (os.path.realpath(os.path.dirname(os.__file__)) + os.sep,)
+_INSTALLED = ("site-packages", "dist-packages")
 _BLOCKED_PREFIXES = (
     "socket.",
     "ctypes.",
@@ -99,7 +100,11 @@ def _inside(path: object, *, write: bool) -> bool:
     real = os.path.realpath(os.path.join(ROOT, path))
     if real == ROOT or real.startswith(ROOT + os.sep):
         return True
-    return not write and (real.startswith(_LIBRARY) or real in ("/dev/urandom", "/dev/null"))
+    if write:
+        return False
+    if real.startswith(_LIBRARY):
+        return not any(part in _INSTALLED for part in real.split(os.sep))
+    return real in ("/dev/urandom", "/dev/null")
 
 
 def _refuse(what: str) -> None:

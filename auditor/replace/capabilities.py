@@ -116,6 +116,23 @@ def excess(draft: str, original: str) -> dict[str, list[int]]:
     return {k: v for k, v in mine.items() if k not in theirs}
 
 
+def imported_distributions(code: str) -> tuple[str, ...]:
+    """Top-level modules the code imports that are not in the standard library."""
+    import sys
+
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return ()
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".")[0])
+    return tuple(sorted(found - set(sys.stdlib_module_names) - {"__future__"}))
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SecurityScan:
     """The static security check's verdict on a draft."""
@@ -172,4 +189,4 @@ def security_scan(code: str, *, timeout: float = 60.0) -> SecurityScan:
     return SecurityScan(tool="bandit", ran=True, issues=issues)
 
 
-__all__ = ["SecurityScan", "capabilities", "excess", "security_scan"]
+__all__ = ["SecurityScan", "capabilities", "excess", "imported_distributions", "security_scan"]

@@ -105,20 +105,9 @@ class Slice:
     @property
     def third_party(self) -> tuple[str, ...]:
         """Top-level modules the kept imports need beyond the standard library."""
-        import sys
+        from auditor.replace.capabilities import imported_distributions
 
-        found: set[str] = set()
-        for text in self.imports:
-            try:
-                tree = ast.parse(text)
-            except SyntaxError:
-                continue
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Import):
-                    found.update(a.name.split(".")[0] for a in node.names)
-                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                    found.add(node.module.split(".")[0])
-        return tuple(sorted(found - set(sys.stdlib_module_names) - {"__future__"}))
+        return imported_distributions("\n".join(self.imports))
 
 
 @dataclass(slots=True, eq=False)

@@ -21,7 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from auditor.replace.capabilities import SecurityScan, excess, security_scan
+from auditor.replace.capabilities import (
+    SecurityScan,
+    excess,
+    imported_distributions,
+    security_scan,
+)
 from auditor.replace.inputs import Case
 from auditor.replace.pkgtests import PackageTests
 from auditor.replace.sandbox import (
@@ -232,6 +237,14 @@ def verify(
     if own:
         reasons.append(f"the sandbox refused {len(own)} action(s) of the draft")
     extra = excess(draft, original_code)
+    foreign = sorted(
+        set(imported_distributions(draft)) - set(imported_distributions(original_code))
+    )
+    if foreign:
+        reasons.append(
+            f"the draft imports {', '.join(foreign)}: only the standard library (and what the "
+            "original's used part imports) may be used"
+        )
     if extra:
         reasons.append(
             "the draft reaches what the original's used part does not: "

@@ -290,3 +290,18 @@ def test_package_tests_that_use_only_used_symbols_run_on_both_sides(tmp_path: Pa
     wrong = run(bad)
     assert not wrong.verified
     assert wrong.details["per_symbol"]["test_snake"]["mismatches"] == 1
+
+
+DELEGATES = """import sys
+
+sys.path.extend(p.replace("lib-dynload", "site-packages") for p in list(sys.path))
+from tinycase import snake, append_all
+"""
+
+
+def test_draft_that_delegates_to_the_original_is_rejected(
+    subject: tuple[PackageSource, Slice],
+) -> None:
+    result = _verify(subject, DELEGATES, examples=2)
+    assert not result.verified
+    assert "the draft imports tinycase" in result.details["summary"]
