@@ -216,6 +216,12 @@ def _print_text(streams: Streams, proposal: Proposal, folder: Path) -> None:
         f"({ver.inputs_tried} inputs, {ver.mismatches} mismatches): "
         f"{ver.details.get('summary', '')}",
     ]
+    if proposal.known and proposal.drafted_by != "catalogue":
+        known = proposal.known
+        lines.append(
+            f"also consider: {known['replacement']} (Python {known['min_python']}+, "
+            f"{'exact' if known['exact'] else 'approximate'}): {known['note']}"
+        )
     if proposal.refused:
         lines.append(f"refused: {proposal.refused}")
     lines += [f"to do: {step}" for step in proposal.manual]

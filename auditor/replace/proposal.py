@@ -176,8 +176,10 @@ def propose(
             **base,
         )
     known = _known(root, name, symbols, files, inputs)
-    if known is not None:
+    if known is not None and "drafted_by" in known:
         return Proposal(**base, **known)
+    if known is not None:
+        base["known"] = known["known"]
     tops = sorted({m.split(".")[0] for m in modules})
     try:
         source = find_source(name, wheels=options.wheels, unpack_to=options.unpack_to)
@@ -316,7 +318,9 @@ def _known(
         "project_python_source": python_source,
     }
     if not fit.fits or not fit.rewrites:
-        return None
+        # Not a mechanical rewrite (six, pytz ...): the slice goes on, and the report says
+        # what the standard library offers instead.
+        return {"known": info} if fit.fits else None
     module_map = {} if entry.names else dict(fit.rewrites)
     names = dict(fit.rewrites) if entry.names else {}
     changes, manual = _import_changes(root, files, module_map, names)

@@ -94,7 +94,6 @@ class SandboxRun:
     stdout: str
     stderr: str
     timed_out: bool
-    network_namespace: bool
 
 
 def _preexec(limits: Limits, want_netns: bool) -> None:  # runs in the child, before exec
@@ -155,6 +154,7 @@ def run_python(
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=err,
+                # Limits and namespaces must be set in the child, between fork and exec.
                 preexec_fn=lambda: _preexec(limits, network_namespace),
                 close_fds=True,
             )
@@ -173,7 +173,6 @@ def run_python(
         stdout=stdout,
         stderr=stderr,
         timed_out=timed_out,
-        network_namespace=False,
     )
 
 

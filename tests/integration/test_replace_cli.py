@@ -342,3 +342,33 @@ def test_hostile_llm_draft_is_stopped_and_the_slice_proposed(
     assert all("the sandbox refused" in o and "network" in o for o in outcomes)
     assert not escape.exists()
     assert KEY not in _everything(done, reports)
+
+
+def test_non_mechanical_known_replacement_still_gets_a_slice(tmp_path: Path) -> None:
+    try:
+        find_installed("six")
+    except SourceNotFound:
+        pytest.skip("six is not installed")
+    root = tmp_path / "proj"
+    (root / "app").mkdir(parents=True)
+    (root / "app" / "__init__.py").write_text('import six\n\nTEXT = six.ensure_str(b"x")\n')
+    (root / "requirements.txt").write_text("six\n")
+    done = run_cli(
+        "replace",
+        str(root),
+        "--package",
+        "six",
+        "--format",
+        "json",
+        "--offline",
+        "--reports-dir",
+        str(tmp_path / "r"),
+        "--examples",
+        "10",
+    )
+    assert done.code == 0, done.err
+    data = json.loads(done.out)
+    assert data["drafted_by"] == "slicer"
+    assert data["verification"]["verified"] is True
+    assert data["known_replacement"]["exact"] is False
+    assert "+import app.six_lite as six" in data["patch"]
