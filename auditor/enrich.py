@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from auditor.context import RunContext
 from auditor.facts import (
+    NEED_FOOTPRINT,
     NEED_GIT,
     NEED_IMPORTS,
     NEED_INDEX,
@@ -50,7 +51,7 @@ def enrich(scan: Scan, needs: Iterable[str], context: RunContext) -> Facts:
     sources: list[DataSource] = []
     declared = tuple(declared_uses(scan.root, scan.inputs, scan.graph, config.index_url))
     imports = None
-    if NEED_IMPORTS in needs:
+    if needs & {NEED_IMPORTS, NEED_FOOTPRINT}:
         from auditor.imports.usage import scan_usage
 
         imports = scan_usage(scan, context)
@@ -110,7 +111,13 @@ def enrich(scan: Scan, needs: Iterable[str], context: RunContext) -> Facts:
         licenses = found.facts
         incomplete.extend(found.incomplete)
         sources.extend(found.data_sources)
+    footprints = {}
+    if NEED_FOOTPRINT in needs and imports is not None:
+        from auditor.replace.footprint import measure_footprints
+
+        footprints = dict(measure_footprints(scan.root, imports, context.cache))
     return Facts(
+        footprints=footprints,
         declared=declared,
         advisories=advisories,
         index=index,

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from auditor.imports.usage import ImportUsage
     from auditor.index.model import ProjectLookup
     from auditor.licenses.model import LicenseFacts
+    from auditor.replace.footprint import Footprint
     from auditor.reputation.gitdates import GitDates
     from auditor.reputation.popular import PopularList
     from auditor.reputation.targets import NameUse
@@ -31,8 +32,18 @@ NEED_GIT = "git"
 NEED_IMPORTS = "imports"
 NEED_POPULAR = "popular"
 NEED_LICENSES = "licenses"
+NEED_FOOTPRINT = "footprint"
 KNOWN_NEEDS = frozenset(
-    {NEED_OSV, NEED_INDEX, NEED_NETWORK, NEED_GIT, NEED_IMPORTS, NEED_POPULAR, NEED_LICENSES}
+    {
+        NEED_OSV,
+        NEED_INDEX,
+        NEED_NETWORK,
+        NEED_GIT,
+        NEED_IMPORTS,
+        NEED_POPULAR,
+        NEED_LICENSES,
+        NEED_FOOTPRINT,
+    }
 )
 
 
@@ -49,6 +60,7 @@ class Facts:
         matcher: the typosquat matcher over `popular`.
         git: git dates for born-after-use, or None when not needed or not applicable.
         licenses: license facts per package version, or None when not needed.
+        footprints: how much of each imported distribution the code uses (AUD6xx).
         incomplete: what could not be learned.
         data_sources: where the facts came from, with their age.
     """
@@ -61,12 +73,14 @@ class Facts:
     matcher: TyposquatMatcher | None = None
     git: GitDates | None = None
     licenses: LicenseFacts | None = None
+    footprints: Mapping[str, Footprint] = field(default_factory=dict)
     incomplete: tuple[Incomplete, ...] = ()
     data_sources: tuple[DataSource, ...] = ()
 
 
 __all__ = [
     "KNOWN_NEEDS",
+    "NEED_FOOTPRINT",
     "NEED_GIT",
     "NEED_IMPORTS",
     "NEED_INDEX",

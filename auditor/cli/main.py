@@ -32,6 +32,7 @@ COMMANDS = (
     "vet",
     "guard",
     "fleet",
+    "replace",
 )
 
 

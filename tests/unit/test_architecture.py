@@ -14,7 +14,17 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "auditor"
 
 # The stages before enrichment and the checks must not know the checks, the reports or the CLI.
-EARLY = ("advisories", "index", "imports", "reputation", "sources", "graph", "licenses", "resolve")
+EARLY = (
+    "advisories",
+    "index",
+    "imports",
+    "reputation",
+    "sources",
+    "graph",
+    "licenses",
+    "resolve",
+    "replace",
+)
 LATE = ("auditor.checks", "auditor.report", "auditor.cli")
 
 
