@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.checks.base import CheckContext
+from auditor.checks.lock_envs import python_envs, requirement_envs
 from auditor.checks.stdlib_names import stdlib_declared
-from auditor.model import Finding
+from auditor.model import Finding, Requirement
 from auditor.replace.catalogue import applicable, load_catalogue, project_python, show_python
 from auditor.replace.risk import RiskPolicy, assess
 from auditor.report.safe import clean
@@ -75,7 +76,11 @@ class ReplacementCheck:
         usage = ctx.facts.imports
         for use in ctx.facts.declared:
             entry = catalogue.get(use.name)
-            if entry is None or use.name in skip:
+            if (
+                entry is None
+                or use.name in skip
+                or _only_before(use.requirements, entry.min_python)
+            ):
                 continue
             symbols = usage.symbols_for_distribution(use.name) if usage is not None else ()
             fit = applicable(entry, symbols, python)
@@ -102,6 +107,18 @@ class ReplacementCheck:
                 fix=f"use {entry.replacement}; `auditor replace . --package {display}` writes "
                 "the import rewrite",
             )
+
+
+def _only_before(requirements: tuple[Requirement, ...], min_python: tuple[int, ...]) -> bool:
+    """Whether every requirement's marker limits it to Pythons older than the replacement.
+
+    ``dataclasses; python_version < "3.7"`` is how a backport should be declared: nothing to do.
+    """
+    newer = python_envs(">=" + ".".join(str(part) for part in min_python))
+    return bool(requirements) and all(
+        r.marker_text is not None and not requirement_envs(r.marker_text) & newer
+        for r in requirements
+    )
 
 
 CHECK = ReplacementCheck()

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from auditor.model import normalize_name
 from auditor.replace.footprint import Footprint
 
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ class RiskPolicy:
     max_used_symbols: int
     max_used_fraction: float
     copy_allowed: tuple[str, ...]
+    # name -> why it is never proposed for replacement (data that must stay current, build tools)
+    keep: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_policy(cls, section: Mapping[str, Any]) -> RiskPolicy:
@@ -63,6 +66,9 @@ class RiskPolicy:
             max_used_symbols=int(repl.get("max_used_symbols", 8)),
             max_used_fraction=float(repl.get("max_used_fraction", 0.5)),
             copy_allowed=tuple(str(x) for x in lic.get("copy_allowed", ())),
+            keep={
+                normalize_name(str(k)): str(v) for k, v in dict(section.get("keep") or {}).items()
+            },
         )
 
     def weight(self, key: str) -> int:
@@ -289,6 +295,8 @@ def assess(
     factors = [f for f in factors if f.points > 0]
     score = sum(f.points for f in factors)
     replaceable, trivial, why_not = _replaceability(footprint, policy)
+    if name in policy.keep:
+        replaceable, trivial, why_not = False, False, policy.keep[name]
     return Assessment(
         package=name,
         display=display,
@@ -309,6 +317,9 @@ def _replaceability(footprint: Footprint | None, policy: RiskPolicy) -> tuple[bo
         return False, False, footprint.problem or "the used part could not be measured"
     if not footprint.pure:
         return False, False, "ships compiled code"
+    if footprint.functions + footprint.classes == 0:
+        # Only constants or module attributes (``pydantic.VERSION``): no code to replace.
+        return False, False, "uses no function or class of it"
     trivial = footprint.used_lines < policy.trivial_lines
     if footprint.third_party:
         return False, trivial, f"the used part imports {', '.join(footprint.third_party)}"

@@ -103,6 +103,24 @@ def test_not_replaceable(changes: dict[str, object], why: str) -> None:
     assert why in found.why_not
 
 
+def test_constants_only_use_is_neither_replaceable_nor_trivial() -> None:
+    # ``from pydantic import VERSION``: no code of the package is used.
+    footprint = _footprint(functions=0, classes=0, used_lines=1, symbols=("tinycase.VERSION",))
+    found = assess("tinycase", "tinycase", None, _facts(footprint), POLICY, TODAY)
+    assert (found.replaceable, found.trivial) == (False, False)
+    assert found.why_not == "uses no function or class of it"
+
+
+def test_kept_packages_are_never_proposed() -> None:
+    policy = RiskPolicy.from_policy(
+        {**load_policy_defaults()["replace"], "keep": {"TinyCase": "data that must stay current"}}
+    )
+    found = assess("tinycase", "tinycase", None, _facts(_footprint(), advisories=3), policy, TODAY)
+    assert (found.replaceable, found.trivial) == (False, False)
+    assert found.why_not == "data that must stay current"
+    assert "certifi" in POLICY.keep
+
+
 def test_restrictive_license_adds_risk() -> None:
     found = assess(
         "tinycase", "tinycase", None, _facts(_footprint(license="GPL-3.0-only")), POLICY, TODAY
