@@ -259,7 +259,8 @@ def _parse_severity(value: Any, where: str) -> Severity:
         raise ConfigError(f"{where}: unknown severity {value!r} (use one of {names})") from None
 
 
-def _parse_date(value: Any, where: str) -> dt.date:
+def parse_date(value: Any, where: str) -> dt.date:
+    """Read a TOML date or a ``YYYY-MM-DD`` string; ConfigError naming `where` otherwise."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -290,7 +291,7 @@ def parse_ignores(entries: Any, where: str) -> tuple[Ignore, ...]:
                 package=entry.get("package"),
                 path=entry.get("path"),
                 reason=str(entry.get("reason", "")),
-                expires=_parse_date(entry["expires"], f"{here}.expires")
+                expires=parse_date(entry["expires"], f"{here}.expires")
                 if "expires" in entry
                 else None,
             )
@@ -375,7 +376,7 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
     if env.get("AUDITOR_FAIL_ON"):
         out["fail_on"] = _parse_severity(env["AUDITOR_FAIL_ON"], "AUDITOR_FAIL_ON")
     if env.get("AUDITOR_TODAY"):
-        out["today"] = _parse_date(env["AUDITOR_TODAY"], "AUDITOR_TODAY")
+        out["today"] = parse_date(env["AUDITOR_TODAY"], "AUDITOR_TODAY")
     if env.get("AUDITOR_RETRIES"):
         try:
             out["retries"] = int(env["AUDITOR_RETRIES"])
@@ -472,6 +473,7 @@ __all__ = [
     "load_config",
     "load_policy_defaults",
     "merge_report_policy",
+    "parse_date",
     "parse_ignores",
     "pip_index_url",
     "rules_dir",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -15,4 +16,26 @@ def safe_load(text: str) -> Any:
     return yaml.load(text, Loader=_LOADER)  # noqa: S506 - the loader is SafeLoader or CSafeLoader
 
 
-__all__ = ["safe_load"]
+def load_listing(path: Path, key: str) -> list[Any]:
+    """Read a rules data file: a mapping with ``schema: 1`` holding a list under `key`.
+
+    Raises:
+        ConfigError: the file cannot be read, is not YAML, or has another shape (named).
+    """
+    from auditor.errors import ConfigError
+
+    try:
+        data = safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+    if not isinstance(data, dict) or data.get("schema") != 1:
+        raise ConfigError(f"{path}: expected a mapping with schema: 1")
+    entries = data.get(key)
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: /{key}: expected a list")
+    return entries
+
+
+__all__ = ["load_listing", "safe_load"]

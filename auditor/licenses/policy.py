@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.config import Config
+from auditor.config import Config, parse_date
 from auditor.errors import ConfigError
 from auditor.licenses.category import CategoryData, id_category, load_categories
 from auditor.licenses.model import Category, Normalized, Verdict
@@ -90,17 +90,6 @@ def _strings(table: Mapping[str, Any], key: str, where: str) -> list[str]:
     return list(value)
 
 
-def _date(value: Any, where: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ConfigError(f"{where}: expected a date YYYY-MM-DD, got {value!r}") from None
-
-
 def _exceptions(value: Any, where: str) -> tuple[LicenseException, ...]:
     if not isinstance(value, list):
         raise ConfigError(f"{where}: expected an array of tables")
@@ -122,7 +111,9 @@ def _exceptions(value: Any, where: str) -> tuple[LicenseException, ...]:
                 package=normalize_name(package),
                 licenses=frozenset(s.lower() for s in _strings(entry, "licenses", here)),
                 reason=reason.strip(),
-                expires=_date(entry["expires"], f"{here}.expires") if "expires" in entry else None,
+                expires=parse_date(entry["expires"], f"{here}.expires")
+                if "expires" in entry
+                else None,
             )
         )
     return tuple(out)

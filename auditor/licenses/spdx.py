@@ -57,8 +57,9 @@ def normalize_expression(text: str | None) -> str | None:
 
     try:
         info = _licensing().validate(canonical or text)
-    except (ExpressionError, AttributeError, ValueError, TypeError):
-        # license-expression raises (and, on some bad keys, fails inside its own handler).
+    except (ExpressionError, AttributeError, ValueError, TypeError, AssertionError):
+        # license-expression raises (on some bad keys it fails inside its own handler, and it
+        # checks operands with ``assert``: ``( AND MIT``).
         return canonical
     if info.errors:
         return canonical  # LicenseRef-... ids that license-expression does not know

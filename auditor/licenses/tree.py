@@ -44,7 +44,7 @@ def parse_tree(expression: str) -> Tree | None:
 
     try:
         parsed = Licensing().parse(expression)
-    except (ExpressionError, AttributeError, ValueError, TypeError):
+    except (ExpressionError, AttributeError, ValueError, TypeError, AssertionError):
         return None
     return None if parsed is None else _convert(parsed)
 

@@ -12,12 +12,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from auditor.config import rules_dir
 from auditor.errors import ConfigError
 from auditor.model import normalize_name
-from auditor.yamlio import safe_load
+from auditor.yamlio import load_listing
 
 PythonVersion = tuple[int, int]
 
@@ -116,17 +114,7 @@ def load_catalogue(path: Path | None = None) -> Mapping[str, KnownReplacement]:
         ConfigError: naming the file and the entry that is malformed.
     """
     path = path or rules_dir() / "policy" / "replacements.yaml"
-    try:
-        data = safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
-    if not isinstance(data, dict) or data.get("schema") != 1:
-        raise ConfigError(f"{path}: expected a mapping with schema: 1")
-    entries = data.get("replacements")
-    if not isinstance(entries, list):
-        raise ConfigError(f"{path}: /replacements: expected a list")
+    entries = load_listing(path, "replacements")
     found: dict[str, KnownReplacement] = {}
     for index, entry in enumerate(entries):
         item = _entry(entry, f"{path}: /replacements/{index}")

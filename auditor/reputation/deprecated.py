@@ -6,12 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from auditor.config import rules_dir
 from auditor.errors import ConfigError
 from auditor.model import Severity, normalize_name
-from auditor.yamlio import safe_load
+from auditor.yamlio import load_listing
 
 KINDS = ("renamed", "unmaintained", "placeholder", "stdlib", "removed")
 
@@ -36,17 +34,7 @@ def load_deprecated(path: Path | None = None) -> Mapping[str, DeprecatedPackage]
         ConfigError: naming the file and the entry that is malformed.
     """
     path = path or rules_dir() / "deprecated.yaml"
-    try:
-        data = safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
-    if not isinstance(data, dict) or data.get("schema") != 1:
-        raise ConfigError(f"{path}: expected a mapping with schema: 1")
-    entries = data.get("packages")
-    if not isinstance(entries, list):
-        raise ConfigError(f"{path}: /packages: expected a list")
+    entries = load_listing(path, "packages")
     found: dict[str, DeprecatedPackage] = {}
     for index, entry in enumerate(entries):
         where = f"{path}: /packages/{index}"

@@ -203,3 +203,12 @@ def test_every_spdx_exception_works_with_with() -> None:
     ]
     wrong = [x for x in current if normalize_expression(f"GPL-2.0-or-later WITH {x}") is None]
     assert wrong == []
+
+
+def test_an_expression_license_expression_asserts_on_is_not_a_crash() -> None:
+    # license-expression checks operands with ``assert``; found by the property test.
+    from auditor.licenses.spdx import normalize_expression
+    from auditor.licenses.tree import parse_tree
+
+    assert normalize_expression("( AND MIT") in (None, "( AND MIT")
+    assert parse_tree("( AND MIT") is None
