@@ -43,13 +43,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Where parse results are cached (`ParsedFile.to_cache`); its version changes with that form.
-CACHE_NAMESPACE = "imports:v2"
+CACHE_NAMESPACE = "imports:v3"
 # Where each file's last seen stat and content digest are kept (keyed by absolute path).
 STAT_NAMESPACE = "imports:stat:v1"
 # A file changed this recently may change again within the same timestamp tick: not remembered.
 RECENT_SECONDS = 2.0
 # Bump when the shape or meaning of a cached record changes (it is part of every cache key).
-SCANNER_VERSION = "5"
+SCANNER_VERSION = "6"
 # Below this many files to parse, a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 400
 _CHUNK = 250
@@ -64,7 +64,8 @@ class ImportSite:
     fully qualified names used from the module. `line` is 1-based; in a notebook it counts the
     lines of the code cells joined in order, and `cell` is the 0-based index of the code cell.
     `approximate` is set when the file did not parse and the site was read by the line-based
-    fallback (`auditor.imports.recovery`).
+    fallback (`auditor.imports.recovery`). `lazy`: inside a function or method body (imported
+    only when called); `in_except`: inside an ``except`` handler (imported only as a fallback).
     """
 
     module: str
@@ -79,6 +80,8 @@ class ImportSite:
     star: bool = False
     cell: int | None = None
     approximate: bool = False
+    lazy: bool = False
+    in_except: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -186,6 +189,8 @@ def _sites(relpath: str, parsed: ParsedFile, result: ScanResult) -> None:
                 star=record.star,
                 cell=record.cell,
                 approximate=record.approximate,
+                lazy=record.lazy,
+                in_except=record.in_except,
             )
         )
 
