@@ -259,6 +259,7 @@ class DistributionMapper:
                 self._by_module.setdefault(module, []).append((name, source))
         self.unlisted = tuple(sorted(self.known - listed))
         self._memo: dict[tuple[str, tuple[str, ...]], ModuleMapping] = {}
+        self._given: dict[tuple[str, tuple[str, ...]], ModuleMapping] = {}
 
     def _env(self) -> Mapping[str, tuple[str, ...]]:
         if self._environment is None:
@@ -272,10 +273,15 @@ class DistributionMapper:
         ``google.cloud.storage`` for ``from google.cloud import storage``) let namespace
         packages resolve to the precise distribution.
         """
+        symbols = tuple(symbols)
+        # Sites repeat the same (module, symbols) tens of thousands of times in a large tree.
+        if (found := self._given.get((module, symbols))) is not None:
+            return found
         deeper = tuple(sorted({s for s in symbols if s.count(".") <= module.count(".") + 1}))
         key = (module, deeper)
         if key not in self._memo:
             self._memo[key] = self._resolve(module, deeper)
+        self._given[module, symbols] = self._memo[key]
         return self._memo[key]
 
     def _resolve(self, module: str, symbols: tuple[str, ...]) -> ModuleMapping:

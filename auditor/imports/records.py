@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-__all__ = ["ImportRecord", "ParsedFile", "StatementContext"]
+__all__ = ["ImportRecord", "ParsedFile", "SiteRow", "StatementContext", "site_rows"]
 
 # Bit flags of the cached form (never used outside the codec below).
 _TYPE_ONLY = 1
@@ -169,3 +169,34 @@ class ParsedFile:
             cell_errors=cell_errors,
             cell_recovered=tuple(data.get("cell_recovered") or [0] * len(cell_errors)),
         )
+
+
+# Per packed flags value: (type_only, optional, dynamic, relative, star), (approximate, lazy,
+# in_except), in the order `auditor.imports.scanner.ImportSite` lists them around `cell`.
+_HEAD = [
+    tuple(bool(i & bit) for bit in (_TYPE_ONLY, _OPTIONAL, _DYNAMIC, _RELATIVE, _STAR))
+    for i in range(256)
+]
+_TAIL = [tuple(bool(i & bit) for bit in (_APPROXIMATE, _LAZY, _IN_EXCEPT)) for i in range(256)]
+
+SiteRow = tuple[str, int, tuple[str, ...], tuple[bool, ...], "int | None", tuple[bool, ...]]
+
+
+def site_rows(data: dict[str, Any]) -> list[SiteRow]:
+    """Decode the records of one cached file for building import sites without records.
+
+    Each row is ``(module, line, symbols, (type_only, optional, dynamic, relative, star),
+    cell, (approximate, lazy, in_except))``. A warm scan decodes tens of thousands of records
+    this way; a damaged form raises (TypeError, KeyError, IndexError, AttributeError).
+    """
+    return [
+        (
+            row[0],
+            row[1],
+            tuple(row[3]),
+            _HEAD[row[2]],
+            row[4] if len(row) > 4 else None,
+            _TAIL[row[2]],
+        )
+        for row in data.get("imports", ())
+    ]
