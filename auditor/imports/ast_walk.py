@@ -112,9 +112,15 @@ class Collector:
         return len(self.found) - 1
 
     def statements(self, body: Sequence[ast.stmt], context: StatementContext) -> None:
-        """Walk a block of statements."""
+        """Walk a block of statements (simple ones hold no import unless calls are kept)."""
+        if self.scan_calls:
+            for node in body:
+                self.statement(node, context)
+            return
+        statement = self.statement
         for node in body:
-            self.statement(node, context)
+            if type(node) not in _NO_IMPORTS:
+                statement(node, context)
 
     def statement(self, node: ast.stmt, context: StatementContext) -> None:
         """Walk one statement: record its imports, descend into its blocks."""
@@ -213,20 +219,18 @@ class Collector:
     def attribute_chains(self, data: bytes) -> None:
         """Record ``name.a.b`` chains on imported names, found in the source text.
 
-        A C-speed regex over the bytes instead of a Python walk over every AST node: it is
-        several times faster, and a dotted mention inside a string or comment adding a symbol
-        is harmless (the symbol list is a superset by design).
+        A scan of the bytes instead of a Python walk over every AST node: it is several times
+        faster, and a dotted mention inside a string or comment adding a symbol is harmless
+        (the symbol list is a superset by design).
         """
         bindings = self.bindings
         found = self.found
-        for match in _CHAIN.finditer(data):
-            head = match.group(1).decode("ascii")
-            bound = bindings.get(head)
+        for head, tail in _chains(data):
+            bound = bindings.get(head.decode("ascii"))
             if bound is None:
                 continue
             qualified, index = bound
-            tail = match.group(2).decode("ascii").replace(" ", "")
-            symbol = qualified + tail
+            symbol = qualified + tail.decode("ascii").replace(" ", "")
             module = found[index].module
             if module == symbol or module.startswith(symbol + "."):
                 continue  # the import statement itself (``import a.b.c``)
@@ -254,6 +258,51 @@ class Collector:
             self.add(name, node.lineno, context, dynamic=True, relative=name.startswith("."))
 
 
+_WORD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+_HEAD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_DOT = 46  # b"."
+
+
+def _chains(data: bytes) -> list[tuple[bytes, bytes]]:
+    """Return the (head, tail) of every match of `_CHAIN` in `data`, as ``finditer`` would.
+
+    ``finditer`` tries the pattern at every identifier of the file; this finds the dots (a
+    C-speed search) and tries it only at the identifier before each dot, keeping
+    ``finditer``'s leftmost, non-overlapping matches (checked equal on the standard library
+    and site-packages, ~29,000 files).
+    """
+    out: list[tuple[bytes, bytes]] = []
+    consumed = 0  # where the last match ended: nothing before it starts a match
+    find = data.find
+    pos = find(b".")
+    while pos >= 0:
+        end = pos
+        while end > consumed and data[end - 1] in b" \t":
+            end -= 1
+        start = end
+        while start > consumed and data[start - 1] in _WORD:
+            start -= 1
+        if (
+            start < end
+            and data[start] in _HEAD
+            and (start == 0 or data[start - 1] != _DOT)
+            and (match := _CHAIN.match(data, start)) is not None
+        ):
+            out.append((match.group(1), match.group(2)))
+            consumed = match.end()
+            pos = find(b".", consumed)
+        else:
+            pos = find(b".", pos + 1)
+    return out
+
+
+# Simple statements: no import inside them but in calls (most statements of a file).
+_NO_IMPORTS = frozenset(
+    {
+        ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Pass, ast.Break,
+        ast.Continue, ast.Raise, ast.Delete, ast.Global, ast.Nonlocal, ast.Assert,
+    }
+)  # fmt: skip
 # Statements and handlers inside a compound statement: walked as blocks, not as expressions.
 _BLOCK_ITEMS = (ast.stmt, ast.ExceptHandler, ast.match_case)
 
