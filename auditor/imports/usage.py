@@ -36,6 +36,7 @@ from auditor.imports.mapping import (
     DistributionMapper,
     ModuleMapping,
     cached_environment_distributions,
+    importable,
 )
 from auditor.imports.scanner import ImportSite, ScanError, default_workers, scan_files
 from auditor.model import InputStatus, ParsedInput, normalize_name
@@ -465,6 +466,7 @@ def scan_usage(scan: Scan, context: RunContext) -> ImportUsage:
         environment=environment,
         environment_is_project=config.environment,
         provides=provides,
+        installed=importable,
     )
     # Per file: whether it is development code, and the names beside it.
     per_file = {
