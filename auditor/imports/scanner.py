@@ -341,24 +341,33 @@ class _Scan:
         return todo, contents
 
     def parse(self, todo: list[str], contents: dict[str, bytes], workers: int) -> None:
-        """Parse what is left, in a process pool when it is worth it."""
-        result = self.result
-        result.parsed = len(todo)
-        parsed: list[_Parsed] | None = None
+        """Parse what is left, in a process pool when it is worth it.
+
+        Pooled results are taken in as they arrive, so building their sites overlaps the
+        workers' parsing; if the pool breaks, what it did not deliver is parsed serially.
+        """
+        self.result.parsed = len(todo)
+        left = todo
         if workers > 1 and len(todo) >= PARALLEL_THRESHOLD:
             # Workers read their files (cheaper than pickling the bytes) and hash what they
             # read, so a file changed mid-scan is cached under the content actually parsed.
             try:
-                parsed = list(_run_pool(Path(self.base), todo, workers))
+                for item in _run_pool(Path(self.base), todo, workers):
+                    self._take(item, contents)
             except (BrokenProcessPool, OSError) as exc:
                 log.warning("import scan: process pool unavailable (%s); scanning serially", exc)
-        if parsed is None:
-            parsed = [_parse_one(self.base, rel, contents.get(rel)) for rel in todo]
-        for relpath, digest, form in parsed:
-            self.done[relpath] = _from_form(relpath, form)
-            if digest:  # parse errors depend on the content only: cached
-                self.forms[relpath] = (digest, form)
-                result.read += relpath not in contents  # read by the parse itself
+                left = [rel for rel in todo if rel not in self.done]
+            else:
+                left = []
+        for relpath in left:
+            self._take(_parse_one(self.base, relpath, contents.get(relpath)), contents)
+
+    def _take(self, item: _Parsed, contents: dict[str, bytes]) -> None:
+        relpath, digest, form = item
+        self.done[relpath] = _from_form(relpath, form)
+        if digest:  # parse errors depend on the content only: cached
+            self.forms[relpath] = (digest, form)
+            self.result.read += relpath not in contents  # read by the parse itself
 
     def store(self) -> None:
         """Write back the entry of every folder where something changed, in one batch."""
