@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 CACHE_NAMESPACE = "imports:dir:v1"
 # A file changed this recently may change again within the same timestamp tick: not remembered.
 RECENT_SECONDS = 2.0
+# Where earlier versions kept one entry per file: emptied when a scan writes its entries.
+_LEGACY_NAMESPACES = ("imports:v2", "imports:stat:v1")
 # Bump when the shape or meaning of a cached entry changes (entries of other versions are
 # ignored and rewritten).
 SCANNER_VERSION = "6"
@@ -247,12 +249,9 @@ class _Scan:
 
     def load(self) -> None:
         """Read the folder entries of every scanned folder, in one batch."""
-        names: dict[str, list[str]] = {}
-        for relpath in self.paths:
-            names.setdefault(relpath.rpartition("/")[0], []).append(relpath)
         keys = {
             folder: os.path.abspath(os.path.join(self.base, folder))  # noqa: PTH100, PTH118
-            for folder in names
+            for folder in {relpath.rpartition("/")[0] for relpath in self.paths}
         }
         stored = self.cache.get_many(CACHE_NAMESPACE, list(keys.values())) if self.cache else {}
         self.folders = {f: _Folder(key, _folder_files(stored.get(key))) for f, key in keys.items()}
@@ -387,6 +386,8 @@ class _Scan:
         }
         if entries:
             self.cache.set_many(CACHE_NAMESPACE, entries)
+            for namespace in _LEGACY_NAMESPACES:  # the per-file layout of earlier versions
+                self.cache.delete_namespace(namespace)
 
     def finish(self) -> ScanResult:
         """Put the sites and errors together in the order of the paths given."""

@@ -188,3 +188,16 @@ def test_damaged_form_with_a_matching_stat_is_parsed_again(tmp_path: Path, trust
     assert again.sites == cold.sites
     assert again.parsed == 1
     cache.close()
+
+
+def test_entries_of_the_per_file_layout_are_dropped(tmp_path: Path, trust_now: None) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    files = _tree(repo, 2)
+    cache = Cache(tmp_path / "cache")
+    cache.set("imports:v2", "5:py:abc", {"imports": []})
+    cache.set("imports:stat:v1", str(repo / "m0.py"), [1, 2, 3, 4, "5:py:abc"])
+    scan_files(repo, files, cache=cache, workers=1)
+    assert cache.get("imports:v2", "5:py:abc") is None
+    assert cache.get("imports:stat:v1", str(repo / "m0.py")) is None
+    cache.close()
