@@ -425,17 +425,13 @@ class ImportsCheck:
         groups: GroupPolicy,
     ) -> Iterator[Finding]:
         by_dist: dict[str, list[ResolvedSite]] = defaultdict(list)
-        dev_only: dict[tuple[str, ...], str | None] = {}  # distributions -> the dev-only one
         for item in usage.resolved:
             if item.dev or item.site.type_only or item.site.optional:
                 continue
-            dists = item.mapping.distributions
-            if dists not in dev_only:
-                hits = [declared[d] for d in dists if d in declared]
-                runtime = not hits or any(h.runtime(groups) for h in hits)
-                dev_only[dists] = None if runtime else hits[0].name
-            if (name := dev_only[dists]) is not None:
-                by_dist[name].append(item)
+            hits = [declared[d] for d in item.mapping.distributions if d in declared]
+            if not hits or any(h.runtime(groups) for h in hits):
+                continue
+            by_dist[hits[0].name].append(item)
         for name, items in sorted(by_dist.items()):
             entry = declared[name]
             found = sorted(entry.groups)

@@ -468,17 +468,17 @@ def scan_usage(scan: Scan, context: RunContext) -> ImportUsage:
         provides=provides,
         installed=importable,
     )
-    # Per file: whether it is development code, and the names beside it.
+    # Per code file: whether it is development code, and the names beside it.
+    nothing = frozenset[str]()
     per_file = {
-        path: (is_dev(path), around.get(path.rpartition("/")[0], frozenset()))
-        for path in code_files
+        path: (is_dev(path), around.get(path.rpartition("/")[0], nothing)) for path in code_files
     }
-    outside = (False, frozenset[str]())
 
     def resolved(sites: Iterable[ImportSite]) -> tuple[ResolvedSite, ...]:
         out = []
         for site in sites:
-            dev, beside = per_file.get(site.path, outside)
+            found = per_file.get(site.path)
+            dev, beside = found or (False, around.get(site.path.rpartition("/")[0], nothing))
             out.append(
                 ResolvedSite(
                     site=site,
