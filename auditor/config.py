@@ -91,6 +91,7 @@ class Config:
     offline: bool = False
     allow_incomplete: bool = False
     environment: bool = False
+    resolve: bool = False  # resolve unlocked manifests (auditor.resolve)
     cache_dir: Path | None = None
     index_url: str = ""
     index_json_url: str = ""
@@ -354,6 +355,7 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
         ("AUDITOR_OFFLINE", "offline"),
         ("AUDITOR_ALLOW_INCOMPLETE", "allow_incomplete"),
         ("AUDITOR_ENVIRONMENT", "environment"),
+        ("AUDITOR_RESOLVE", "resolve"),
     ):
         if key in env:
             value = _ENV_BOOL.get(env[key].strip().lower())
@@ -407,7 +409,7 @@ def load_config(
         "fail-on", "enable", "disable", "severity", "ignore", "policy", "exclude", "offline",
         "index-url", "osv-url", "osv-bulk-url", "top-packages-url", "timeout", "max-workers",
         "cache-dir", "llm", "environment", "request-deadline", "retry-after-max",
-        "max-response-bytes", "run-timeout",
+        "max-response-bytes", "run-timeout", "resolve",
     }  # fmt: skip
     unknown = set(table) - known
     if unknown:
@@ -442,6 +444,8 @@ def load_config(
         values["offline"] = bool(table["offline"])
     if "environment" in table:
         values["environment"] = bool(table["environment"])
+    if "resolve" in table:
+        values["resolve"] = bool(table["resolve"])
     for key, attr, kind in _LIMIT_KEYS:
         if key in table:
             values[attr] = _positive(table[key], kind, f"{where}.{key}")

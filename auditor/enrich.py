@@ -11,7 +11,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from auditor.context import RunContext
-from auditor.facts import NEED_GIT, NEED_IMPORTS, NEED_INDEX, NEED_OSV, NEED_POPULAR, Facts
+from auditor.facts import (
+    NEED_GIT,
+    NEED_IMPORTS,
+    NEED_INDEX,
+    NEED_LICENSES,
+    NEED_OSV,
+    NEED_POPULAR,
+    Facts,
+)
 from auditor.model import DataSource, Incomplete
 from auditor.rules.catalog import RuleCatalog
 from auditor.scanning import Scan
@@ -70,7 +78,8 @@ def enrich(scan: Scan, needs: Iterable[str], context: RunContext) -> Facts:
     git = None
     if NEED_GIT in needs and declared:
         policy = load_reputation_policy(config)
-        git = _git_dates(scan, context, declared, index, policy.born_after_grace_days)
+        written = [use for use in declared if not use.resolved]  # resolution names no line
+        git = _git_dates(scan, context, written, index, policy.born_after_grace_days)
         if git is not None and git.in_repository and not git.usable:
             incomplete.append(
                 Incomplete(
@@ -93,6 +102,14 @@ def enrich(scan: Scan, needs: Iterable[str], context: RunContext) -> Facts:
         advisories = lookup_advisories(context, target_queries(package_targets(scan.graph)))
         incomplete.extend(advisories.incomplete)
         sources.extend(advisories.data_sources)
+    licenses = None
+    if NEED_LICENSES in needs:
+        from auditor.licenses.lookup import gather_licenses
+
+        found = gather_licenses(scan, context, index)
+        licenses = found.facts
+        incomplete.extend(found.incomplete)
+        sources.extend(found.data_sources)
     return Facts(
         declared=declared,
         advisories=advisories,
@@ -101,6 +118,7 @@ def enrich(scan: Scan, needs: Iterable[str], context: RunContext) -> Facts:
         popular=popular,
         matcher=matcher,
         git=git,
+        licenses=licenses,
         incomplete=tuple(dict.fromkeys(incomplete)),
         data_sources=tuple(dict.fromkeys(sources)),
     )

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from auditor.advisories.lookup import AdvisoryFacts
     from auditor.imports.usage import ImportUsage
     from auditor.index.model import ProjectLookup
+    from auditor.licenses.model import LicenseFacts
     from auditor.reputation.gitdates import GitDates
     from auditor.reputation.popular import PopularList
     from auditor.reputation.targets import NameUse
@@ -29,7 +30,10 @@ NEED_NETWORK = "network"
 NEED_GIT = "git"
 NEED_IMPORTS = "imports"
 NEED_POPULAR = "popular"
-KNOWN_NEEDS = frozenset({NEED_OSV, NEED_INDEX, NEED_NETWORK, NEED_GIT, NEED_IMPORTS, NEED_POPULAR})
+NEED_LICENSES = "licenses"
+KNOWN_NEEDS = frozenset(
+    {NEED_OSV, NEED_INDEX, NEED_NETWORK, NEED_GIT, NEED_IMPORTS, NEED_POPULAR, NEED_LICENSES}
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,6 +48,7 @@ class Facts:
         popular: the popular-package list (None when none was imported or not needed).
         matcher: the typosquat matcher over `popular`.
         git: git dates for born-after-use, or None when not needed or not applicable.
+        licenses: license facts per package version, or None when not needed.
         incomplete: what could not be learned.
         data_sources: where the facts came from, with their age.
     """
@@ -55,6 +60,7 @@ class Facts:
     popular: PopularList | None = None
     matcher: TyposquatMatcher | None = None
     git: GitDates | None = None
+    licenses: LicenseFacts | None = None
     incomplete: tuple[Incomplete, ...] = ()
     data_sources: tuple[DataSource, ...] = ()
 
@@ -64,6 +70,7 @@ __all__ = [
     "NEED_GIT",
     "NEED_IMPORTS",
     "NEED_INDEX",
+    "NEED_LICENSES",
     "NEED_NETWORK",
     "NEED_OSV",
     "NEED_POPULAR",

@@ -79,6 +79,7 @@ class InputKind(enum.StrEnum):
     CONDA = "conda"
     NOTEBOOK = "notebook"  # a notebook's own %pip install lines
     ENVIRONMENT = "environment"
+    RESOLVED = "resolved"  # what a resolver says an install of a manifest would bring
 
     @property
     def is_lockfile(self) -> bool:
@@ -267,6 +268,7 @@ class PackageSummary:
     direct: bool
     groups: tuple[str, ...]
     locations: tuple[Location, ...]
+    resolved: bool = False  # brought by `--resolve` (resolved, not locked)
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON form of the ``packages`` array of the report."""
@@ -276,6 +278,7 @@ class PackageSummary:
             "direct": self.direct,
             "groups": list(self.groups),
             "locations": [loc.to_json() for loc in self.locations],
+            **({"resolved": True} if self.resolved else {}),
         }
 
 

@@ -16,6 +16,7 @@ from auditor.events import NullProgress, ProgressSink
 from auditor.facts import Facts
 from auditor.graph import query
 from auditor.graph.build import DependencyGraph
+from auditor.licenses.inventory import result_licenses
 from auditor.model import Finding, Incomplete, PackageSummary
 from auditor.result import AuditResult, CodeFileError
 from auditor.rules.catalog import RuleCatalog, load_rules
@@ -54,6 +55,7 @@ def package_summaries(graph: DependencyGraph) -> tuple[PackageSummary, ...]:
             direct=node.direct,
             groups=tuple(sorted(node.groups)),
             locations=tuple(sorted(node.locations)),
+            resolved=node.resolved,
         )
         for node in query.packages(graph)
         for version in node.versions or (None,)
@@ -147,6 +149,7 @@ def run_audit(
         rules=rules.infos(enabled=enabled, overrides=config.severity_overrides),
         report_policy=config.report_policy(),
         import_errors=_import_errors(facts),
+        licenses=result_licenses(facts.licenses, config),
     )
 
 

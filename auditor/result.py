@@ -73,23 +73,38 @@ class BaselineState:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PackageLicense:
-    """One package's license as an SPDX expression (None when unknown), and where it came from."""
+    """One package's license as an SPDX expression (None when unknown), and where it came from.
+
+    `verdict` is the license policy's (allowed, excepted, denied, incompatible, unknown,
+    not-checked); `raw` the metadata text read when it maps to no SPDX id; `detail` more about
+    the source.
+    """
 
     name: str
     version: str | None
     license: str | None
     category: str
     source: str
+    verdict: str | None = None
+    raw: str | None = None
+    detail: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON form of one row of the ``licenses`` section."""
-        return {
+        data: dict[str, Any] = {
             "name": self.name,
             "version": self.version,
             "license": self.license,
             "category": self.category,
             "source": self.source,
         }
+        if self.verdict is not None:
+            data["verdict"] = self.verdict
+        if self.raw is not None:
+            data["raw"] = self.raw
+        if self.detail:
+            data["detail"] = self.detail
+        return data
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -130,11 +130,17 @@ def scan_inputs(config: Config, progress: ProgressSink | None = None) -> Scan:
             + (f" and {more} more" if more > 0 else "")
         )
     notes.extend(f"{item.path}: {note}" for item in parsed for note in item.notes)
+    resolved: tuple[ParsedInput, ...] = ()
+    if config.resolve:
+        from auditor.resolve.manifests import resolve_scan
+
+        resolved, more_incomplete, more_notes = resolve_scan(config, parsed)
+        incomplete, notes = (*incomplete, *more_incomplete), [*notes, *more_notes]
     return Scan(
         root=root,
         discovery=found,
         inputs=tuple(parsed),
-        graph=build_graph(parsed),
+        graph=build_graph([*parsed, *resolved]),
         incomplete=incomplete,
         notes=tuple(notes),
     )

@@ -9,6 +9,7 @@ byte by byte, a truncated or short body, a huge body, or a body of the wrong sha
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -231,6 +232,11 @@ class FakeIndex:
 
     projects: dict[str, dict[str, Any]] = field(default_factory=dict)
     statuses: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    # License tests: per-version ``info`` overrides, projects whose per-version JSON answers
+    # 404 (as some indexes do), and PEP 658 METADATA files served at /files/<wheel>.metadata.
+    version_info: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    no_version_json: set[str] = field(default_factory=set)
+    metadata_files: dict[str, bytes] = field(default_factory=dict)
 
     def add(
         self,
@@ -246,8 +252,16 @@ class FakeIndex:
         status: str | None = None,
         status_reason: str | None = None,
         info: dict[str, Any] | None = None,
+        version_info: dict[str, dict[str, Any]] | None = None,
+        version_json: bool = True,
+        metadata: dict[str, str] | None = None,
     ) -> None:
-        """Register a project; `releases` maps version -> ISO upload time (or file list)."""
+        """Register a project; `releases` maps version -> ISO upload time (or file list).
+
+        `version_info` overrides the per-version JSON document's ``info`` of some versions;
+        `version_json=False` makes every per-version JSON document answer 404; `metadata` maps
+        a version to the METADATA text its wheel serves through the simple API (PEP 658).
+        """
         yanked = yanked or {}
         files: dict[str, list[dict[str, Any]]] = {}
         for version, when in releases.items():
@@ -266,6 +280,29 @@ class FakeIndex:
                     "url": f"http://127.0.0.1/files/{name}-{version}.tar.gz",
                 }
             ]
+        for version, text in (metadata or {}).items():
+            wheel = f"{normalize_name(name).replace('-', '_')}-{version}-py3-none-any.whl"
+            body = text.encode()
+            self.metadata_files[f"/files/{wheel}.metadata"] = body
+            first = files.setdefault(version, [])
+            when = first[0]["upload_time_iso_8601"] if first else "2024-01-01T00:00:00Z"
+            first.append(
+                {
+                    "filename": wheel,
+                    "upload_time_iso_8601": when,
+                    "upload_time": when.replace("Z", ""),
+                    "yanked": False,
+                    "yanked_reason": None,
+                    "packagetype": "bdist_wheel",
+                    "digests": {"sha256": "1" * 64},
+                    "url": f"/files/{wheel}",
+                    "core-metadata": {"sha256": hashlib.sha256(body).hexdigest()},
+                }
+            )
+        if version_info:
+            self.version_info[normalize_name(name)] = version_info
+        if not version_json:
+            self.no_version_json.add(normalize_name(name))
         latest = sorted(releases, key=_version_key)[-1] if releases else None
         document = {
             "info": {
@@ -299,9 +336,10 @@ class FakeIndex:
             if len(parts) == 4:  # per-version JSON
                 version = parts[2]
                 doc = self.projects[name]
-                if version not in doc["releases"]:
+                if version not in doc["releases"] or name in self.no_version_json:
                     return 404, {"message": "Not Found"}, {}
                 info = {**doc["info"], "version": version}
+                info.update(self.version_info.get(name, {}).get(version, {}))
                 return 200, {"info": info, "urls": doc["releases"][version]}, {}
             return 200, self.projects[name], {}
         if len(parts) == 2 and parts[0] == "simple":
@@ -322,12 +360,15 @@ class FakeIndex:
                         "hashes": f.get("digests", {}),
                         "upload-time": f.get("upload_time_iso_8601"),
                         "yanked": f.get("yanked_reason") or bool(f.get("yanked")),
+                        **({"core-metadata": f["core-metadata"]} if "core-metadata" in f else {}),
                     }
                     for files in doc["releases"].values()
                     for f in files
                 ],
             }
             return 200, simple, {"Content-Type": "application/vnd.pypi.simple.v1+json"}
+        if path in self.metadata_files:
+            return 200, self.metadata_files[path], {"Content-Type": "text/plain"}
         return 404, {"message": "Not Found"}, {}
 
 

@@ -166,10 +166,13 @@ def _via_lines(root: Path, path: str) -> dict[int, list[str]]:
         return {}
     found: dict[int, list[str]] = {}
     owner: int | None = None
+    continued = False  # the previous line ended in a backslash (``--hash`` lines follow)
     for number, raw in enumerate(lines, start=1):
         text = raw.strip()
         if not text.startswith("#"):
-            owner = number if text else None
+            if not continued:
+                owner = number if text else None
+            continued = text.endswith("\\")
             continue
         body = text.lstrip("#").strip()
         if owner is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.checks.base import CheckContext
+from auditor.checks.lock_envs import never_installed
 from auditor.model import Finding
 from auditor.report.safe import clean
 from auditor.reputation.deprecated import describe_successor, load_deprecated
@@ -30,7 +31,7 @@ class DeprecatedCheck:
         catalogue = load_deprecated()
         for use in ctx.facts.declared:
             entry = catalogue.get(use.name)
-            if entry is None:
+            if entry is None or use.resolved or never_installed(use.requirements):
                 continue
             display = clean(use.display_name)
             successor = describe_successor(entry.successor)

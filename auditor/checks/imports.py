@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from auditor.checks.base import CheckContext, Note, Outcome, incomplete
 from auditor.checks.compiled import compiled_paths, compiled_transitive
 from auditor.checks.imports_missing import lazily, missing_fix, site_evidence, soft_site
+from auditor.checks.integration_modules import integration_modules
 from auditor.graph import query
 from auditor.imports.groups import GroupPolicy, extra_name, group_policy
 from auditor.imports.mapping import KNOWING_SOURCES
@@ -432,24 +433,34 @@ class ImportsCheck:
             if not hits or any(h.runtime(groups) for h in hits):
                 continue
             by_dist[hits[0].name].append(item)
+        modules = integration_modules(
+            ctx.config.policy_section("imports"),
+            ((site.path, site.top) for module in usage.modules.values() for site in module.sites),
+        )
         for name, items in sorted(by_dist.items()):
             entry = declared[name]
             found = sorted(entry.groups)
+            optional = all(modules.holds(i.site.path, i.site.top) for i in items)
+            where = "optional integration code" if optional else "production code"
             yield ctx.finding(
                 MISPLACED,
                 message=f"{entry.display} is declared only for development ({', '.join(found)}) "
-                f"but production code imports '{items[0].site.top}'",
+                f"but {where} imports '{items[0].site.top}'",
+                severity=Severity.LOW if optional else None,
                 package=entry.display,
                 locations=_locations(items),
                 evidence={
                     "groups": found,
                     "module": items[0].site.top,
                     "mapping_source": items[0].mapping.source,
+                    "integration_only": optional,
                     "declared_at": [
                         loc.to_json() for locs in entry.locations.values() for loc in locs
                     ],
                 },
-                fix=f"move {entry.display} to the main dependencies",
+                fix=f"declare {entry.display} in an extra for that integration"
+                if optional
+                else f"move {entry.display} to the main dependencies",
                 key="misplaced",
             )
 

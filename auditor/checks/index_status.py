@@ -22,13 +22,14 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from auditor.checks.base import CheckContext
+from auditor.checks.compiled import compiled_transitive
 from auditor.checks.stdlib_names import stdlib_declared
 from auditor.checks.vuln_scope import DeclarationScope, Role, declaration_scope
 from auditor.errors import ConfigError
 from auditor.graph import query
 from auditor.index.model import LookupState, ProjectInfo, ProjectStatus, Release
 from auditor.index.targets import VersionUse, index_names, used_versions
-from auditor.model import Finding, Severity
+from auditor.model import Finding, ParsedInput, Requirement, Severity
 from auditor.report.safe import clean
 
 STATUS_RULE = "AUD403"
@@ -177,6 +178,7 @@ class IndexStatusCheck:
         if ctx.enabled(STATUS_RULE):
             findings.extend(self._status(ctx, policy, infos))
         scope = declaration_scope(ctx)
+        via_only = compiled_transitive(ctx.root, ctx.inputs) if ctx.enabled(STALE_RULE) else set()
         for use in uses:
             info = infos.get(use.name)
             if info is None:
@@ -187,7 +189,13 @@ class IndexStatusCheck:
             if ctx.enabled(YANKED_RULE) and release.yanked:
                 findings.append(self._yanked(ctx, policy, use, info, release))
             if ctx.enabled(STALE_RULE):
-                findings.extend(self._stale(ctx, policy, use, info, release, scope))
+                node = query.package(ctx.graph, use.name)
+                transitive = (node is not None and not node.direct) or (
+                    bool(use.locations) and all(loc in via_only for loc in use.locations)
+                )
+                findings.extend(
+                    self._stale(ctx, policy, use, info, release, scope, transitive=transitive)
+                )
         return findings
 
     def _status(
@@ -251,6 +259,8 @@ class IndexStatusCheck:
         info: ProjectInfo,
         release: Release,
         scope: DeclarationScope,
+        *,
+        transitive: bool = False,
     ) -> Iterator[Finding]:
         today = ctx.config.today_date()
         current = _parse(use.version)
@@ -286,6 +296,12 @@ class IndexStatusCheck:
             else "old exact pins like this are typical of code written from an assistant's "
             "training data"
         )
+        held = _held_back(ctx.inputs, use.name, current, newest_version)
+        if transitive:
+            # The resolver chose it within what the packages requiring it allow.
+            why = "a dependency of other packages, kept there by them or by an old lock"
+        elif held is not None:
+            why = f"held back on purpose by `{clean(held.line_text.strip())}` ({held.location})"
         message = (
             f"{use.display_name} is {how} to {use.version} ({'; '.join(parts)}); "
             f"the newest release is {newest_release_.version}: {why}"
@@ -307,16 +323,36 @@ class IndexStatusCheck:
                 "stale_pin_days": policy.stale_pin_days,
                 "stale_major_versions": policy.stale_major_versions,
                 "today": today.isoformat(),
+                "transitive": transitive,
+                "held_back_by": str(held.location) if held is not None else None,
             },
             fix=f"upgrade to {newest_release_.version}",
-            # A development tool pinned on purpose (black, isort) does not ship to users.
+            # A development tool pinned on purpose (black, isort) does not ship to users; a
+            # transitive version is the resolver's choice, not the author's.
             severity=Severity.LOW
-            if role in (Role.DEV, Role.EXAMPLE)
+            if role in (Role.DEV, Role.EXAMPLE) or transitive or held is not None
             else policy.major_severity
             if too_far
             else policy.age_severity,
             path_from_root=query.shortest_path(ctx.graph, use.name),
         )
+
+
+def _held_back(
+    inputs: Iterable[ParsedInput], name: str, current: Version, newest: Version
+) -> Requirement | None:
+    """A declaration that admits the version in use but not the newest (``redis<7``)."""
+    for item in inputs:
+        for req in item.requirements:
+            if (
+                req.name == name
+                and req.specifier
+                and req.pinned is None
+                and req.specifier.contains(current, prereleases=True)
+                and not req.specifier.contains(newest, prereleases=True)
+            ):
+                return req
+    return None
 
 
 def _majors_behind(current: Version, newest: Version) -> int:

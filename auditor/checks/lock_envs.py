@@ -24,6 +24,8 @@ from pathlib import Path
 from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from auditor.model import Requirement
+
 Envs = frozenset[int]
 
 _PYTHONS = [(3, minor, micro) for minor in range(6, 16) for micro in (0, 30)]
@@ -116,6 +118,19 @@ def requirement_envs(marker_text: str | None, *, requires_python: str | None = N
     judged = None if marker_text is None else _judge(marker_text)
     own = ALL if judged is None else judged
     return own & python_envs(requires_python)
+
+
+def never_installed(requirements: Iterable[Requirement]) -> bool:
+    """Whether every one of `requirements` has a marker no sampled environment satisfies.
+
+    ``futures; python_version < "3.0"`` installs nothing on Python 3; a requirement for
+    ``sys_platform == "emscripten"`` nothing on Linux, macOS or Windows. Unjudgeable markers
+    count as installed.
+    """
+    listed = list(requirements)
+    return bool(listed) and all(
+        r.marker_text is not None and _judge(r.marker_text) == frozenset() for r in listed
+    )
 
 
 def _read_toml_head(path: Path, stop: str | None) -> dict[str, object]:

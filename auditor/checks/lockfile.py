@@ -88,7 +88,6 @@ class LockfileCheck:
 
     # AUD103 ---------------------------------------------------------------------------------
     def _missing_lockfiles(self, ctx: CheckContext, layout: ProjectLayout) -> Iterator[Finding]:
-        policy = layout.policy
         uncovered: dict[str, list[tuple[ParsedInput, list[Requirement]]]] = {}
         for item in layout.manifests:
             if layout.feeds_metadata_of(item.path) is not None:
@@ -96,7 +95,7 @@ class LockfileCheck:
             reqs = [
                 r
                 for r in counted_requirements(item)
-                if not policy.is_dev_group(r.group)
+                if not layout.is_dev_requirement(item, r)
                 and r.name not in _NOT_PACKAGES
                 and layout.feeds_metadata_of(r.location.path) is None
             ]
@@ -109,13 +108,26 @@ class LockfileCheck:
             where = f"{scope}/" if scope else "the repository root"
             count = sum(len(reqs) for _item, reqs in entries)
             names = ", ".join(item.path for item, _reqs in entries)
+            # The project locks its other requirements (pip-compile output beside these): a
+            # file left out of that set is a smaller gap than a project with no lock at all.
+            others = sorted(
+                {lock.path for lock in layout.locks if scope_covers(scope, lock.scope)}
+                - {item.path for item, _reqs in entries}
+            )
+            message = (
+                f"the application in {where} declares {count} requirement(s) in {names} "
+                "but has no lockfile: every install resolves the dependency tree afresh, "
+                "so two installs of the same commit can get different code"
+            )
+            if others:
+                message = (
+                    f"{names} ({count} requirement(s)) is not covered by the lock files of "
+                    f"{where} ({', '.join(others[:3])}{' ...' if len(others) > 3 else ''}): "
+                    "its installs resolve afresh each time"
+                )
             yield ctx.finding(
                 "AUD103",
-                message=(
-                    f"the application in {where} declares {count} requirement(s) in {names} "
-                    "but has no lockfile: every install resolves the dependency tree afresh, "
-                    "so two installs of the same commit can get different code"
-                ),
+                message=message,
                 locations=[
                     Location(path=item.path, line=reqs[0].location.line) for item, reqs in entries
                 ],
@@ -124,10 +136,11 @@ class LockfileCheck:
                     "manifests": [item.path for item, _reqs in entries],
                     "requirements": count,
                     "application": layout.application_reason(scope),
+                    "other_locks": others,
                 },
                 # An example or demo app is not what the project ships.
                 severity=Severity.LOW
-                if all(layout.policy.is_example(item.path) for item, _reqs in entries)
+                if others or all(layout.policy.is_example(item.path) for item, _reqs in entries)
                 else None,
                 fix=(
                     "Generate and commit a lockfile: `uv lock` (pyproject.toml), "

@@ -35,9 +35,21 @@ from typing import Any
 
 from auditor.checks.base import CheckContext
 from auditor.checks.compiled import Compiled, compiled_files
+from auditor.checks.library_files import (
+    library_side_files,
+    publishes,
+    pyproject_declares_package,
+)
 from auditor.checks.lock_envs import ALL, Envs, lock_environments
 from auditor.checks.pin_policy import POLICY, PinPolicy, _normalize
-from auditor.model import InputKind, InputStatus, LockedPackage, ParsedInput, Requirement
+from auditor.model import (
+    MAIN_GROUP,
+    InputKind,
+    InputStatus,
+    LockedPackage,
+    ParsedInput,
+    Requirement,
+)
 from auditor.projects import scope_covers, scope_of
 
 
@@ -82,10 +94,17 @@ class ProjectLayout:
     compiled: Mapping[str, Compiled] = field(default_factory=dict)
     # manifest path -> the Python versions its project supports (requires-python), if it says
     requires_python: Mapping[str, str] = field(default_factory=dict)
+    # requirements files in a library's folder that are its developers' tooling (tests, docs, CI)
+    tooling_inputs: frozenset[str] = frozenset()
 
     def is_compiled(self, path: str) -> bool:
         """Whether the requirements file at `path` is lock data rather than declarations."""
         return path in self.compiled
+
+    def compiled_kind(self, path: str) -> str | None:
+        """How the lock-data requirements file at `path` was made (None: a declaration)."""
+        found = self.compiled.get(path)
+        return found.kind if found is not None else None
 
     def project_locks(self, path: str) -> list[LockView]:
         """Return the locks of the project the manifest at `path` belongs to (nearest first).
@@ -143,6 +162,24 @@ class ProjectLayout:
             or (req is not None and req.location.path in self.metadata_feeds)
         )
 
+    def is_dev_requirement(self, item: ParsedInput, req: Requirement) -> bool:
+        """Whether `req` is for development only: it never ships to the project's users.
+
+        A group named like one (``test``, ``docs``), any other dependency group of a pyproject
+        (PEP 735, Poetry or PDM groups are never installed with the package), and requirements
+        files that are a library's tooling.
+        """
+        return (
+            self.policy.is_dev_group(req.group)
+            or (
+                item.kind is InputKind.PYPROJECT
+                and req.group != MAIN_GROUP
+                and not req.group.startswith("optional")
+            )
+            or item.path in self.tooling_inputs
+            or req.location.path in self.tooling_inputs
+        )
+
     def feeds_metadata_of(self, path: str) -> str | None:
         """Return the library manifest whose metadata reads the requirements file `path`."""
         return self.metadata_feeds.get(path)
@@ -163,7 +200,7 @@ class ProjectLayout:
 
     def required_level(self, item: ParsedInput, req: Requirement) -> str:
         """Return the pinning level required of `req`: exact, upper-bound, any or none."""
-        if self.policy.is_dev_group(req.group):
+        if self.is_dev_requirement(item, req):
             return self.policy.dev_require
         if self.is_library_requirement(item, req):
             return self.policy.library_require
@@ -340,11 +377,7 @@ def _is_library_metadata(root: Path, item: ParsedInput) -> bool:
         return parser.has_section("options") or parser.has_section("metadata")
     if item.kind is InputKind.PYPROJECT:
         data = _read_toml(root / item.path)
-        return (
-            data is not None
-            and isinstance(data.get("project"), dict)
-            and isinstance(data.get("build-system"), dict)
-        )
+        return data is not None and pyproject_declares_package(data)
     return False
 
 
@@ -375,9 +408,25 @@ def build_layout(ctx: CheckContext) -> ProjectLayout:
                 requires_python[item.path] = requires
     layout.requires_python = requires_python
     layout.library_inputs = frozenset(library_inputs)
-    layout.metadata_feeds = _metadata_feeds(ctx.inputs, library_inputs)
+    feeds = _metadata_feeds(ctx.inputs, library_inputs)
     layout.library_scopes = frozenset(scope_of(p) for p in library_inputs)
-    layout.marker_scopes = frozenset(_marker_scopes(ctx.root, layout.library_scopes, policy))
+    published = {
+        scope_of(item.path)
+        for item in ctx.inputs
+        if item.path in library_inputs
+        and publishes(ctx.root, item, _read_toml(ctx.root / item.path))
+    }
+    layout.marker_scopes = frozenset(
+        _marker_scopes(ctx.root, layout.library_scopes - published, policy)
+    )
+    mirrors, layout.tooling_inputs = library_side_files(
+        ctx.inputs,
+        library_inputs=frozenset(library_inputs),
+        application_scopes=layout.marker_scopes,
+        metadata_feeds=feeds,
+        compiled=layout.compiled,
+    )
+    layout.metadata_feeds = {**mirrors, **feeds}
     return layout
 
 

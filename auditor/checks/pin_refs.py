@@ -29,7 +29,7 @@ def reference_findings(
     elif req.is_local_path:
         yield from _local_finding(ctx, item, req)
     else:
-        yield from _archive_finding(ctx, item, req)
+        yield from _archive_finding(ctx, layout, item, req)
 
 
 def _vcs_finding(
@@ -47,15 +47,20 @@ def _vcs_finding(
     what = "no revision (it follows the default branch)" if ref is None else (
         f"the reference {ref!r}, which is a branch, tag or short id that can move"
     )  # fmt: skip
+    commit = _locked_commit(layout, req)
+    locked = f"; {commit[1]} installs commit {commit[0]} until it is re-locked" if commit else ""
     yield ctx.finding(
         "AUD106",
         message=(
             f"{req.raw_name} is installed from {scheme} with {what} ({req.location}); "
-            "the code you get can change without the requirement changing"
+            "the code you get can change without the requirement changing" + locked
         ),
         package=req.raw_name,
         locations=[req.location],
-        evidence=_evidence(item, req, url=url, vcs=scheme, ref=ref),
+        evidence=_evidence(
+            item, req, url=url, vcs=scheme, ref=ref, locked_commit=commit[0] if commit else None
+        ),
+        severity=Severity.LOW if commit or _not_shipped(layout, item, req) else None,
         fix=(
             "Pin the full commit id: append `@<40-hex commit>` to the URL (find it with "
             f"`git ls-remote <repo> {ref or 'HEAD'}`), or depend on a released version."
@@ -63,20 +68,56 @@ def _vcs_finding(
     )
 
 
-def _archive_finding(ctx: CheckContext, item: ParsedInput, req: Requirement) -> Iterator[Finding]:
+def _not_shipped(layout: ProjectLayout, item: ParsedInput, req: Requirement) -> bool:
+    """Whether `req` is a development or example requirement: it never reaches users."""
+    return layout.is_dev_requirement(item, req) or layout.policy.is_example(req.location.path)
+
+
+def _locked_commit(layout: ProjectLayout, req: Requirement) -> tuple[str, str] | None:
+    """Return (full commit id, lockfile) when a lockfile covering `req` pins its VCS commit."""
+    for lock in layout.covering_locks(req.location.path, real_only=True):
+        for package in lock.packages.get(req.name, ()):
+            commit = package.source_commit or ""
+            if _HEX.match(commit) and len(commit) in layout.policy.full_sha_lengths:
+                return commit, lock.path
+    return None
+
+
+def _locked_hash(layout: ProjectLayout, req: Requirement) -> str | None:
+    """Return the lockfile that records hashes for `req`'s URL package (uv.lock does)."""
+    for lock in layout.covering_locks(req.location.path, real_only=True):
+        packages = lock.packages.get(req.name, ())
+        if any(p.hashes and p.source_url is not None for p in packages):
+            return lock.path
+    return None
+
+
+def _archive_finding(
+    ctx: CheckContext, layout: ProjectLayout, item: ParsedInput, req: Requirement
+) -> Iterator[Finding]:
     url = req.url or ""
     if URL_HASH.search(url) or req.hashes:
         return
     insecure = url.lower().startswith("http://")
+    hashed = _locked_hash(layout, req)
     yield ctx.finding(
         "AUD106",
         message=(
             f"{req.raw_name} is downloaded from a URL without a hash ({req.location}); "
-            "whatever the server returns is installed" + (" (over plain http)" if insecure else "")
+            "whatever the server returns is installed"
+            + (" (over plain http)" if insecure else "")
+            + (
+                f"; {hashed} records its hash, so installs from the lockfile check it"
+                if hashed
+                else ""
+            )
         ),
         package=req.raw_name,
         locations=[req.location],
-        evidence=_evidence(item, req, url=url, insecure_transport=insecure),
+        evidence=_evidence(item, req, url=url, insecure_transport=insecure, locked_hash=hashed),
+        severity=Severity.LOW
+        if (_not_shipped(layout, item, req) or hashed) and not insecure
+        else None,
         fix=(
             "Add the archive's digest to the URL (`...#sha256=<hex>`) or a `--hash=sha256:` "
             "option, or depend on a released version from the index."

@@ -91,7 +91,7 @@ class PinsCheck:
         compiled = layout.is_compiled(req.location.path)
         policy = layout.policy
         level = layout.required_level(item, req)
-        dev = policy.is_dev_group(req.group)
+        dev = layout.is_dev_requirement(item, req)
         known = _known_version(ctx, layout, item, req)
         covered = _covered(layout, item, req)
         exempt = any(

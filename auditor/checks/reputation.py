@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 
 from auditor.checks.base import CheckContext, Outcome, incomplete
+from auditor.checks.lock_envs import never_installed
 from auditor.checks.stdlib_names import stdlib_declared
 from auditor.index.model import LookupState, ProjectInfo
 from auditor.model import Finding, Location, Severity
@@ -34,6 +35,7 @@ from auditor.reputation.targets import NameUse, imported_only
 
 HALLUCINATED = "AUD401"
 NEW = "AUD406"
+_ELSEWHERE = " (declared only for environments outside CPython/PyPy 3 on Linux, macOS and Windows)"
 ABANDONED = "AUD407"
 BORN_AFTER_USE = "AUD410"
 YOUNG_DERIVED = "AUD411"
@@ -132,10 +134,11 @@ class ReputationCheck:
         for use, info in found:
             if ctx.enabled(NEW):
                 yield from self._new(ctx, policy, use, info, today)
-            if ctx.enabled(ABANDONED):
+            if ctx.enabled(ABANDONED) and not use.resolved:
                 yield from self._abandoned(ctx, policy, use, info, today)
-        if ctx.enabled(BORN_AFTER_USE) and found and ctx.facts.git is not None:
-            yield from self._born_after_use(ctx, policy, found, ctx.facts.git)
+        written = [(use, info) for use, info in found if not use.resolved]
+        if ctx.enabled(BORN_AFTER_USE) and written and ctx.facts.git is not None:
+            yield from self._born_after_use(ctx, policy, written, ctx.facts.git)
         if ctx.enabled(YOUNG_DERIVED) and found:
             yield from self._young_derived(ctx, policy, found, today)
 
@@ -208,13 +211,22 @@ class ReputationCheck:
             if young
             else f"has only {count} release(s), the first {age} days ago ({_date(first)})"
         )
+        # Declared only for a platform outside Linux, macOS and Windows (emscripten): it does
+        # not reach the machines the project is deployed on.
+        elsewhere = never_installed(use.requirements)
         yield ctx.finding(
             NEW,
             message=f"{display} {why}: new projects are where typosquats and slopsquats live; "
-            "check who publishes it before depending on it",
+            "check who publishes it before depending on it" + (_ELSEWHERE if elsewhere else ""),
             package=use.display_name,
             locations=use.locations,
-            evidence={"first_release": first.isoformat(), "age_days": age, "releases": count},
+            evidence={
+                "first_release": first.isoformat(),
+                "age_days": age,
+                "releases": count,
+                "installed_on_common_platforms": not elsewhere,
+            },
+            severity=Severity.LOW if elsewhere else None,
             fix=f"confirm {display} is the project you meant (publisher, repository, downloads)",
         )
 

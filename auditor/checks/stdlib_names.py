@@ -33,7 +33,8 @@ def stdlib_declared(ctx: CheckContext) -> frozenset[str]:
     return frozenset(
         use.name
         for use in ctx.facts.declared
-        if (match := match_stdlib(use.name, names, policy.stdlib_backports)) is not None
+        if not use.resolved
+        and (match := match_stdlib(use.name, names, policy.stdlib_backports)) is not None
         and match.backport_until is None
     )
 
@@ -51,7 +52,7 @@ class StdlibNamesCheck:
         names = stdlib_names(policy.python2_modules)
         for use in ctx.facts.declared:
             match = match_stdlib(use.name, names, policy.stdlib_backports)
-            if match is None:
+            if match is None or use.resolved:
                 continue
             display = clean(use.display_name)
             module = clean(match.module)

@@ -27,6 +27,7 @@ class Role(enum.StrEnum):
     DEV = "dev"  # a development-only group
     EXAMPLE = "example"  # an example, demo or docs environment
     SELF = "self"  # the project requiring itself with extras
+    CONSTRAINT = "constraint"  # a constraints file: narrows installs, installs nothing itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,10 @@ class DeclarationScope:
             req.group != MAIN_GROUP and not req.group.startswith("optional:")
         ):
             return Role.DEV
+        if req.constraint or self.layout.compiled_kind(location.path) == "constraints":
+            return Role.CONSTRAINT
+        if self.layout.is_dev_requirement(item, req):
+            return Role.DEV
         if self.layout.policy.is_example(location.path):
             return Role.EXAMPLE
         if self.layout.is_library_requirement(item, req):
@@ -72,7 +77,7 @@ class DeclarationScope:
             if version is not None and found is not None and str(found[1].pinned) != version:
                 continue
             roles.add(self.role(place))
-        if not roles or Role.RUNTIME in roles or Role.LIBRARY in roles:
+        if not roles or roles & {Role.RUNTIME, Role.LIBRARY, Role.CONSTRAINT}:
             return Role.RUNTIME
         for role in (Role.DEV, Role.EXAMPLE):
             if role in roles:

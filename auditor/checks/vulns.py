@@ -141,8 +141,8 @@ def _unversioned_findings(
         if not specifier and not policy.flag_unconstrained:
             continue
         role = scope.role(location)
-        if role is Role.SELF:
-            continue  # the project requiring itself with extras installs nothing from the index
+        if role in (Role.SELF, Role.CONSTRAINT):
+            continue  # requiring itself with extras, or a constraint: installs nothing itself
         yield from _range_findings(ctx, target, groups, specifier, location, path, role)
 
 

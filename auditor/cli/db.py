@@ -66,7 +66,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
 
 
 def _write_collected(config: Config, collected: list[Collected], streams: Streams) -> None:
-    from auditor.advisories.store import store_path, write_store
+    from auditor.advisories.store import store_path
+    from auditor.advisories.store_writer import write_store
 
     if not collected:
         return

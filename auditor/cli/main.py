@@ -19,7 +19,19 @@ EXIT_INTERNAL = 4
 
 # Each command lives in auditor/cli/<name>.py with register(subparsers) and run(args, io); a
 # name listed here without its module is a bug, so the import error propagates.
-COMMANDS = ("scan", "graph", "why", "rules", "db", "fix", "report", "baseline")
+COMMANDS = (
+    "scan",
+    "graph",
+    "why",
+    "rules",
+    "db",
+    "fix",
+    "report",
+    "baseline",
+    "licenses",
+    "vet",
+    "guard",
+)
 
 
 class Streams:

@@ -57,6 +57,13 @@ def add_scan_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="also read the installed environment (importlib.metadata)",
     )
+    parser.add_argument(
+        "--resolve",
+        action="store_true",
+        default=None,
+        help="resolve manifests without a lockfile (uv or pip, wheels only): the packages an "
+        "install would bring join the graph as 'resolved, not locked' (AUDITOR_RESOLVE)",
+    )
     parser.add_argument("--cache-dir", type=Path, default=None, help="cache folder")
     add_timeout_option(parser)
     parser.add_argument("--index-url", default=None, help="package index simple-API URL")
@@ -166,6 +173,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         "offline": getattr(args, "offline", None),
         "allow_incomplete": getattr(args, "allow_incomplete", None),
         "environment": getattr(args, "environment", None),
+        "resolve": getattr(args, "resolve", None),
         "cache_dir": getattr(args, "cache_dir", None),
         "osv_url": getattr(args, "osv_url", None),
         "fail_on": getattr(args, "fail_on", None),

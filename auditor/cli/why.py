@@ -59,6 +59,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         for parent, child in itertools.pairwise(path):
             origin = query.origins(scan.graph, parent, child)
             where = f" [{origin[0].location}]" if origin else ""
+            if origin and origin[0].source == "resolved":
+                where = " [resolved, not locked]"
             spec = f" {origin[0].specifier}" if origin and origin[0].specifier else ""
             node = query.package(scan.graph, child)
             version = f"=={node.versions[0]}" if node and len(node.versions) == 1 else ""

@@ -17,6 +17,7 @@ import networkx as nx
 
 from auditor.model import (
     MAIN_GROUP,
+    InputKind,
     InputStatus,
     Location,
     LockedPackage,
@@ -168,7 +169,10 @@ def _add_locked(graph: nx.DiGraph[str], seen: _Seen, pkg: LockedPackage) -> None
             )
         return
     attrs = _ensure_node(graph, pkg.name, pkg.raw_name)
-    attrs["locked"] = True
+    if pkg.kind is InputKind.RESOLVED:
+        attrs["resolved"] = True  # resolved, not locked (`auditor scan --resolve`)
+    else:
+        attrs["locked"] = True
     if pkg.version is not None:
         seen.add(("versions", pkg.name), attrs["versions"], pkg.version)
     for group in pkg.groups:

@@ -43,6 +43,7 @@ class PackageNode:
     locked: bool
     groups: tuple[str, ...]
     locations: tuple[Location, ...]
+    resolved: bool = False  # brought by a resolver (`--resolve`), not by a lockfile
 
     @property
     def version(self) -> str | None:
@@ -70,6 +71,7 @@ def _read_node(graph: DependencyGraph, name: str) -> PackageNode:
         groups=tuple(attrs.get("groups", ())),
         locations=tuple(Location(path=loc["path"], line=loc["line"])
                         for loc in attrs.get("locations", ())),
+        resolved=bool(attrs.get("resolved")),
     )  # fmt: skip
 
 

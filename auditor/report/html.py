@@ -356,6 +356,7 @@ class HtmlReporter:
             "baseline": baseline_info(result),
             "graph": graph,
             "licenses": _clean_rows(license_items(result)),
+            "license_counts": _license_counts(result),
             "replacements": _replacements(replacement_items(result)),
             "sources": [
                 {
@@ -378,10 +379,16 @@ class HtmlReporter:
         return text
 
 
+def _license_counts(result: AuditResult) -> dict[str, int]:
+    from auditor.report.license_table import category_counts
+
+    return category_counts(result.licenses or ())
+
+
 def _clean_rows(rows: list[Mapping[str, Any]] | None) -> list[dict[str, str]] | None:
     if rows is None:
         return None
-    keys = ("name", "version", "license", "category", "source")
+    keys = ("name", "version", "license", "category", "source", "verdict", "raw")
     return [{k: clean(row.get(k) if row.get(k) is not None else "") for k in keys} for row in rows]
 
 

@@ -106,11 +106,18 @@ def _extras_lines(result: AuditResult) -> list[str]:
     if licenses is None:
         lines.append("_not computed_")
     else:
-        lines.append(f"{len(licenses)} package(s) in the license inventory.")
+        from auditor.report.license_table import category_counts
+
+        counts = ", ".join(f"{n} {c}" for c, n in category_counts(result.licenses or ()).items())
+        lines.append(
+            f"{len(licenses)} package(s) in the license inventory"
+            + (f": {counts}." if counts else ".")
+        )
         flagged = [
             row
             for row in licenses
-            if str(row.get("category", "")) not in ("", "allowed", "permissive")
+            if str(row.get("verdict") or "") not in ("", "allowed", "excepted")
+            or str(row.get("category", "")) not in ("", "permissive", "public-domain")
         ]
         keys = ("name", "version", "license", "category")
         lines.extend(f"- {_row_text(row, keys)}" for row in flagged[:20])

@@ -205,6 +205,13 @@ class SarifReporter:
         }
         if result.baseline is not None:
             run["properties"]["baseline"] = result.baseline.to_json()
+        if result.licenses is not None:
+            from auditor.report.license_table import category_counts, verdict_counts
+
+            run["properties"]["licenses"] = {
+                "categories": category_counts(result.licenses),
+                "verdicts": verdict_counts(result.licenses),
+            }
         return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 

@@ -41,6 +41,9 @@ class NameUse:
     locations: tuple[Location, ...]
     requirements: tuple[Requirement, ...] = ()
     other_index: str | None = None
+    # Brought only by resolution (`scan --resolve`, `vet`): judged by the rules about what is
+    # installed (typosquat, new, young), not by those about what someone wrote.
+    resolved: bool = False
 
     def spellings_in(self, path: str) -> list[str]:
         """The ways the name is written in `path`: its display name and each raw spelling."""
@@ -128,6 +131,12 @@ def declared_uses(
         if node.name in skip or node.name in gathered:
             continue
         gathered[node.name] = _Gathered(display=node.display_name, locations=list(node.locations))
+    resolved = set()
+    for node in query.packages(graph):
+        if node.resolved and node.name not in skip and node.name not in gathered:
+            resolved.add(node.name)
+            gathered[node.name] = _Gathered(display=node.display_name,
+                                            locations=list(node.locations))  # fmt: skip
     other = _other_index_inputs(root, inputs, index_url)
     uses = []
     for name in sorted(gathered):
@@ -140,6 +149,7 @@ def declared_uses(
                 locations=tuple(entry.locations),
                 requirements=tuple(entry.requirements),
                 other_index=via,
+                resolved=name in resolved,
             )
         )
     return uses

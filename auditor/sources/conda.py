@@ -1,12 +1,15 @@
 """Parse conda ``environment.yml``: only the ``pip:`` sub-list holds PyPI requirements.
 
 Conda packages are not PyPI projects: they are counted in a note and otherwise ignored.
-Items of the pip list are read like requirements-file lines (``-r``/``-e`` and options are
-noted, not followed). The file is read with ``yaml.safe_load``; lines are found by scanning.
+Items of the pip list are read like requirements-file lines: ``-r FILE`` / ``-c FILE`` are
+followed (relative to the environment file, as conda runs pip there), ``-e`` and index options
+are noted. The file is read with ``yaml.safe_load``; lines are found by scanning.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import posixpath
 import re
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ from auditor.errors import ParseError
 from auditor.model import InputIssue, InputKind, Location, ParsedInput, Requirement
 from auditor.sources.declared import requirement_or_issue
 from auditor.sources.reading import read_text
+from auditor.sources.requirements import RequirementsSource
 from auditor.yamlio import safe_load
 
 __all__ = ["CondaSource"]
@@ -61,35 +65,79 @@ class CondaSource:
         lines = _pip_item_lines(text, pip_items)
         requirements: list[Requirement] = []
         issues: list[InputIssue] = []
+        notes: list[str] = []
+        includes: list[str] = []
         for value, line in zip(pip_items, lines, strict=True):
             location = Location(path=relpath, line=line)
             text_item = value.split(" #", 1)[0].strip()
             if not text_item:
                 continue
             if text_item.startswith("-"):
-                issues.append(
-                    InputIssue(
-                        code="not-a-requirement",
-                        message=f"pip option {text_item!r} in an environment file is not followed",
-                        location=location,
-                        line_text=value,
-                    )
-                )
+                included = _include(root, relpath, text_item, location, value)
+                if included is None:
+                    notes.append(f"pip option {text_item!r} (line {line}) noted, not followed")
+                    continue
+                requirements.extend(included.requirements)
+                issues.extend(included.issues)
+                includes.extend(included.includes)
                 continue
             parsed = requirement_or_issue(text_item, location=location, kind=KIND)
             if isinstance(parsed, Requirement):
                 requirements.append(parsed)
             else:
                 issues.append(parsed)
-        notes = (f"{conda_count} conda package(s) not audited (not PyPI projects)",)
+        if conda_count:
+            notes.insert(0, f"{conda_count} conda package(s) not audited (not PyPI projects)")
         return ParsedInput(
             path=relpath,
             kind=KIND,
             requirements=tuple(requirements),
             issues=tuple(issues),
-            notes=notes if conda_count else (),
+            notes=tuple(notes),
+            includes=tuple(dict.fromkeys(includes)),
             project_name=data.get("name") if isinstance(data.get("name"), str) else None,
         )
+
+
+_INCLUDE = re.compile(r"^(?P<opt>-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+)(?P<path>\S+)$")
+
+
+def _include(
+    root: Path, relpath: str, item: str, location: Location, line_text: str
+) -> _Included | None:
+    """Follow ``-r FILE`` / ``-c FILE`` of a pip list; None for other options."""
+    match = _INCLUDE.match(item)
+    if match is None:
+        return None
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(relpath), match["path"]))
+    constraint = match["opt"] in ("-c", "--constraint")
+    if target.startswith("../") or posixpath.isabs(target):
+        problem = f"{match['path']!r} is outside the repository"
+    else:
+        try:
+            parsed = RequirementsSource().parse(root, target)
+        except ParseError as exc:
+            problem = exc.detail
+        else:
+            reqs = tuple(
+                dataclasses.replace(r, constraint=True) if constraint else r
+                for r in parsed.requirements
+            )
+            return _Included(reqs, parsed.issues, (target, *parsed.includes))
+    issue = InputIssue(
+        code="include-missing",
+        message=f"{match['opt']} {match['path']}: cannot be read ({problem})",
+        location=location,
+        line_text=line_text,
+    )
+    return _Included((), (issue,), ())
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Included:
+    requirements: tuple[Requirement, ...]
+    issues: tuple[InputIssue, ...]
+    includes: tuple[str, ...]
 
 
 def _pip_item_lines(text: str, items: list[str]) -> list[int | None]:

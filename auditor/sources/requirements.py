@@ -31,23 +31,15 @@ Requirements files named like ``requirements-dev.txt``, ``test-requirements.txt`
 
 from __future__ import annotations
 
-import configparser
 import os
 import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
 
 from auditor.errors import ParseError
 from auditor.model import (
@@ -61,12 +53,18 @@ from auditor.model import (
 )
 from auditor.sources.declared import build_requirement, parse_pep508
 from auditor.sources.pip_options import option_tokens, parse_options, split_args_options
-from auditor.sources.reading import load_toml, read_text
+from auditor.sources.reading import read_text
 from auditor.sources.requirement_junk import (
     JunkLine,
     classify_junk,
     code_fence,
     markdown_list_item,
+)
+from auditor.sources.url_names import (
+    URL_SCHEMES,
+    VCS_PREFIXES,
+    url_project_name,
+    vcs_suggestion,
 )
 from auditor.sources.urls import url_problem
 from auditor.specs import pin_span
@@ -75,9 +73,6 @@ __all__ = ["RequirementsSource", "requirements_group"]
 
 _COMMENT = re.compile(r"(^|\s+)#.*$")
 _ENV_VAR = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)\}")
-_VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
-_URL_SCHEMES = ("http://", "https://", "file:", "ftp://", *_VCS_PREFIXES)
-_EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
 _PATH_EXTRAS = re.compile(r"^(?P<path>.+?)\[(?P<extras>[A-Za-z0-9._,\s-]*)\]$")
 _DEV_FILE = re.compile(r"(^|[-_./])(dev|develop|test|tests|testing|lint|docs|ci)([-_./]|$)")
 
@@ -309,7 +304,7 @@ def _include(
 def _is_url_or_path(text: str) -> bool:
     lowered = text.lower()
     return (
-        lowered.startswith(_URL_SCHEMES)
+        lowered.startswith(URL_SCHEMES)
         or text.startswith((".", "/", "~"))
         or "/" in text
         or "\\" in text
@@ -342,7 +337,7 @@ def _requirement_from_args(
     version_span: tuple[int, int] | None = None,
 ) -> Requirement | None:
     """Parse the requirement part of a line; None when it is not a requirement."""
-    if args.lower().startswith(_URL_SCHEMES) or args.startswith((".", "/", "~")):
+    if args.lower().startswith(URL_SCHEMES) or args.startswith((".", "/", "~")):
         return _url_requirement(state, line, args, hashes, editable=editable)
     try:
         parsed = parse_pep508(args)
@@ -370,10 +365,9 @@ def _url_requirement(
     url, _, marker = args.partition("; ")
     url = url.strip()
     marker_text = marker.strip() or None
-    name: str | None = None
     extras: tuple[str, ...] = ()
     with_extras = _PATH_EXTRAS.match(url)
-    if with_extras is not None and not url.lower().startswith(_URL_SCHEMES):
+    if with_extras is not None and not url.lower().startswith(URL_SCHEMES):
         # pip's ``-e .[socks]`` / ``./pkg[cli]``: a local path followed by extras.
         url = with_extras.group("path")
         extras = tuple(
@@ -383,26 +377,12 @@ def _url_requirement(
     if problem is not None:
         _issue(state, line, "not-a-requirement", f"invalid URL {url!r}: {problem}")
         return None
-    egg = _EGG.search(url)
-    if egg is not None:
-        name = egg.group(1)
-    else:
-        filename = unquote(posixpath.basename(urlsplit(url).path.rstrip("/")))
-        try:
-            if filename.endswith(".whl"):
-                wheel_name, _version, _build, _tags = parse_wheel_filename(filename)
-                name = str(wheel_name)
-            elif filename.endswith((".tar.gz", ".zip")):
-                name = str(parse_sdist_filename(filename)[0])
-        except (InvalidWheelFilename, InvalidSdistFilename):
-            name = None
-        if name is None and not url.lower().startswith(_URL_SCHEMES):
-            name = _local_project_name(state.root, line.path, url)
+    name = url_project_name(state.root, line.path, url)
     if name is None:
         message = f"cannot tell the project name of {url} without building it"
         suggestion = None
-        if url.lower().startswith(_VCS_PREFIXES):
-            suggestion, pinned = _vcs_suggestion(url)
+        if url.lower().startswith(VCS_PREFIXES):
+            suggestion, pinned = vcs_suggestion(url)
             if not pinned:
                 message += ", and with no revision it installs whatever the default branch holds"
         _issue(state, line, "unnamed-requirement", message, suggestion)
@@ -428,50 +408,6 @@ def _url_requirement(
         kind=InputKind.REQUIREMENTS,
         line_text=line.text,
     )
-
-
-def _vcs_suggestion(url: str) -> tuple[str, bool]:
-    """Return ``name @ url@<commit>`` for a VCS URL without #egg=, and whether it has a ref."""
-    base, hash_mark, fragment = url.partition("#")
-    scheme_end = base.find("://") + 3
-    path_start = base.find("/", scheme_end) if scheme_end > 2 else 0
-    ref_at = base.rfind("@")
-    has_ref = ref_at > max(path_start, 0)
-    bare = base[:ref_at] if has_ref else base
-    repo = bare.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git") or "name"
-    return f"{repo} @ {bare}@<full commit id>{hash_mark}{fragment}", has_ref
-
-
-def _local_project_name(root: Path, including: str, target: str) -> str | None:
-    """Read the project name of a local directory statically (pyproject.toml, setup.cfg)."""
-    rel = posixpath.normpath(posixpath.join(posixpath.dirname(including), target))
-    if rel.startswith("../") or posixpath.isabs(rel):
-        return None
-    pyproject = f"{rel}/pyproject.toml" if rel != "." else "pyproject.toml"
-    try:
-        data = load_toml(read_text(root, pyproject), pyproject)
-    except ParseError:
-        data = {}
-    project = data.get("project")
-    name = project.get("name") if isinstance(project, dict) else None
-    if not isinstance(name, str):
-        tool = data.get("tool")
-        poetry = tool.get("poetry") if isinstance(tool, dict) else None
-        name = poetry.get("name") if isinstance(poetry, dict) else None
-    if not isinstance(name, str) or not name:
-        name = _setup_cfg_name(root, f"{rel}/setup.cfg" if rel != "." else "setup.cfg")
-    return name if isinstance(name, str) and name else None
-
-
-def _setup_cfg_name(root: Path, relpath: str) -> str | None:
-    """Return ``[metadata] name`` of a setup.cfg, or None."""
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read_string(read_text(root, relpath))
-    except (ParseError, configparser.Error):
-        return None
-    name = parser.get("metadata", "name", fallback="").strip()
-    return name or None
 
 
 # -- lines that are not requirements (classified in `auditor.sources.requirement_junk`) -----

@@ -14,7 +14,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "auditor"
 
 # The stages before enrichment and the checks must not know the checks, the reports or the CLI.
-EARLY = ("advisories", "index", "imports", "reputation", "sources", "graph")
+EARLY = ("advisories", "index", "imports", "reputation", "sources", "graph", "licenses", "resolve")
 LATE = ("auditor.checks", "auditor.report", "auditor.cli")
 
 
@@ -70,6 +70,17 @@ def test_early_stages_do_not_import_checks_reports_or_cli(stage: str) -> None:
         (module, target)
         for module, target in GRAPH.edges
         if module.startswith(f"auditor.{stage}") and target.startswith(LATE)
+    )
+    assert wrong == []
+
+
+def test_guard_does_not_import_reports_or_the_cli() -> None:
+    # guard wires resolve, enrich and the checks (through the pipeline); rendering is the CLI's.
+    wrong = sorted(
+        (module, target)
+        for module, target in GRAPH.edges
+        if module.startswith("auditor.guard")
+        and target.startswith(("auditor.report", "auditor.cli"))
     )
     assert wrong == []
 

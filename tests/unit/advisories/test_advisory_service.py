@@ -26,7 +26,8 @@ from auditor.advisories.service import (
     StoreSource,
     plan_sources,
 )
-from auditor.advisories.store import KIND_MALICIOUS, KIND_OSV, OsvStore, write_store
+from auditor.advisories.store import KIND_MALICIOUS, KIND_OSV, OsvStore
+from auditor.advisories.store_writer import write_store
 from auditor.config import load_config
 from auditor.http import make_session
 from auditor.model import DataSource

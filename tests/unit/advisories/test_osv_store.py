@@ -22,7 +22,8 @@ from auditor.advisories.importer import (
     unsafe_member,
 )
 from auditor.advisories.matching import record_affects
-from auditor.advisories.store import KIND_MALICIOUS, KIND_OSV, OsvStore, write_store
+from auditor.advisories.store import KIND_MALICIOUS, KIND_OSV, OsvStore
+from auditor.advisories.store_writer import write_store
 
 
 def rec(rid: str, name: str = "demo", fixed: str = "2.0", **extra: Any) -> dict[str, Any]:

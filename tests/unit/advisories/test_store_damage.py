@@ -20,8 +20,8 @@ from auditor.advisories.store import (
     REPAIR,
     OsvStore,
     StoreDamagedError,
-    write_store,
 )
+from auditor.advisories.store_writer import write_store
 
 
 def rec(rid: str, name: str = "demo", fixed: str = "2.0") -> dict[str, Any]:

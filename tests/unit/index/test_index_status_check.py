@@ -11,6 +11,7 @@ from fakes import FakeIndex, LoopbackServer
 from packaging.specifiers import SpecifierSet
 
 from auditor.checks.base import CheckContext
+from auditor.checks.compiled import compiled_transitive
 from auditor.checks.index_status import (
     CHECK,
     IndexPolicy,
@@ -199,6 +200,59 @@ def test_check_on_locked_and_newest_pins(
     ]  # fmt: skip
     asked = sorted({r.path.split("/")[2] for r in server.requests})
     assert asked == ["click", "flask", "idna", "requests"]
+
+
+def test_a_stale_transitive_version_is_low(
+    index_server: tuple[FakeIndex, LoopbackServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUDITOR_TODAY", "2025-06-01")
+    fake, _server = index_server
+    fake.add("idna", {"2.7": "2018-06-11T00:00:00Z", "4.0": "2024-01-01T00:00:00Z"})  # locked only
+    fake.add("requests", {"2.19.0": "2018-06-14T00:00:00Z", "4.0": "2024-01-01T00:00:00Z"})
+    findings = findings_of(CHECK, _context(tmp_path, _inputs(), "AUD405"))
+    got = {f.package: f for f in findings}
+    assert got["idna"].severity is Severity.LOW
+    assert got["idna"].evidence["transitive"] is True
+    assert "a dependency of other packages" in got["idna"].message
+    assert got["requests"].severity is Severity.MEDIUM  # declared directly, two majors behind
+    assert got["requests"].evidence["transitive"] is False
+
+
+def test_a_version_held_back_by_a_declared_bound_is_low(
+    index_server: tuple[FakeIndex, LoopbackServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUDITOR_TODAY", "2025-06-01")
+    fake, _server = index_server
+    fake.add("redis", {"4.0": "2019-01-01T00:00:00Z", "6.0": "2024-01-01T00:00:00Z"})
+    inputs = [
+        ParsedInput(
+            path="requirements.txt",
+            kind=InputKind.REQUIREMENTS,
+            requirements=(
+                _req("redis", "==4.0", 1),
+                _req("redis", ">=2.8,<5", 2, line_text="redis>=2.8,<5"),
+            ),
+        )
+    ]
+    (finding,) = findings_of(CHECK, _context(tmp_path, inputs, "AUD405"))
+    assert finding.severity is Severity.LOW
+    assert finding.evidence["held_back_by"] == "requirements.txt:2"
+    assert "held back on purpose by `redis>=2.8,<5`" in finding.message
+
+
+def test_pip_compile_via_notes_after_hash_lines_mark_transitive_pins(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text(
+        "dateutil-x==2.9 \\\n    --hash=sha256:aa \\\n    --hash=sha256:bb\n"
+        "    # via\n    #   botocore\n    #   celery\n"
+        "redis==6.4.0 \\\n    --hash=sha256:cc\n    # via\n    #   -r requirements.in\n",
+        encoding="utf-8",
+    )
+    item = ParsedInput(
+        path="requirements.txt",
+        kind=InputKind.REQUIREMENTS,
+        requirements=(_req("dateutil-x", "==2.9", 1), _req("redis", "==6.4.0", 7)),
+    )
+    assert compiled_transitive(tmp_path, [item]) == {Location(path="requirements.txt", line=1)}
 
 
 def test_check_does_nothing_when_its_rules_are_off(tmp_path: Path) -> None:

@@ -133,6 +133,21 @@ def test_age_rules(tmp_path: Path, releases: dict[str, str], rule: str | None) -
     assert [f.rule_id for f in findings if f.rule_id != "AUD410"] == ([rule] if rule else [])
 
 
+def test_a_new_package_for_an_exotic_platform_only_is_low(tmp_path: Path) -> None:
+    text = 'somepkg==1.0 ; sys_platform == "emscripten"\nother\n'
+    ctx = make_ctx(tmp_path, {"requirements.txt": text}, today=TODAY)
+    young = {"0.1": "2025-05-01T00:00:00"}
+    lookup = FakeLookup({"somepkg": info("somepkg", young), "other": info("other", young)})
+    found = {
+        f.package: f
+        for f in findings_of(ReputationCheck(), ctx, lookup=lookup)
+        if f.rule_id == "AUD406"
+    }
+    assert found["somepkg"].severity is Severity.LOW
+    assert found["somepkg"].evidence["installed_on_common_platforms"] is False
+    assert found["other"].severity is Severity.MEDIUM
+
+
 def test_age_thresholds_come_from_policy(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         "[tool.auditor.policy.reputation.new_package]\nmax_age_days = 10\nmin_releases = 0\n"
@@ -213,6 +228,15 @@ def test_deprecated_names(tmp_path: Path) -> None:
     assert found["mock"].fix == "replace mock with the standard library's unittest.mock"
 
 
+def test_deprecated_names_no_python_3_installs_are_left_out(tmp_path: Path) -> None:
+    text = (
+        "pycrypto; python_version < '3.0'\nmock; python_version < '3.3'\n"
+        "PyPDF2; sys_platform == 'win32'\n"
+    )
+    ctx = make_ctx(tmp_path, {"requirements.txt": text})
+    assert [f.package for f in findings_of(DeprecatedCheck(), ctx)] == ["PyPDF2"]
+
+
 def test_stdlib_names(tmp_path: Path) -> None:
     text = (
         "asyncio\nurllib2\ndataclasses\ntyping; python_version < '3.5'\n"
@@ -290,9 +314,8 @@ def test_born_after_use_does_not_apply_outside_a_checkout(tmp_path: Path) -> Non
     run = run_check(ReputationCheck(), ctx, lookup=FakeLookup({"flask": info("flask", OLD)}))
     assert [f for f in run.findings if f.rule_id == "AUD410"] == []
     assert [i for i in run.incomplete if i.source == "git"] == []
-    assert [d.name for d in run.data_sources if d.name not in ("index", "popular-packages")] == [
-        "git"
-    ]
+    others = ("index", "popular-packages", "licenses")
+    assert [d.name for d in run.data_sources if d.name not in others] == ["git"]
 
 
 def test_imported_module_without_distribution(tmp_path: Path) -> None:

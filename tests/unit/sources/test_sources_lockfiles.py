@@ -267,11 +267,34 @@ def test_conda_environment(tmp_path: Path) -> None:
     assert parsed.project_name == "science"
     got = [(r.name, str(r.specifier), r.location.line) for r in parsed.requirements]
     assert got == [("requests", "==2.31.0", 9), ("rich", ">=13", 10)]
-    assert [(i.code, i.location.line) for i in parsed.issues] == [
-        ("not-a-requirement", 11),
-        ("not-a-requirement", 12),
+    assert [(i.code, i.location.line) for i in parsed.issues] == [("not-a-requirement", 12)]
+    assert parsed.notes == (
+        "3 conda package(s) not audited (not PyPI projects)",
+        "pip option '--index-url https://mirror.invalid/simple' (line 11) noted, not followed",
+    )
+
+
+def test_conda_pip_list_follows_requirement_files(tmp_path: Path) -> None:
+    (tmp_path / "env").mkdir()
+    (tmp_path / "env/environment.yml").write_text(
+        "dependencies:\n  - pip:\n    - -r requirements.txt\n    - -c pins.txt\n"
+        "    - --requirement=missing.txt\n    - -e .\n"
+    )
+    (tmp_path / "env/requirements.txt").write_text("flask==3.0\n-r more.txt\n")
+    (tmp_path / "env/more.txt").write_text("rich\n")
+    (tmp_path / "env/pins.txt").write_text("click==8.1\n")
+    parsed = CondaSource().parse(tmp_path, "env/environment.yml")
+    got = [(r.name, r.location.path, r.constraint) for r in parsed.requirements]
+    assert got == [
+        ("flask", "env/requirements.txt", False),
+        ("rich", "env/more.txt", False),
+        ("click", "env/pins.txt", True),
     ]
-    assert parsed.notes == ("3 conda package(s) not audited (not PyPI projects)",)
+    assert set(parsed.includes) >= {"env/requirements.txt", "env/more.txt", "env/pins.txt"}
+    ((code, line, message),) = [(i.code, i.location.line, i.message) for i in parsed.issues]
+    assert (code, line) == ("include-missing", 5)
+    assert "--requirement missing.txt: cannot be read" in message
+    assert parsed.notes == ("pip option '-e .' (line 6) noted, not followed",)
 
 
 def test_conda_yaml_is_safe_loaded(tmp_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""Vet before install: `auditor vet`, `auditor guard -- INSTALLER ...` and the agent hook."""

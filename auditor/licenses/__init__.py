@@ -1,0 +1,1 @@
+"""License compliance: license facts per package version, SPDX normalization and the policy."""

@@ -1,0 +1,84 @@
+"""AUD504 is low when the development-declared package is imported only by optional
+integration modules (contrib/, a pytest plugin module, a Jinja2 adapter) (issue 9)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from checkrun import findings_of
+from imports_support import make_ctx
+
+from auditor.checks.imports import CHECK
+from auditor.checks.integration_modules import integration_modules
+from auditor.model import Finding, Severity
+
+
+def _misplaced(root: Path, files: dict[str, str], declared: dict[str, str]) -> list[Finding]:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    found = findings_of(CHECK, make_ctx(root, declared))
+    return [f for f in found if f.rule_id == "AUD504"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "celery/contrib/docs.py",  # a contrib folder
+        "sentry/integrations/sphinx/__init__.py",
+        "tox/sphinx_ext.py",  # a module named after the package it imports
+        "wagtail/sphinxtags.py",
+    ],
+)
+def test_import_only_in_integration_modules_is_low(tmp_path: Path, path: str) -> None:
+    files = {"pkg/__init__.py": "", path: "import sphinx\n"}
+    (finding,) = _misplaced(tmp_path, files, {"sphinx": "docs"})
+    assert finding.severity is Severity.LOW
+    assert finding.evidence["integration_only"] is True
+    assert "optional integration code" in finding.message
+    assert finding.fix == "declare sphinx in an extra for that integration"
+
+
+def test_a_plugin_module_covers_every_import_in_it(tmp_path: Path) -> None:
+    # tox/pytest.py is a pytest plugin: devpi_process beside pytest belongs to it too.
+    files = {"tox/pytest.py": "import pytest\nimport devpi_process\n"}
+    found = _misplaced(tmp_path, files, {"pytest": "dev", "devpi-process": "dev"})
+    # (``import pytest`` in a module named pytest.py reads as the module itself here.)
+    assert [(f.package, f.severity) for f in found] == [("devpi-process", Severity.LOW)]
+
+
+def test_one_import_in_core_code_keeps_the_rule_severity(tmp_path: Path) -> None:
+    files = {"app/contrib/s3.py": "import boto3\n", "app/storage.py": "import boto3\n"}
+    (finding,) = _misplaced(tmp_path, files, {"boto3": "dev"})
+    assert finding.severity is Severity.MEDIUM
+    assert finding.evidence["integration_only"] is False
+    assert finding.fix == "move boto3 to the main dependencies"
+
+
+def test_names_that_only_start_alike_are_not_integrations() -> None:
+    modules = integration_modules(
+        {"integration_dirs": ["contrib"]}, [("app/attributes.py", "attr")]
+    )
+    assert not modules.holds("app/attributes.py", "attr")
+    assert modules.holds("app/attr_compat.py", "attr")
+    assert modules.holds("app/Contrib/x.py", "attr")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "wagtail/project_template/home/models.py",  # a project template
+        "jupyterlab/scripts/install_extension.py",  # helper scripts below the root
+        "pre_commit/resources/empty_template_setup.py",  # resources copied elsewhere
+    ],
+)
+def test_templates_scripts_and_resources_are_not_production_code(tmp_path: Path, path: str) -> None:
+    file = tmp_path / path
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text("import home_made_module\n", encoding="utf-8")
+    found = [f for f in findings_of(CHECK, make_ctx(tmp_path, {})) if f.rule_id == "AUD501"]
+    assert [(f.evidence["module"], f.severity) for f in found] == [
+        ("home_made_module", Severity.LOW)
+    ]
