@@ -426,13 +426,19 @@ class ImportsCheck:
         groups: GroupPolicy,
     ) -> Iterator[Finding]:
         by_dist: dict[str, list[ResolvedSite]] = defaultdict(list)
+        dev_only: dict[tuple[str, ...], str | None] = {}  # distributions -> the dev-only one
         for item in usage.resolved:
             if item.dev or item.site.type_only or item.site.optional:
                 continue
-            hits = [declared[d] for d in item.mapping.distributions if d in declared]
-            if not hits or any(h.runtime(groups) for h in hits):
-                continue
-            by_dist[hits[0].name].append(item)
+            dists = item.mapping.distributions
+            if dists not in dev_only:  # sites share few mappings: judge each once
+                hits = [declared[d] for d in dists if d in declared]
+                runtime = not hits or any(h.runtime(groups) for h in hits)
+                dev_only[dists] = None if runtime else hits[0].name
+            if (name := dev_only[dists]) is not None:
+                by_dist[name].append(item)
+        if not by_dist:
+            return
         modules = integration_modules(
             ctx.config.policy_section("imports"),
             ((site.path, site.top) for module in usage.modules.values() for site in module.sites),
