@@ -7,7 +7,10 @@ line still contributes the lines that did parse.
 * AUD501: a third-party module is imported but no manifest declares a distribution providing
   it (any group counts) and no lockfile has it either. Imports guarded by ``try/except
   ImportError`` are skipped (or reported at info, by policy); imports only in development code
-  or under ``TYPE_CHECKING`` are reported at the policy's lower severity; a build script's
+  or under ``TYPE_CHECKING`` are reported at the policy's lower severity; imports made only
+  lazily (inside functions or methods) or only in ``except`` handlers -- optional integrations
+  -- are reported at low, listing those sites, with advice to declare the distribution as an
+  extra (one module-level import outside a handler keeps the finding at medium); a build script's
   imports (setup.py) that the build requirements provide are not reported. The fix names a
   distribution only when a source knows it provides the module (installed metadata, wheel
   metadata, the curated map); otherwise it says none is known and warns that a project of
@@ -36,6 +39,7 @@ from dataclasses import dataclass, field
 
 from auditor.checks.base import CheckContext, Note, Outcome, incomplete
 from auditor.checks.compiled import compiled_paths, compiled_transitive
+from auditor.checks.imports_missing import lazily, missing_fix, site_evidence, soft_site
 from auditor.checks.integration_modules import integration_modules
 from auditor.graph import query
 from auditor.imports.groups import GroupPolicy, extra_name, group_policy
@@ -164,28 +168,6 @@ def _build_script_site(
     )
 
 
-def missing_fix(
-    module: str, candidates: tuple[str, ...], source: str, provided: Iterable[str] = ()
-) -> str:
-    """Return AUD501's fix: name a distribution only when a source knows it provides `module`.
-
-    `provided` are the module paths the source matched (``google.protobuf`` for ``google``).
-    """
-    if source in KNOWING_SOURCES and candidates:
-        names = " or ".join(candidates)
-        paths = ", ".join(f"'{p}'" for p in (list(provided) or [module]))
-        return (
-            f"declare {names} (known to provide {paths}: {source}) as a dependency, "
-            "after checking it is the project you meant; or remove the import"
-        )
-    return (
-        f"no known distribution provides '{module}': find the project whose documentation "
-        f"shows `import {module}` and declare it, or remove the import. Do not install a "
-        f"project just because it is named '{module}' on the index: it may be unrelated "
-        "(`import argon2` comes from argon2-cffi, not from the project named argon2)"
-    )
-
-
 def _dev_tool_advice(name: str, tools: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in tools)
 
@@ -285,16 +267,23 @@ class ImportsCheck:
             if locked or not ctx.enabled(MISSING):
                 continue
             severity: Severity | None = None
+            dev_only = lazy = False
             if all(i.site.optional for i in items):
                 if optional_mode != "info":
                     continue
                 severity = Severity.INFO
             elif all(i.dev or i.site.type_only or i.site.optional for i in items):
                 severity = dev_severity
+                dev_only = True
             elif all(i.dev or i.site.type_only or i.site.optional or i.beside for i in items):
                 # A module of that name sits beside the importing file (in its package): it
                 # is most likely that file, imported with its folder on sys.path.
                 severity = Severity.LOW
+            elif all(soft_site(i) or i.site.lazy or i.site.in_except for i in items):
+                # Imported only inside functions or except handlers: an optional integration
+                # (``def to_parquet(): import pyarrow``) that fails only when that code runs.
+                severity = Severity.LOW
+                lazy = True
             known = source in KNOWING_SOURCES
             named = candidates[0] if known else None
             if known:
@@ -308,6 +297,8 @@ class ImportsCheck:
                     "providing it (none is known to)"
                 )
                 evidence["guessed_name"] = candidates[0]
+            if lazy:
+                message += lazily(items)
             if unreadable:
                 # Part of what the project declares could not be read statically: the import
                 # may well be declared there, so say so and lower the severity.
@@ -330,12 +321,14 @@ class ImportsCheck:
                 locations=_locations(items),
                 evidence={
                     **evidence,
-                    "dev_only": severity is dev_severity,
+                    "dev_only": dev_only,
+                    "lazy_only": lazy,
+                    "sites": site_evidence(items),
                     "beside_importing_file": all(i.beside for i in items),
                     "unreadable_declarations": [str(loc) for loc in unreadable],
                     "unmapped_distributions": sorted(usage.unmapped),
                 },
-                fix=missing_fix(module, candidates, source, provided),
+                fix=missing_fix(module, candidates, source, provided, lazy=lazy),
                 key=module,
                 severity=severity,
             )
@@ -433,13 +426,19 @@ class ImportsCheck:
         groups: GroupPolicy,
     ) -> Iterator[Finding]:
         by_dist: dict[str, list[ResolvedSite]] = defaultdict(list)
+        dev_only: dict[tuple[str, ...], str | None] = {}  # distributions -> the dev-only one
         for item in usage.resolved:
             if item.dev or item.site.type_only or item.site.optional:
                 continue
-            hits = [declared[d] for d in item.mapping.distributions if d in declared]
-            if not hits or any(h.runtime(groups) for h in hits):
-                continue
-            by_dist[hits[0].name].append(item)
+            dists = item.mapping.distributions
+            if dists not in dev_only:  # sites share few mappings: judge each once
+                hits = [declared[d] for d in dists if d in declared]
+                runtime = not hits or any(h.runtime(groups) for h in hits)
+                dev_only[dists] = None if runtime else hits[0].name
+            if (name := dev_only[dists]) is not None:
+                by_dist[name].append(item)
+        if not by_dist:
+            return
         modules = integration_modules(
             ctx.config.policy_section("imports"),
             ((site.path, site.top) for module in usage.modules.values() for site in module.sites),
@@ -474,4 +473,13 @@ class ImportsCheck:
 
 CHECK = ImportsCheck()
 
-__all__ = ["CHECK", "MISPLACED", "MISSING", "RULES", "TRANSITIVE", "UNUSED", "ImportsCheck"]
+__all__ = [
+    "CHECK",
+    "MISPLACED",
+    "MISSING",
+    "RULES",
+    "TRANSITIVE",
+    "UNUSED",
+    "ImportsCheck",
+    "missing_fix",
+]

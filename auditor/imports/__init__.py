@@ -16,8 +16,9 @@ checks read it as ``ctx.facts.imports``::
 An `ImportSite` is one import statement or literal dynamic import: full dotted ``module``,
 ``top``-level name, ``path`` and ``line`` (repo-relative), the fully qualified ``symbols`` used
 from it, and the flags ``type_only`` (under TYPE_CHECKING), ``optional`` (try/except
-ImportError), ``dynamic`` (importlib.import_module / __import__ with a literal), ``relative``
-and ``star``. A `ModuleMapping` says which distributions may provide a module and how that was
+ImportError), ``dynamic`` (importlib.import_module / __import__ with a literal), ``relative``,
+``star``, ``lazy`` (inside a function or method body) and ``in_except`` (inside an ``except``
+handler). A `ModuleMapping` says which distributions may provide a module and how that was
 found (``source``, in the order the sources are tried: environment, wheel-metadata, import-map,
 name-match, heuristic; see `auditor.imports.mapping`). ``usage.loaded`` holds the modules
 frameworks load by name (settings strings, entry points: `auditor.imports.loaded`), which count

@@ -149,6 +149,24 @@ def installed_modules(names: Iterable[str] | None = None) -> dict[str, tuple[str
     return {name: tuple(sorted(mods)) for name, mods in table.items()}
 
 
+def importable(top: str) -> bool:
+    """Whether a top-level module is found on this interpreter's path (found, never imported).
+
+    ``importlib.util.find_spec`` on a top-level name only looks (no module code runs); a name
+    that is not an identifier cannot be one.
+    """
+    if not top.isidentifier():
+        return False
+    if top in sys.modules:
+        return True
+    from importlib.util import find_spec
+
+    try:
+        return find_spec(top) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def environment_fingerprint() -> str:
     """Return a key that changes whenever a package is installed into or removed from sys.path.
 
@@ -227,6 +245,9 @@ class DistributionMapper:
         provides: known distribution -> (its module paths, the source that listed them:
             ``environment`` or ``wheel-metadata``). A distribution listed here is matched by its
             list only, never by name similarity.
+        installed: when the environment is not the project's, a cheap test of whether a
+            top-level module can be installed there at all (`importable`): the environment
+            table, slow to build the first time, is not read for a module that is not.
     """
 
     def __init__(
@@ -238,8 +259,10 @@ class DistributionMapper:
         environment: Callable[[], Mapping[str, tuple[str, ...]]] | None = None,
         environment_is_project: bool = False,
         provides: Mapping[str, tuple[Iterable[str], str]] | None = None,
+        installed: Callable[[str], bool] | None = None,
     ) -> None:
         self.known = frozenset(normalize_name(n) for n in known)
+        self._installed = installed
         table = dict(_default_import_map() if import_map is None else import_map)
         for key, value in (extra_map or {}).items():
             if names := _as_names(value):
@@ -259,6 +282,7 @@ class DistributionMapper:
                 self._by_module.setdefault(module, []).append((name, source))
         self.unlisted = tuple(sorted(self.known - listed))
         self._memo: dict[tuple[str, tuple[str, ...]], ModuleMapping] = {}
+        self._given: dict[tuple[str, tuple[str, ...]], ModuleMapping] = {}
 
     def _env(self) -> Mapping[str, tuple[str, ...]]:
         if self._environment is None:
@@ -272,10 +296,15 @@ class DistributionMapper:
         ``google.cloud.storage`` for ``from google.cloud import storage``) let namespace
         packages resolve to the precise distribution.
         """
+        symbols = tuple(symbols)
+        # Sites repeat the same (module, symbols) tens of thousands of times in a large tree.
+        if (found := self._given.get((module, symbols))) is not None:
+            return found
         deeper = tuple(sorted({s for s in symbols if s.count(".") <= module.count(".") + 1}))
         key = (module, deeper)
         if key not in self._memo:
             self._memo[key] = self._resolve(module, deeper)
+        self._given[module, symbols] = self._memo[key]
         return self._memo[key]
 
     def _resolve(self, module: str, symbols: tuple[str, ...]) -> ModuleMapping:
@@ -298,7 +327,11 @@ class DistributionMapper:
                 return self._result(module, named, "name-match", prefix)
         # 5. nothing declared provides it: what is known to (an installed distribution, the
         # curated map), so a fix can name it.
-        if not self.environment_is_project and len(found := self._env().get(top, ())) == 1:
+        if (
+            not self.environment_is_project
+            and (self._installed is None or self._installed(top))
+            and len(found := self._env().get(top, ())) == 1
+        ):
             return self._result(module, found, "environment", top)
         for prefix in candidates:
             if prefix in self.import_map:
@@ -324,6 +357,7 @@ __all__ = [
     "cached_environment_distributions",
     "cached_installed_modules",
     "environment_distributions",
+    "importable",
     "installed_modules",
     "load_import_map",
     "name_variants",

@@ -4,6 +4,9 @@ The code cells of an ``.ipynb`` notebook are parsed with `ast` after IPython mag
 ``!``, ``?`` lines) are blanked out, keeping the line count. Line numbers count the lines of
 the code cells joined in order, and every record carries its cell's index. A cell that does not
 parse is read by the line-based fallback and reported; the other cells are unaffected.
+A notebook whose kernel is not Python (``metadata.language_info.name`` or
+``metadata.kernelspec.language`` says R, Julia, ...) holds no Python imports: it is skipped
+quietly, without a syntax-error note for every cell.
 """
 
 from __future__ import annotations
@@ -16,14 +19,17 @@ from auditor.imports.ast_walk import TOO_DEEP, Collector, fallback_note
 from auditor.imports.records import ParsedFile, StatementContext
 from auditor.imports.recovery import fallback_statements
 
-__all__ = ["notebook_code", "parse_notebook"]
+__all__ = ["kernel_language", "notebook_code", "parse_notebook"]
 
 _MAGIC_PREFIXES = ("%", "!", "?")
 _TOP_LEVEL = StatementContext()
 
 
 def notebook_code(data: bytes) -> list[str]:
-    """Return the source of each code cell of a notebook, magics blanked (raises ValueError)."""
+    """Return the source of each code cell of a notebook, magics blanked (raises ValueError).
+
+    A notebook of another language than Python has no Python code cells: the list is empty.
+    """
     try:
         doc = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -32,6 +38,8 @@ def notebook_code(data: bytes) -> list[str]:
         raise ValueError("not a JSON notebook: nested too deeply") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("cells", []), list):
         raise ValueError("not a notebook: no cells list")  # noqa: TRY004 - bad input, not a bug
+    if not _python_kernel(doc.get("metadata")):
+        return []
     cells: list[str] = []
     for cell in doc.get("cells", []):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
@@ -45,6 +53,28 @@ def notebook_code(data: bytes) -> list[str]:
             lines.append("" if blank else line)
         cells.append("\n".join(lines) + "\n")
     return cells
+
+
+def kernel_language(metadata: object) -> str | None:
+    """Return the notebook's kernel language, lower case (None when the metadata does not say).
+
+    ``language_info.name`` is written by the kernel that ran the notebook; the kernelspec's
+    ``language`` is what it was created for. Anything but strings in them is ignored.
+    """
+    if not isinstance(metadata, dict):
+        return None
+    for section, key in (("language_info", "name"), ("kernelspec", "language")):
+        value = metadata.get(section)
+        name = value.get(key) if isinstance(value, dict) else None
+        if isinstance(name, str) and name.strip():
+            return name.strip().lower()
+    return None
+
+
+def _python_kernel(metadata: object) -> bool:
+    """Whether a notebook's code cells are Python (an unknown kernel is taken to be)."""
+    language = kernel_language(metadata)
+    return language is None or language.startswith(("python", "ipython"))
 
 
 def _cell_source(source: object) -> str:
@@ -90,9 +120,10 @@ def parse_notebook(data: bytes) -> ParsedFile:
             problems.append(f"code cell {index}: syntax error: {exc.msg}{note}")
             recovered_counts.append(recovered)
         else:
+            collector.scan_calls = "import_module" in code or "__import__" in code
             collector.statements(tree.body, _TOP_LEVEL)
-            if "import_module" in code or "__import__" in code:
-                collector.dynamic_calls(tree)
+            if collector.scan_calls:
+                collector.dynamic_calls()
         for found in collector.found[first:]:
             found.line += offset
             found.cell = index

@@ -143,7 +143,7 @@ def _read_wheels(
         return WheelModules()
     config = context.config
     reader = WheelReader(
-        session=context.session,
+        open_session=lambda: context.session,
         index_url=config.index_url,
         max_bytes=int(policy.get("wheel_metadata_max_bytes", 8_000_000)),
     )

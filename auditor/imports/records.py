@@ -4,14 +4,14 @@ An `ImportRecord` is one import found in one file's content, before it is tied t
 cache is keyed by content, so two files with the same bytes share their records). A
 `ParsedFile` is every record of one file plus, when the file did not parse, why.
 
-The cache keeps the compact JSON form of namespace ``imports:v2``, unchanged since records
-were plain lists: a record is ``[module, line, flags, symbols]`` (a notebook record adds its
-cell index) with the booleans packed into bit flags, and a file is
+The cache keeps a compact JSON form: a record is ``[module, line, flags, symbols]`` (a
+notebook record adds its cell index) with the booleans packed into bit flags (the form of
+namespace ``imports:v2``, plus the bits of `lazy` and `in_except`), and a file is
 ``{"imports": [...]}`` or ``{"error": message, "line": n}`` (plus ``"imports"`` and
 ``"recovered"`` when the line-based fallback read some imports, and ``"cell_errors"`` /
 ``"cell_recovered"`` for notebook cells that did not parse). Only `ImportRecord.to_cache` /
 `ImportRecord.from_cache` and their `ParsedFile` counterparts know that form; change it
-together with the namespace version in `auditor.imports.scanner`.
+together with the cache version in `auditor.imports.scanner`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-__all__ = ["ImportRecord", "ParsedFile", "StatementContext"]
+__all__ = ["ImportRecord", "ParsedFile", "SiteRow", "StatementContext", "site_rows"]
 
 # Bit flags of the cached form (never used outside the codec below).
 _TYPE_ONLY = 1
@@ -28,6 +28,8 @@ _DYNAMIC = 4
 _RELATIVE = 8
 _STAR = 16
 _APPROXIMATE = 32
+_LAZY = 64
+_IN_EXCEPT = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +37,16 @@ class StatementContext:
     """What an import statement's surroundings make of it.
 
     `type_only`: inside ``if TYPE_CHECKING:``; `optional`: inside a ``try`` (or its handler)
-    that catches ImportError; `approximate`: read by the line-based fallback, not by `ast`.
+    that catches ImportError; `approximate`: read by the line-based fallback, not by `ast`;
+    `lazy`: inside a function or method body (or a lambda), so it runs only when called;
+    `in_except`: inside an ``except`` handler, so it runs only when something else failed.
     """
 
     type_only: bool = False
     optional: bool = False
     approximate: bool = False
+    lazy: bool = False
+    in_except: bool = False
 
 
 class ImportRecord(NamedTuple):
@@ -49,6 +55,7 @@ class ImportRecord(NamedTuple):
     `module` is the dotted module as written (dots kept for relative imports); `symbols` the
     sorted, fully qualified names used from it. `line` is 1-based; in a notebook it counts the
     lines of the code cells joined in order, and `cell` is the 0-based index of the code cell.
+    `lazy` and `in_except` say where it sits (see `StatementContext`).
 
     A named tuple rather than a frozen dataclass: a warm scan rebuilds tens of thousands of
     records from the cache, and a tuple is about four times cheaper to create.
@@ -64,6 +71,8 @@ class ImportRecord(NamedTuple):
     star: bool = False
     approximate: bool = False
     cell: int | None = None
+    lazy: bool = False
+    in_except: bool = False
 
     def to_cache(self) -> list[Any]:
         """Return the JSON form kept in the cache: ``[module, line, flags, symbols(, cell)]``."""
@@ -74,6 +83,8 @@ class ImportRecord(NamedTuple):
             | (_RELATIVE if self.relative else 0)
             | (_STAR if self.star else 0)
             | (_APPROXIMATE if self.approximate else 0)
+            | (_LAZY if self.lazy else 0)
+            | (_IN_EXCEPT if self.in_except else 0)
         )
         row: list[Any] = [self.module, self.line, flags, list(self.symbols)]
         if self.cell is not None:
@@ -95,6 +106,8 @@ class ImportRecord(NamedTuple):
             star=bool(flags & _STAR),
             approximate=bool(flags & _APPROXIMATE),
             cell=row[4] if len(row) > 4 else None,
+            lazy=bool(flags & _LAZY),
+            in_except=bool(flags & _IN_EXCEPT),
         )
 
 
@@ -156,3 +169,34 @@ class ParsedFile:
             cell_errors=cell_errors,
             cell_recovered=tuple(data.get("cell_recovered") or [0] * len(cell_errors)),
         )
+
+
+# Per packed flags value: (type_only, optional, dynamic, relative, star), (approximate, lazy,
+# in_except), in the order `auditor.imports.scanner.ImportSite` lists them around `cell`.
+_HEAD = [
+    tuple(bool(i & bit) for bit in (_TYPE_ONLY, _OPTIONAL, _DYNAMIC, _RELATIVE, _STAR))
+    for i in range(256)
+]
+_TAIL = [tuple(bool(i & bit) for bit in (_APPROXIMATE, _LAZY, _IN_EXCEPT)) for i in range(256)]
+
+SiteRow = tuple[str, int, tuple[str, ...], tuple[bool, ...], "int | None", tuple[bool, ...]]
+
+
+def site_rows(data: dict[str, Any]) -> list[SiteRow]:
+    """Decode the records of one cached file for building import sites without records.
+
+    Each row is ``(module, line, symbols, (type_only, optional, dynamic, relative, star),
+    cell, (approximate, lazy, in_except))``. A warm scan decodes tens of thousands of records
+    this way; a damaged form raises (TypeError, KeyError, IndexError, AttributeError).
+    """
+    return [
+        (
+            row[0],
+            row[1],
+            tuple(row[3]),
+            _HEAD[row[2]],
+            row[4] if len(row) > 4 else None,
+            _TAIL[row[2]],
+        )
+        for row in data.get("imports", ())
+    ]

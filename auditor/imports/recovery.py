@@ -7,7 +7,8 @@ nested replacement fields) are blanked and comments dropped, physical lines are 
 logical lines (brackets and backslash continuations), and each statement that starts with
 ``import`` or ``from`` is read with a regex. Block headers are tracked by indentation, so
 ``if TYPE_CHECKING:`` bodies are type-only, ``try`` blocks whose ``except`` clauses catch
-ImportError are optional, and dead Python 2 branches are skipped, as in the AST walk. Header
+ImportError are optional, ``def`` bodies lazy, ``except`` bodies flagged, and dead Python 2
+branches are skipped, as in the AST walk. Header
 conditions and ``except`` types are still parsed with `ast` (they are old syntax). Dynamic
 ``import_module("x")`` calls are not recovered.
 
@@ -354,8 +355,13 @@ def fallback_statements(text: str) -> list[tuple[ast.Import | ast.ImportFrom, St
                     context = dataclasses.replace(context, optional=True)
                 last[indent] = ("try", catches)
             elif word == "except":
-                if last.get(indent) == ("try", True):
-                    context = dataclasses.replace(context, optional=True)
+                optional = last.get(indent) == ("try", True)
+                context = dataclasses.replace(
+                    context, optional=context.optional or optional, in_except=True
+                )
+            elif word in ("def", "async def"):
+                context = dataclasses.replace(context, lazy=True)
+                last[indent] = (word, False)
             elif word != "finally":
                 last[indent] = (word, False)
             blocks.append(_Block(indent, context, skip))

@@ -6,16 +6,18 @@ source, with the line-based fallback of `auditor.imports.recovery` for syntax `a
 and `auditor.imports.notebooks` (``.ipynb`` code cells); `auditor.imports.records` holds what
 they return and its cached form.
 
-Results are cached by the sha256 of each file's bytes (namespace ``imports:v2`` of the shared
-cache, read and written in batches), so a warm re-scan parses only the files that changed. A
-second namespace (``imports:stat:v1``) maps each file's absolute path to its last seen stat
-(size, mtime_ns, ctime_ns, inode) and content digest, so a warm re-scan does not even read the
-files whose stat is unchanged: it stats them and takes their digest from there. Known limit: a
-file rewritten with the same size, inode and both timestamps unchanged (within the file system's
-timestamp granularity) would be missed; to make that window unreachable in practice, a file
-whose ctime or mtime is under `RECENT_SECONDS` old is not remembered by stat (read again next
-time), like git's "racily clean" rule. Cold scans of many files run in a process pool, in
-chunks; small scans stay serial because starting workers costs more than it saves.
+The cache (namespace `CACHE_NAMESPACE` of the shared cache) holds one entry per folder, keyed
+by the folder's absolute path: for each file scanned there, its last seen stat (size,
+mtime_ns, ctime_ns, inode), the sha256 of its bytes and its parsed imports. A warm scan of an
+unchanged tree reads one entry per folder, stats the files and reads none of them; a file
+whose stat changed is read and hashed, and parsed only when no entry of the scan holds its
+digest (a ``git checkout`` or ``touch`` that left the bytes alone costs a read, not a parse).
+A folder's entry is rewritten only when something in it changed. Known limit: a file rewritten
+with the same size, inode and both timestamps unchanged (within the file system's timestamp
+granularity) would be missed; to make that window unreachable in practice, a file whose ctime
+or mtime is under `RECENT_SECONDS` old is not trusted by stat (read again next time), like
+git's "racily clean" rule. Cold scans of many files run in a process pool, in chunks; small
+scans stay serial because starting workers costs more than it saves.
 """
 
 from __future__ import annotations
@@ -31,32 +33,32 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from auditor.imports.ast_walk import parse_python
 from auditor.imports.notebooks import parse_notebook
-from auditor.imports.records import ParsedFile
+from auditor.imports.records import ParsedFile, site_rows
 
 if TYPE_CHECKING:
     from auditor.cache import Cache
 
 log = logging.getLogger(__name__)
 
-# Where parse results are cached (`ParsedFile.to_cache`); its version changes with that form.
-CACHE_NAMESPACE = "imports:v2"
-# Where each file's last seen stat and content digest are kept (keyed by absolute path).
-STAT_NAMESPACE = "imports:stat:v1"
+# Where the folder entries live (stat, digest and `ParsedFile.to_cache` form of each file).
+CACHE_NAMESPACE = "imports:dir:v1"
 # A file changed this recently may change again within the same timestamp tick: not remembered.
 RECENT_SECONDS = 2.0
-# Bump when the shape or meaning of a cached record changes (it is part of every cache key).
-SCANNER_VERSION = "5"
+# Where earlier versions kept one entry per file: emptied when a scan writes its entries.
+_LEGACY_NAMESPACES = ("imports:v2", "imports:stat:v1")
+# Bump when the shape or meaning of a cached entry changes (entries of other versions are
+# ignored and rewritten).
+SCANNER_VERSION = "6"
 # Below this many files to parse, a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 400
 _CHUNK = 250
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImportSite:
+class ImportSite(NamedTuple):
     """One import statement (or dynamic import call) in one file.
 
     `module` is the full dotted module as written (for a relative import, the dots are kept:
@@ -64,7 +66,11 @@ class ImportSite:
     fully qualified names used from the module. `line` is 1-based; in a notebook it counts the
     lines of the code cells joined in order, and `cell` is the 0-based index of the code cell.
     `approximate` is set when the file did not parse and the site was read by the line-based
-    fallback (`auditor.imports.recovery`).
+    fallback (`auditor.imports.recovery`). `lazy`: inside a function or method body (imported
+    only when called); `in_except`: inside an ``except`` handler (imported only as a fallback).
+
+    A named tuple rather than a frozen dataclass (build it with keywords): a warm scan makes
+    tens of thousands of sites from the cache, and a tuple is several times cheaper to create.
     """
 
     module: str
@@ -79,6 +85,8 @@ class ImportSite:
     star: bool = False
     cell: int | None = None
     approximate: bool = False
+    lazy: bool = False
+    in_except: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,109 +144,267 @@ def _parse(relpath: str, data: bytes) -> ParsedFile:
 
 def _digest(data: bytes, relpath: str) -> str:
     kind = "nb" if relpath.endswith(".ipynb") else "py"
-    return f"{SCANNER_VERSION}:{kind}:{hashlib.sha256(data).hexdigest()}"
+    return f"{kind}:{hashlib.sha256(data).hexdigest()}"
 
 
-def _parse_chunk(root: str, relpaths: list[str]) -> list[tuple[str, str, ParsedFile]]:
-    """Worker: read, hash and parse each file; returns (relpath, digest, parsed)."""
-    out: list[tuple[str, str, ParsedFile]] = []
+# What parsing one file gives the scan: (relpath, digest, cached form); no digest if unread.
+_Parsed = tuple[str, str, dict[str, Any]]
+
+
+def _parse_chunk(root: str, relpaths: list[str]) -> list[_Parsed]:
+    """Worker: read, hash and parse each file; returns (relpath, digest, cached form)."""
     with _gc_paused():
-        for relpath in relpaths:
-            _parse_one(root, relpath, out)
-    return out
+        return [_parse_one(root, relpath) for relpath in relpaths]
 
 
-def _parse_one(root: str, relpath: str, out: list[tuple[str, str, ParsedFile]]) -> None:
-    try:
-        data = Path(root, relpath).read_bytes()
-    except OSError as exc:
-        out.append((relpath, "", ParsedFile(error=f"cannot read: {exc.strerror}")))
-        return
-    out.append((relpath, _digest(data, relpath), _parse(relpath, data)))
+def _parse_one(root: str, relpath: str, data: bytes | None = None) -> _Parsed:
+    """Read (unless given), hash and parse one file into its cached form."""
+    if data is None:
+        try:
+            # os.path and open() rather than pathlib: this runs once per file of a cold scan.
+            with open(os.path.join(root, relpath), "rb") as handle:  # noqa: PTH118, PTH123
+                data = handle.read()
+        except OSError as exc:
+            return relpath, "", ParsedFile(error=f"cannot read: {exc.strerror}").to_cache()
+    return relpath, _digest(data, relpath), _parse(relpath, data).to_cache()
 
 
-def _sites(relpath: str, parsed: ParsedFile, result: ScanResult) -> None:
-    if parsed.error is not None:
-        result.errors.append(
-            ScanError(
-                path=relpath,
-                line=parsed.error_line,
-                message=parsed.error,
-                recovered=parsed.recovered,
-            )
-        )
-    for problem, count in zip(parsed.cell_errors, parsed.cell_recovered, strict=True):
-        result.errors.append(ScanError(path=relpath, line=None, message=problem, recovered=count))
-    append = result.sites.append
-    for record in parsed.imports:
-        module = record.module
-        append(
-            ImportSite(
-                module=module,
-                top="" if record.relative else module.partition(".")[0],
-                path=relpath,
-                line=record.line,
-                symbols=record.symbols,
-                type_only=record.type_only,
-                optional=record.optional,
-                dynamic=record.dynamic,
-                relative=record.relative,
-                star=record.star,
-                cell=record.cell,
-                approximate=record.approximate,
-            )
-        )
-
-
-def _run_pool(root: Path, todo: list[str], workers: int) -> Iterable[tuple[str, str, ParsedFile]]:
+def _run_pool(root: Path, todo: list[str], workers: int) -> Iterable[_Parsed]:
     chunks = [todo[i : i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for done in pool.map(_parse_chunk, [str(root)] * len(chunks), chunks):
             yield from done
 
 
+_make_site = ImportSite._make
+
+
+def _from_form(relpath: str, form: dict[str, Any]) -> tuple[list[ImportSite], list[ScanError]]:
+    """Build the sites and errors of one file from its cached form (raises when damaged)."""
+    errors: list[ScanError] = []
+    rows = site_rows(form)
+    error = form.get("error")
+    if error is not None:
+        errors.append(
+            ScanError(path=relpath, line=form.get("line"), message=error, recovered=len(rows))
+        )
+    cell_errors = form.get("cell_errors")
+    if cell_errors:
+        counts = form.get("cell_recovered") or [0] * len(cell_errors)
+        for problem, count in zip(cell_errors, counts, strict=True):
+            errors.append(ScanError(path=relpath, line=None, message=problem, recovered=count))
+    sites = [
+        _make_site(
+            (
+                module,
+                "" if head[3] else module.partition(".")[0],
+                relpath,
+                line,
+                symbols,
+                *head,
+                cell,
+                *tail,
+            )
+        )
+        for module, line, symbols, head, cell, tail in rows
+    ]
+    return sites, errors
+
+
+_DAMAGED = (TypeError, KeyError, IndexError, AttributeError, ValueError)
+# A file's stat as remembered: size, mtime_ns, ctime_ns, inode; None when not to be trusted.
 _Stat = tuple[int, int, int, int]
 
 
-def _stat_key(base: str, relpath: str) -> str:
-    return os.path.abspath(os.path.join(base, relpath))  # noqa: PTH100, PTH118 - hot loop
+def _folder_files(value: object) -> dict[str, list[Any]]:
+    """Return a stored folder entry's files (name -> [*stat, digest, form]); {} if unusable."""
+    if not isinstance(value, dict) or value.get("v") != SCANNER_VERSION:
+        return {}
+    files = value.get("files")
+    return files if isinstance(files, dict) else {}
 
 
-def _stat_digests(
-    base: str, paths: Sequence[str], cache: Cache | None, result: ScanResult
-) -> tuple[dict[str, _Stat], dict[str, str]]:
-    """Stat every file; return the stats and the digests remembered for unchanged stats."""
-    stats: dict[str, _Stat] = {}
-    for relpath in paths:
-        try:
-            st = os.stat(os.path.join(base, relpath))  # noqa: PTH116, PTH118 - hot loop
-        except OSError as exc:
-            result.errors.append(
-                ScanError(path=relpath, line=None, message=f"cannot read: {exc.strerror}")
-            )
-            continue
-        stats[relpath] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-    digests: dict[str, str] = {}
-    if cache is None or not stats:
-        return stats, digests
-    keys = {_stat_key(base, rel): rel for rel in stats}
-    for key, entry in cache.get_many(STAT_NAMESPACE, list(keys)).items():
-        rel = keys[key]
-        if isinstance(entry, list) and len(entry) == 5 and tuple(entry[:4]) == stats[rel]:
-            digests[rel] = str(entry[4])
-    return stats, digests
+@dataclass(slots=True)
+class _Folder:
+    """One folder of the scan: its cache key, what the cache held, what this scan saw."""
+
+    key: str
+    stored: dict[str, list[Any]]
+    seen: dict[str, list[Any]] = field(default_factory=dict)
+    changed: bool = False
 
 
-def _remember_stats(cache: Cache, base: str, seen: dict[str, tuple[_Stat, str]]) -> None:
-    """Store each read file's stat and digest, except files changed too recently to trust."""
-    recent = int((time.time() - RECENT_SECONDS) * 1e9)
-    entries = {
-        _stat_key(base, rel): [*stat, digest]
-        for rel, (stat, digest) in seen.items()
-        if stat[1] < recent and stat[2] < recent
-    }
-    if entries:
-        cache.set_many(STAT_NAMESPACE, entries)
+class _Scan:
+    """The state of one `scan_files` call (kept apart so each step stays short)."""
+
+    def __init__(self, root: Path, paths: list[str], cache: Cache | None) -> None:
+        self.base = str(root)
+        self.paths = paths
+        self.cache = cache
+        self.result = ScanResult(files=len(paths))
+        self.done: dict[str, tuple[list[ImportSite], list[ScanError]]] = {}
+        self.forms: dict[str, tuple[str, dict[str, Any]]] = {}  # relpath -> (digest, form)
+        self.stats: dict[str, _Stat] = {}
+        self.folders: dict[str, _Folder] = {}
+
+    def load(self) -> None:
+        """Read the folder entries of every scanned folder, in one batch."""
+        keys = {
+            folder: os.path.abspath(os.path.join(self.base, folder))  # noqa: PTH100, PTH118
+            for folder in {relpath.rpartition("/")[0] for relpath in self.paths}
+        }
+        stored = self.cache.get_many(CACHE_NAMESPACE, list(keys.values())) if self.cache else {}
+        self.folders = {f: _Folder(key, _folder_files(stored.get(key))) for f, key in keys.items()}
+
+    def match(self) -> list[str]:
+        """Stat every file; take the unchanged ones from the cache; return the others."""
+        result = self.result
+        changed: list[str] = []
+        base = self.base
+        for relpath in self.paths:
+            folder_name, _, name = relpath.rpartition("/")
+            folder = self.folders[folder_name]
+            try:
+                st = os.stat(os.path.join(base, relpath))  # noqa: PTH116, PTH118 - hot loop
+            except OSError as exc:
+                result.errors.append(
+                    ScanError(path=relpath, line=None, message=f"cannot read: {exc.strerror}")
+                )
+                folder.changed = True
+                continue
+            stat = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+            self.stats[relpath] = stat
+            old = folder.stored.get(name)
+            if (
+                type(old) is list
+                and len(old) == 6
+                and old[0] == stat[0]
+                and old[1] == stat[1]
+                and old[2] == stat[2]
+                and old[3] == stat[3]
+            ):
+                try:
+                    self.done[relpath] = _from_form(relpath, old[5])
+                except _DAMAGED:
+                    pass
+                else:
+                    folder.seen[name] = old
+                    continue
+            folder.changed = True
+            changed.append(relpath)
+        for folder in self.folders.values():
+            if not folder.changed and len(folder.seen) != len(folder.stored):
+                folder.changed = True  # a file was removed since: rewrite the entry
+        result.cached = len(self.done)
+        return changed
+
+    def by_digest(self) -> dict[str, Any]:
+        """Every parsed form the stored entries hold, by content digest."""
+        known: dict[str, Any] = {}
+        for folder in self.folders.values():
+            for old in folder.stored.values():
+                if type(old) is list and len(old) == 6 and isinstance(old[4], str):
+                    known.setdefault(old[4], old[5])
+        return known
+
+    def read(self, changed: list[str]) -> tuple[list[str], dict[str, bytes]]:
+        """Read and hash the changed files; take the ones whose bytes the cache knows."""
+        known = self.by_digest()
+        if not known:
+            return changed, {}  # nothing to match against: the parse reads them
+        todo: list[str] = []
+        contents: dict[str, bytes] = {}
+        for relpath in changed:
+            try:
+                with open(os.path.join(self.base, relpath), "rb") as handle:  # noqa: PTH118, PTH123
+                    data = handle.read()
+            except OSError as exc:
+                self.result.errors.append(
+                    ScanError(path=relpath, line=None, message=f"cannot read: {exc.strerror}")
+                )
+                continue
+            self.result.read += 1
+            digest = _digest(data, relpath)
+            form = known.get(digest)
+            if form is not None:
+                try:
+                    self.done[relpath] = _from_form(relpath, form)
+                except _DAMAGED:
+                    pass
+                else:
+                    self.forms[relpath] = (digest, form)
+                    self.result.cached += 1
+                    continue
+            todo.append(relpath)
+            contents[relpath] = data
+        return todo, contents
+
+    def parse(self, todo: list[str], contents: dict[str, bytes], workers: int) -> None:
+        """Parse what is left, in a process pool when it is worth it.
+
+        Pooled results are taken in as they arrive, so building their sites overlaps the
+        workers' parsing; if the pool breaks, what it did not deliver is parsed serially.
+        """
+        self.result.parsed = len(todo)
+        left = todo
+        # A daemon process (a fleet worker) may not start children: parse serially there.
+        if workers > 1 and len(todo) >= PARALLEL_THRESHOLD and not _in_daemon():
+            # Workers read their files (cheaper than pickling the bytes) and hash what they
+            # read, so a file changed mid-scan is cached under the content actually parsed.
+            try:
+                for item in _run_pool(Path(self.base), todo, workers):
+                    self._take(item, contents)
+            except (BrokenProcessPool, OSError) as exc:
+                log.warning("import scan: process pool unavailable (%s); scanning serially", exc)
+                left = [rel for rel in todo if rel not in self.done]
+            else:
+                left = []
+        for relpath in left:
+            self._take(_parse_one(self.base, relpath, contents.get(relpath)), contents)
+
+    def _take(self, item: _Parsed, contents: dict[str, bytes]) -> None:
+        relpath, digest, form = item
+        self.done[relpath] = _from_form(relpath, form)
+        if digest:  # parse errors depend on the content only: cached
+            self.forms[relpath] = (digest, form)
+            self.result.read += relpath not in contents  # read by the parse itself
+
+    def store(self) -> None:
+        """Write back the entry of every folder where something changed, in one batch."""
+        if self.cache is None:
+            return
+        recent = int((time.time() - RECENT_SECONDS) * 1e9)
+        for relpath, (digest, form) in self.forms.items():
+            folder_name, _, name = relpath.rpartition("/")
+            stat: Any = self.stats[relpath]
+            if not (stat[1] < recent and stat[2] < recent):
+                stat = (None, None, None, None)  # too recent to trust: read again next time
+            self.folders[folder_name].seen[name] = [*stat, digest, form]
+        entries = {
+            folder.key: {"v": SCANNER_VERSION, "files": folder.seen}
+            for folder in self.folders.values()
+            if folder.changed
+        }
+        if entries:
+            self.cache.set_many(CACHE_NAMESPACE, entries)
+            for namespace in _LEGACY_NAMESPACES:  # the per-file layout of earlier versions
+                self.cache.delete_namespace(namespace)
+
+    def finish(self) -> ScanResult:
+        """Put the sites and errors together in the order of the paths given."""
+        result = self.result
+        sites = result.sites
+        for relpath in self.paths:
+            found = self.done.get(relpath)
+            if found is not None:
+                sites.extend(found[0])
+                result.errors.extend(found[1])
+        for error in result.errors:
+            if error.recovered:
+                log.warning("%s: imports read approximately: %s", error.path, error.message)
+            else:
+                log.warning("%s: imports not scanned: %s", error.path, error.message)
+        return result
 
 
 def _in_daemon() -> bool:
@@ -265,81 +431,26 @@ def scan_files(
 ) -> ScanResult:
     """Scan `python_files` and `notebooks` (repo-relative) under `root` for imports.
 
-    Files whose bytes were scanned before come from `cache`; the rest are parsed, in a process
-    pool when there are at least `PARALLEL_THRESHOLD` of them and `workers` allows (default:
-    the usable CPUs), and written back to the cache in one batch.
+    Files unchanged since the last scan (by stat, or by content) come from `cache`; the rest
+    are parsed, in a process pool when there are at least `PARALLEL_THRESHOLD` of them and
+    `workers` allows (default: the usable CPUs), and written back to the cache in one batch.
     """
-    result = ScanResult()
-    paths = [*python_files, *notebooks]
-    result.files = len(paths)
-    base = str(root)
-    stats, digests = _stat_digests(base, paths, cache, result)
-    known: dict[str, Any] = {}
-    if cache is not None and digests:
-        known = cache.get_many(CACHE_NAMESPACE, sorted(set(digests.values())))
-    contents: dict[str, bytes] = {}
-    unread = [rel for rel in stats if digests.get(rel) not in known]
-    for relpath in unread:
-        try:
-            # os.path and open() rather than pathlib: this loop may run once per file per scan.
-            with open(os.path.join(base, relpath), "rb") as handle:  # noqa: PTH118, PTH123
-                data = handle.read()
-        except OSError as exc:
-            result.errors.append(
-                ScanError(path=relpath, line=None, message=f"cannot read: {exc.strerror}")
-            )
-            digests.pop(relpath, None)
-            continue
-        digests[relpath] = _digest(data, relpath)
-        contents[relpath] = data
-    result.read = len(contents)
-    if cache is not None and contents:
-        fresh_digests = sorted({digests[r] for r in contents} - known.keys())
-        known.update(cache.get_many(CACHE_NAMESPACE, fresh_digests))
-        _remember_stats(cache, base, {r: (stats[r], digests[r]) for r in contents})
-    todo = [rel for rel, dig in digests.items() if dig not in known]
-    result.cached = len(digests) - len(todo)
-    result.parsed = len(todo)
-    workers = default_workers() if workers is None else max(1, workers)
-    parsed_items: Iterable[tuple[str, str, ParsedFile]]
-    pooled: list[tuple[str, str, ParsedFile]] | None = None
-    # A daemon process (a fleet worker) may not start children: parse serially there.
-    if workers > 1 and len(todo) >= PARALLEL_THRESHOLD and not _in_daemon():
-        # Workers re-read their files (cheaper than pickling the bytes) and hash what they
-        # read, so a file changed mid-scan is cached under the content actually parsed.
-        try:
-            pooled = list(_run_pool(root, todo, workers))
-        except (BrokenProcessPool, OSError) as exc:
-            log.warning("import scan: process pool unavailable (%s); scanning serially", exc)
-    if pooled is not None:
-        parsed_items = pooled
-    else:
-        with _gc_paused():
-            parsed_items = [(rel, digests[rel], _parse(rel, contents[rel])) for rel in todo]
-    fresh: dict[str, Any] = {}
-    parsed_by_path: dict[str, ParsedFile] = {}
-    for relpath, digest, parsed in parsed_items:
-        parsed_by_path[relpath] = parsed
-        if digest and cache is not None:  # parse errors depend on the content only: cached
-            fresh[digest] = parsed.to_cache()
-    if cache is not None and fresh:
-        cache.set_many(CACHE_NAMESPACE, fresh)
-    for relpath in paths:
-        if relpath in parsed_by_path:
-            _sites(relpath, parsed_by_path[relpath], result)
-        elif relpath in digests:
-            _sites(relpath, ParsedFile.from_cache(known[digests[relpath]]), result)
-    for error in result.errors:
-        if error.recovered:
-            log.warning("%s: imports read approximately: %s", error.path, error.message)
-        else:
-            log.warning("%s: imports not scanned: %s", error.path, error.message)
+    scan = _Scan(root, [*python_files, *notebooks], cache)
+    with _gc_paused():
+        scan.load()
+        changed = scan.match()
+        todo, contents = scan.read(changed) if changed else ([], {})
+        scan.parse(todo, contents, default_workers() if workers is None else max(1, workers))
+        scan.store()
+        result = scan.finish()
+        # Free the cached forms while the collector is paused: by reference counting, instead
+        # of one collection walking every object the scan allocated.
+        del scan, contents
     return result
 
 
 __all__ = [
     "CACHE_NAMESPACE",
-    "STAT_NAMESPACE",
     "ImportSite",
     "ScanError",
     "ScanResult",

@@ -29,13 +29,14 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from auditor.graph import query
 from auditor.imports.mapping import (
     DistributionMapper,
     ModuleMapping,
     cached_environment_distributions,
+    importable,
 )
 from auditor.imports.scanner import ImportSite, ScanError, default_workers, scan_files
 from auditor.model import InputStatus, ParsedInput, normalize_name
@@ -73,13 +74,13 @@ class ModuleUsage:
         return tuple(sorted({s for site in self.sites for s in site.symbols}))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ResolvedSite:
+class ResolvedSite(NamedTuple):
     """A third-party import site with the distributions that may provide it.
 
     `beside` is set when a module of the imported name sits in the importing file's own
     package folder: Python 3 does not import it by that name unless the folder is on
-    ``sys.path``, but the import most likely means it.
+    ``sys.path``, but the import most likely means it. A named tuple (build it with keywords):
+    a large tree has tens of thousands of them.
     """
 
     site: ImportSite
@@ -229,13 +230,16 @@ def sibling_names(
     on ``sys.path``); inside a package (a folder with ``__init__.py``) an absolute import does
     not see them, so package folders get no sibling names (unless `packages_too`).
     """
-    files = list(python_files)
-    packages = {f.rpartition("/")[0] for f in files if f.rpartition("/")[2] == "__init__.py"}
+    packages: set[str] = set()
     found: dict[str, set[str]] = defaultdict(set)
-    for relpath in files:
-        parts = relpath.split("/")
-        found["/".join(parts[:-1])].add(parts[-1].removesuffix(".py").removesuffix(".ipynb"))
-        for depth in range(len(parts) - 1):
+    for relpath in python_files:
+        folder, _, name = relpath.rpartition("/")
+        if name == "__init__.py":
+            packages.add(folder)
+        found[folder].add(name.removesuffix(".py").removesuffix(".ipynb"))
+    for folder in list(found):  # each folder is listed in every folder above it
+        parts = folder.split("/") if folder else []
+        for depth in range(len(parts)):
             found["/".join(parts[:depth])].add(parts[depth])
     return {k: frozenset(v) for k, v in found.items() if packages_too or k not in packages}
 
@@ -291,14 +295,17 @@ def classify_sites(
     """
     grouped: dict[str, list[ImportSite]] = defaultdict(list)
     local: dict[str, list[ImportSite]] = defaultdict(list)
+    beside: dict[str, frozenset[str]] = {}  # per importing file: its siblings
+    nothing = frozenset[str]()
     for site in sites:
         if site.relative or not site.top:
             local["."].append(site)
             continue
-        folder = site.path.rpartition("/")[0]
+        near = beside.get(site.path)
+        if near is None:
+            near = beside[site.path] = siblings.get(site.path.rpartition("/")[0], nothing)
         if site.top not in stdlib and (
-            site.top in siblings.get(folder, frozenset())
-            or (site.top in dev_local and is_dev(site.path))
+            site.top in near or (site.top in dev_local and is_dev(site.path))
         ):
             local[site.top].append(site)
         else:
@@ -407,7 +414,9 @@ def scan_usage(scan: Scan, context: RunContext) -> ImportUsage:
         own = {_module_name(i.project_name) for i in scan.inputs if i.project_name}
         is_dev = conftest_dev_matcher(discovery.python_files, is_dev, own)
     stdlib = STDLIB | frozenset(str(n) for n in policy.get("stdlib_other_versions", ()))
-    siblings = sibling_names(code_files)
+    around = sibling_names(code_files, packages_too=True)
+    packages = {p.rpartition("/")[0] for p in code_files if p.rpartition("/")[2] == "__init__.py"}
+    siblings = {folder: names for folder, names in around.items() if folder not in packages}
     modules = classify_sites(
         result.sites,
         first_party=first_party,
@@ -457,20 +466,28 @@ def scan_usage(scan: Scan, context: RunContext) -> ImportUsage:
         environment=environment,
         environment_is_project=config.environment,
         provides=provides,
+        installed=importable,
     )
-    dev_files = {path: is_dev(path) for path in code_files}
-    around = sibling_names(code_files, packages_too=True)
+    # Per code file: whether it is development code, and the names beside it.
+    nothing = frozenset[str]()
+    per_file = {
+        path: (is_dev(path), around.get(path.rpartition("/")[0], nothing)) for path in code_files
+    }
 
     def resolved(sites: Iterable[ImportSite]) -> tuple[ResolvedSite, ...]:
-        return tuple(
-            ResolvedSite(
-                site=site,
-                mapping=mapper.resolve(site.module, site.symbols),
-                dev=dev_files.get(site.path, False),
-                beside=site.top in around.get(site.path.rpartition("/")[0], frozenset()),
+        out = []
+        for site in sites:
+            found = per_file.get(site.path)
+            dev, beside = found or (False, around.get(site.path.rpartition("/")[0], nothing))
+            out.append(
+                ResolvedSite(
+                    site=site,
+                    mapping=mapper.resolve(site.module, site.symbols),
+                    dev=dev,
+                    beside=site.top in beside,
+                )
             )
-            for site in sites
-        )
+        return tuple(out)
 
     return ImportUsage(
         modules=modules,

@@ -30,7 +30,6 @@ from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-import requests
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import Version
 
@@ -38,6 +37,8 @@ from auditor.errors import OfflineError
 from auditor.model import normalize_name
 
 if TYPE_CHECKING:
+    import requests
+
     from auditor.cache import Cache
 
 log = logging.getLogger(__name__)
@@ -271,12 +272,24 @@ class _RemoteFile(io.RawIOBase):
 
 @dataclass(slots=True)
 class WheelReader:
-    """Reads module lists of wheels from one index (simple API base URL) over `session`."""
+    """Reads module lists of wheels from one index (simple API base URL) over `session`.
 
-    session: requests.Session
+    Give `session`, or `open_session` to open it only when a wheel is really read (a run
+    that finds every answer in the cache, or is offline, never pays for an HTTP session).
+    """
+
     index_url: str
+    session: requests.Session | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
+    open_session: Callable[[], requests.Session] | None = None
     _spent: dict[str, int] = field(default_factory=dict)
+
+    def _http(self) -> requests.Session:
+        if self.session is None:
+            if self.open_session is None:
+                raise WheelError("no HTTP session to read wheels with")
+            self.session = self.open_session()
+        return self.session
 
     def modules(self, name: str, version: str | None) -> tuple[frozenset[str], str] | None:
         """Return (module paths, wheel file name), or None when the index has no such wheel.
@@ -302,14 +315,18 @@ class WheelReader:
     def _get(
         self, url: str, headers: Mapping[str, str], *, stream: bool = False
     ) -> requests.Response:
+        import requests  # here: only a run that reads wheels pays for importing it
+
         try:
-            return self.session.get(url, headers=dict(headers), stream=stream)
+            return self._http().get(url, headers=dict(headers), stream=stream)
         except OfflineError:
             raise WheelError("offline") from None
         except requests.RequestException as exc:
             raise WheelError(f"request to the index failed ({type(exc).__name__})") from None
 
     def _body(self, response: requests.Response, url: str) -> bytes:
+        import requests  # here: see _get
+
         chunks: list[bytes] = []
         try:
             for chunk in response.iter_content(chunk_size=65536):

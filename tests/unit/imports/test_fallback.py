@@ -374,7 +374,6 @@ def test_warm_rescan_keeps_approximate_sites(tmp_path: Path) -> None:
     assert warm.sites == cold.sites
     assert warm.errors == cold.errors
     assert all(s.approximate for s in warm.sites)
-    assert scanner.CACHE_NAMESPACE == "imports:v2"
 
 
 def test_notebook_cell_with_new_syntax_keeps_its_imports() -> None:

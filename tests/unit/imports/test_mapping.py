@@ -187,3 +187,26 @@ def test_namespace_symbol_picks_the_precise_distribution() -> None:
     # ``from google.cloud import storage``: the namespace alone names no distribution.
     result = _mapper().resolve("google.cloud", ["google.cloud.storage"])
     assert result.distributions == ("google-cloud-storage",)
+
+
+def test_importable_looks_without_importing() -> None:
+    from auditor.imports.mapping import importable
+
+    assert importable("json")
+    assert not importable("zz_surely_not_installed_module")
+    assert not importable("a/b")
+    assert not importable("")
+
+
+def test_the_environment_table_is_not_read_for_a_module_not_installed() -> None:
+    read: list[bool] = []
+
+    def environment() -> dict[str, tuple[str, ...]]:
+        read.append(True)
+        return {"zzmod": ("zz-dist",), "yaml": ("pyyaml",)}
+
+    mapper = DistributionMapper(environment=environment, installed=lambda top: top == "yaml")
+    assert mapper.resolve("zzmod").source == "heuristic"
+    assert read == []
+    assert mapper.resolve("yaml").distributions == ("pyyaml",)
+    assert read == [True]

@@ -1,4 +1,4 @@
-"""Typed import records and their cached form (namespace imports:v2, unchanged)."""
+"""Typed import records and their cached form (the forms of namespace imports:v2 still read)."""
 
 from __future__ import annotations
 
@@ -55,3 +55,16 @@ def test_recovered_counts_the_imports_of_a_failed_file_only() -> None:
     assert ParsedFile.from_cache(V2_FORMS[3]).recovered == 1
     assert ParsedFile.from_cache(V2_FORMS[0]).recovered == 0
     assert ParsedFile.from_cache(V2_FORMS[5]).cell_recovered == (0,)
+
+
+def test_scope_flags_round_trip_and_decode_for_sites() -> None:
+    from auditor.imports.records import site_rows
+
+    record = ImportRecord(module="pyarrow", line=3, lazy=True, in_except=True, optional=True)
+    row = record.to_cache()
+    assert row == ["pyarrow", 3, 2 | 64 | 128, []]
+    assert ImportRecord.from_cache(row) == record
+    ((module, line, symbols, head, cell, tail),) = site_rows({"imports": [row]})
+    assert (module, line, symbols, cell) == ("pyarrow", 3, (), None)
+    assert head == (False, True, False, False, False)
+    assert tail == (False, True, True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -297,3 +298,22 @@ def test_python3_truth(test: str, expected: bool | None) -> None:
     import ast
 
     assert python3_truth(ast.parse(test, mode="eval").body) is expected
+
+
+def test_pool_breaking_midway_parses_the_rest_serially(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    def half(root: Path, todo: list[str], workers: int) -> Iterator[tuple[str, str, object]]:
+        yield scanner._parse_one(str(root), todo[0])
+        raise BrokenProcessPool("worker killed")
+
+    monkeypatch.setattr(scanner, "PARALLEL_THRESHOLD", 2)
+    monkeypatch.setattr(scanner, "_run_pool", half)
+    for i in range(4):
+        (tmp_path / f"m{i}.py").write_text(f"import pkg{i}\n")
+    files = [f"m{i}.py" for i in range(4)]
+    result = scan_files(tmp_path, files, cache=None, workers=2)
+    assert [s.module for s in result.sites] == ["pkg0", "pkg1", "pkg2", "pkg3"]
+    assert (result.parsed, result.read) == (4, 4)
