@@ -224,6 +224,13 @@ class ImportsCheck:
         unreadable = _unreadable_declarations(ctx)
         hedged: list[str] = []
         unmapped_hedged: list[str] = []
+        modules = integration_modules(
+            policy, ((r.site.path, r.site.top) for r in usage.resolved if not r.dev)
+        )
+
+        def in_integration(item: ResolvedSite) -> bool:
+            return modules.holds(item.site.path, item.site.top)
+
         by_module: dict[str, list[ResolvedSite]] = defaultdict(list)
         for item in usage.resolved:
             if any(d in declared for d in item.mapping.distributions):
@@ -279,9 +286,12 @@ class ImportsCheck:
                 # A module of that name sits beside the importing file (in its package): it
                 # is most likely that file, imported with its folder on sys.path.
                 severity = Severity.LOW
-            elif all(soft_site(i) or i.site.lazy or i.site.in_except for i in items):
-                # Imported only inside functions or except handlers: an optional integration
-                # (``def to_parquet(): import pyarrow``) that fails only when that code runs.
+            elif all(
+                soft_site(i) or i.site.lazy or i.site.in_except or in_integration(i) for i in items
+            ):
+                # Imported only inside functions, except handlers or optional integration
+                # modules (``def to_parquet(): import pyarrow``, ``contrib/s3.py``): it fails
+                # only when that code runs.
                 severity = Severity.LOW
                 lazy = True
             known = source in KNOWING_SOURCES
@@ -298,7 +308,7 @@ class ImportsCheck:
                 )
                 evidence["guessed_name"] = candidates[0]
             if lazy:
-                message += lazily(items)
+                message += lazily(items, in_integration)
             if unreadable:
                 # Part of what the project declares could not be read statically: the import
                 # may well be declared there, so say so and lower the severity.

@@ -7,7 +7,7 @@ module imported only lazily (inside functions) or in ``except`` handlers it advi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from auditor.imports.mapping import KNOWING_SOURCES
 from auditor.imports.usage import ResolvedSite
@@ -87,10 +87,14 @@ def site_evidence(items: Iterable[ResolvedSite]) -> list[dict[str, object]]:
     ]
 
 
-def lazily(items: list[ResolvedSite]) -> str:
+def lazily(items: list[ResolvedSite], integration: Callable[[ResolvedSite], bool]) -> str:
     """Say where a module is imported lazily or optionally (``a.py:3 (function body)``)."""
     soft = sorted(
-        {(i.site.path, i.site.line, _where(i)) for i in items if i.site.lazy or i.site.in_except}
+        {
+            (i.site.path, i.site.line, "integration module" if integration(i) else _where(i))
+            for i in items
+            if i.site.lazy or i.site.in_except or integration(i)
+        }
     )
     shown = ", ".join(f"{path}:{line} ({where})" for path, line, where in soft[:3])
     more = f" (+{len(soft) - 3} more)" if len(soft) > 3 else ""

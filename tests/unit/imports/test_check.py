@@ -8,22 +8,16 @@ from pathlib import Path
 
 from checkrun import findings_of, run_check
 from imports_support import make_ctx
+from treekit import write_tree
 
 from auditor.checks.imports import CHECK
 from auditor.model import Finding, Severity
 
 
-def _write(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-
-
 def _run(
     root: Path, files: dict[str, str], declared: Mapping[str, str | list[str]], **kw: object
 ) -> list[Finding]:
-    _write(root, files)
+    write_tree(root, files)
     ctx = make_ctx(root, declared, **kw)  # type: ignore[arg-type]  # make_ctx's keywords, as given
     return findings_of(CHECK, ctx)
 
@@ -164,7 +158,7 @@ def test_disabled_rules_do_nothing(tmp_path: Path) -> None:
 
 
 def test_unparseable_files_go_to_extras(tmp_path: Path) -> None:
-    _write(tmp_path, {"good.py": "import requests\n", "bad.py": "def (:\n"})
+    write_tree(tmp_path, {"good.py": "import requests\n", "bad.py": "def (:\n"})
     ctx = make_ctx(tmp_path, {"requests": "main"})
     run = run_check(CHECK, ctx)
     assert run.findings == []
@@ -261,7 +255,7 @@ def test_unused_skips_declarations_of_manifests_inside_tests_and_docs(tmp_path: 
     from auditor.graph.build import build_graph
     from auditor.model import InputKind, Location, ParsedInput
 
-    _write(tmp_path, {"app.py": "import requests\n"})
+    write_tree(tmp_path, {"app.py": "import requests\n"})
     ctx = make_ctx(tmp_path, {"requests": "main", "rich": "main"})
     extra = []
     for path, name in [

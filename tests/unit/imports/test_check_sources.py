@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from checkrun import enriched, run_check
 from imports_support import make_ctx
+from treekit import write_tree
 from wheel_index import WheelIndex, make_wheel, serve_wheels
 
 from auditor.checks.imports import CHECK
@@ -20,14 +21,6 @@ from auditor.imports.mapping import (
 from auditor.imports.usage import ImportUsage
 from auditor.model import Finding, Incomplete, Severity
 from auditor.reputation.targets import NameUse, imported_only
-
-
-def _write(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-
 
 # (declared distribution, the module it is imported as): none of these may be missing, unused
 # or judged as an imported-only name by AUD401.
@@ -61,7 +54,7 @@ def test_declared_names_that_differ_from_the_import_are_never_missing_or_unused(
     tmp_path: Path,
 ) -> None:
     code = "".join(f"import {module}\n" for _dist, module in DIFFERENT_NAMES)
-    _write(tmp_path, {"app.py": code})
+    write_tree(tmp_path, {"app.py": code})
     declared = {dist: "main" for dist, _module in DIFFERENT_NAMES}
     run = run_check(CHECK, make_ctx(tmp_path, declared))
     assert run.findings == []
@@ -74,7 +67,7 @@ def test_declared_names_that_differ_from_the_import_are_never_missing_or_unused(
 
 
 def test_dependency_only_loaded_by_settings_or_entry_points_is_used(tmp_path: Path) -> None:
-    _write(
+    write_tree(
         tmp_path,
         {
             "proj/settings.py": 'INSTALLED_APPS = ["django.contrib.admin", "rest_framework",'
@@ -91,7 +84,7 @@ def test_dependency_only_loaded_by_settings_or_entry_points_is_used(tmp_path: Pa
 
 
 def test_setuptools_imported_by_setup_py_is_a_build_requirement(tmp_path: Path) -> None:
-    _write(
+    write_tree(
         tmp_path,
         {
             "setup.py": "from setuptools import setup\nimport numpy\nsetup()\n",
@@ -153,7 +146,7 @@ def test_every_missing_fix_names_only_a_distribution_known_to_provide_the_module
     installed = ["yaml", "requests", "jinja2", "pytest"]
     modules = [*curated, *unknown, *installed]
     code = "".join(f"import {m}\n" for m in [*modules, *namespaces])
-    _write(tmp_path, {"app.py": code})
+    write_tree(tmp_path, {"app.py": code})
     run = run_check(CHECK, make_ctx(tmp_path, {}))
     usage = run.facts.imports
     assert usage is not None
@@ -181,7 +174,7 @@ def wheel_index(monkeypatch: pytest.MonkeyPatch) -> WheelIndex:
 def test_wheel_metadata_explains_an_import_named_unlike_its_distribution(
     tmp_path: Path, wheel_index: WheelIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _write(tmp_path, {"app.py": "import foo_bar\n"})
+    write_tree(tmp_path, {"app.py": "import foo_bar\n"})
     with serve_wheels(wheel_index) as url:
         monkeypatch.setenv("AUDITOR_INDEX_URL", url)
         run = run_check(CHECK, make_ctx(tmp_path, {"weird-dist": "main"}))
@@ -208,7 +201,7 @@ def test_wheel_metadata_explains_an_import_named_unlike_its_distribution(
 def test_unused_names_what_the_wheel_provides(
     tmp_path: Path, wheel_index: WheelIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _write(tmp_path, {"app.py": "import os\n"})
+    write_tree(tmp_path, {"app.py": "import os\n"})
     with serve_wheels(wheel_index) as url:
         monkeypatch.setenv("AUDITOR_INDEX_URL", url)
         (finding,) = run_check(CHECK, make_ctx(tmp_path, {"weird-dist": "main"})).findings
@@ -219,7 +212,7 @@ def test_unused_names_what_the_wheel_provides(
 def test_unreadable_wheel_metadata_lowers_missing_and_says_what_was_not_checked(
     tmp_path: Path,
 ) -> None:
-    _write(tmp_path, {"app.py": "import foo_bar\n"})
+    write_tree(tmp_path, {"app.py": "import foo_bar\n"})
     run = run_check(CHECK, make_ctx(tmp_path, {"weird-dist": "main"}))  # the index is dead
     missing = [f for f in run.findings if f.rule_id == "AUD501"]
     assert [(f.evidence["module"], f.severity) for f in missing] == [("foo_bar", Severity.LOW)]
@@ -232,7 +225,7 @@ def test_unreadable_wheel_metadata_lowers_missing_and_says_what_was_not_checked(
 
 
 def test_deptry_settings_decide_runtime_and_dev_groups(tmp_path: Path) -> None:
-    _write(
+    write_tree(
         tmp_path,
         {
             "pyproject.toml": '[tool.deptry]\nnon_dev_dependency_groups = ["bar"]\n'

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from checkrun import findings_of
 from imports_support import make_ctx
+from treekit import write_tree
 
 from auditor.checks.imports import CHECK
 from auditor.checks.integration_modules import integration_modules
@@ -15,10 +16,7 @@ from auditor.model import Finding, Severity
 
 
 def _misplaced(root: Path, files: dict[str, str], declared: dict[str, str]) -> list[Finding]:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    write_tree(root, files)
     found = findings_of(CHECK, make_ctx(root, declared))
     return [f for f in found if f.rule_id == "AUD504"]
 
@@ -75,10 +73,25 @@ def test_names_that_only_start_alike_are_not_integrations() -> None:
     ],
 )
 def test_templates_scripts_and_resources_are_not_production_code(tmp_path: Path, path: str) -> None:
-    file = tmp_path / path
-    file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_text("import home_made_module\n", encoding="utf-8")
+    write_tree(tmp_path, {path: "import home_made_module\n"})
     found = [f for f in findings_of(CHECK, make_ctx(tmp_path, {})) if f.rule_id == "AUD501"]
     assert [(f.evidence["module"], f.severity) for f in found] == [
         ("home_made_module", Severity.LOW)
     ]
+
+
+def test_a_missing_import_only_in_integration_modules_is_low(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/contrib/cloudfront.py": "import botocore\n",
+        "app/core.py": "import requests\n",
+    }
+    write_tree(tmp_path, files)
+    found = {
+        f.evidence["module"]: f
+        for f in findings_of(CHECK, make_ctx(tmp_path, {}))
+        if f.rule_id == "AUD501"
+    }
+    assert found["botocore"].severity is Severity.LOW
+    assert "app/contrib/cloudfront.py:1 (integration module)" in found["botocore"].message
+    assert found["requests"].severity is Severity.MEDIUM
