@@ -111,7 +111,7 @@ class OsvClient:
             raise OsvResponseError(f"querybatch: HTTP {response.status_code}")
         try:
             data = response.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise OsvResponseError(f"querybatch: invalid or truncated JSON ({exc})") from exc
         results = data.get("results") if isinstance(data, dict) else None
         if not isinstance(results, list) or len(results) != len(batch):
@@ -173,7 +173,7 @@ class OsvClient:
             raise OsvResponseError(f"vulns/{vid}: HTTP {response.status_code}")
         try:
             data = response.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise OsvResponseError(f"vulns/{vid}: invalid or truncated JSON ({exc})") from exc
         if not isinstance(data, dict) or data.get("id") != vid:
             raise OsvResponseError(f"vulns/{vid}: not the requested OSV record")

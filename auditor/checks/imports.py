@@ -275,6 +275,15 @@ class ImportsCheck:
                 continue
             severity: Severity | None = None
             dev_only = lazy = False
+            # A file that already guards one import of the module handles its absence: its
+            # other imports of it sit behind a flag (``if has_simplejson:``), so are optional.
+            guarded = {i.site.path for i in items if i.site.optional}
+            items = [
+                i._replace(site=i.site._replace(optional=True))
+                if i.site.path in guarded and not i.site.optional
+                else i
+                for i in items
+            ]
             if all(i.site.optional for i in items):
                 if optional_mode != "info":
                     continue

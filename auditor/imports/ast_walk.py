@@ -172,7 +172,9 @@ class Collector:
             handler_context = dataclasses.replace(inner, in_except=True)
             for handler in node.handlers:
                 self.statements(handler.body, handler_context)
-            self.statements(node.orelse, context)
+            # ``else:`` runs only when the guarded imports succeeded: optional like them
+            # (``try: from urllib3.contrib import pyopenssl ... else: import OpenSSL``).
+            self.statements(node.orelse, inner)
             self.statements(node.finalbody, context)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             lazy = context if context.lazy else dataclasses.replace(context, lazy=True)

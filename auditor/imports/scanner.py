@@ -52,7 +52,7 @@ RECENT_SECONDS = 2.0
 _LEGACY_NAMESPACES = ("imports:v2", "imports:stat:v1")
 # Bump when the shape or meaning of a cached entry changes (entries of other versions are
 # ignored and rewritten).
-SCANNER_VERSION = "6"
+SCANNER_VERSION = "7"
 # Below this many files to parse, a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 400
 _CHUNK = 250

@@ -143,7 +143,7 @@ def parse_simple_page(body: bytes, content_type: str) -> list[dict[str, Any]]:
     if content_type.endswith("json"):
         try:
             document = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise WheelError("the simple API sent invalid JSON") from None
         files = document.get("files") if isinstance(document, dict) else None
         return [f for f in files or [] if isinstance(f, dict) and isinstance(f.get("url"), str)]

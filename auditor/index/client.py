@@ -209,7 +209,7 @@ class IndexClient:
                 raise IndexError_("index", f"the index answered HTTP {response.status_code}")
             try:
                 document = json.loads(response.content)
-            except (ValueError, requests.RequestException):
+            except (ValueError, RecursionError, requests.RequestException):
                 raise IndexError_("index", "the index sent invalid JSON") from None
         if not isinstance(document, dict):
             raise IndexError_("index", "the index sent an unexpected JSON document")
@@ -228,7 +228,7 @@ class IndexClient:
         if content_type.endswith("json"):
             try:
                 document = json.loads(body)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise IndexError_("index", "the simple API sent invalid JSON") from None
             return parse_simple_status(document)
         return parse_simple_html_status(body.decode("utf-8", "replace"))

@@ -266,7 +266,7 @@ class ReleaseFetcher:
                 raise FetchError(f"the index answered HTTP {response.status_code}")
             try:
                 document = json.loads(response.content)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise FetchError("the index sent invalid JSON") from None
         if not isinstance(document, dict):
             raise FetchError("the index sent an unexpected JSON document")
@@ -309,7 +309,7 @@ def _page_files(body: bytes, kind: str) -> list[Mapping[str, Any]]:
     if kind.endswith("json"):
         try:
             document = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise FetchError("the simple API sent invalid JSON") from None
         files = document.get("files") if isinstance(document, dict) else None
         return [f for f in files or [] if isinstance(f, dict) and isinstance(f.get("url"), str)]

@@ -88,7 +88,7 @@ def project_python(root: Path) -> tuple[PythonVersion, str]:
     path = root / "pyproject.toml"
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         data = {}
     project = data.get("project")
     spec_text = project.get("requires-python") if isinstance(project, dict) else None

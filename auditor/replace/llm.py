@@ -108,7 +108,7 @@ def _post(
         )
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         raise LlmError(f"{settings.backend}: the answer is not JSON") from None
     if not isinstance(data, dict):
         raise LlmError(f"{settings.backend}: the answer is not a JSON object")

@@ -86,7 +86,7 @@ def download_popular(config: Config, session: requests.Session) -> int:
         data = response.json()
     except requests.RequestException as exc:
         raise SourceUnavailable(SOURCE_NAME, f"cannot download {url}: {exc}") from exc
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise SourceUnavailable(SOURCE_NAME, f"{url}: invalid JSON: {exc}") from exc
     try:
         popular = parse_popular(data, url)

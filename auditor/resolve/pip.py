@@ -140,7 +140,7 @@ def resolve_with_pip(
         return [], missing, text[:600] or f"pip exited {done.returncode}"
     try:
         report = json.loads(done.stdout)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise ResolveError("pip's installation report is not JSON") from exc
     if not isinstance(report, dict):
         raise ResolveError("pip's installation report is not a JSON object")

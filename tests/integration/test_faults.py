@@ -143,6 +143,8 @@ BIG = 8 * MAX_BYTES
 SLOW = {"drip-body", "drip-headers", "drip", "429-within-cap", "429-past-deadline"}
 DRIP = 0.05  # a byte every 50 ms: 2,000+ bytes would take minutes
 
+DEEP_JSON = "[" * 100_000  # a valid prefix nested past the parser's recursion limit
+
 # (fault, words the "not checked" reason must contain)
 OSV_BATCH_FAULTS: dict[str, tuple[Fault, str]] = {
     "hang-up": (Fault(close=True), "connection failed"),
@@ -164,6 +166,7 @@ OSV_BATCH_FAULTS: dict[str, tuple[Fault, str]] = {
     "shape-results": (Fault(body={"results": "none"}), "expected 1 results, got none"),
     "shape-result": (Fault(body={"results": ["x"]}), "a result is not an object"),
     "html": (Fault(body="<html>busy</html>", content_type="text/html"), "invalid or truncated"),
+    "deep-json": (Fault(body=DEEP_JSON), "invalid or truncated JSON"),
 }
 
 
@@ -232,6 +235,7 @@ INDEX_JSON_FAULTS: dict[str, tuple[Fault, str]] = {
     "huge-undeclared": (Fault(huge=BIG, huge_undeclared=True), "ResponseTooLarge"),
     "shape-list": (Fault(body=[]), "unexpected JSON document"),
     "shape-info": (Fault(body={"info": "requests"}), "without project info"),
+    "deep-json": (Fault(body=DEEP_JSON), "the index sent invalid JSON"),
 }
 
 

@@ -95,3 +95,19 @@ def test_a_missing_import_only_in_integration_modules_is_low(tmp_path: Path) -> 
     assert found["botocore"].severity is Severity.LOW
     assert "app/contrib/cloudfront.py:1 (integration module)" in found["botocore"].message
     assert found["requests"].severity is Severity.MEDIUM
+
+
+def test_imports_behind_a_guarded_flag_or_in_try_else_are_optional(tmp_path: Path) -> None:
+    # requests: ``if has_simplejson: from simplejson import ...`` and pyopenssl's try/else.
+    write_tree(
+        tmp_path,
+        {
+            "app/compat.py": "try:\n    import simplejson as json\n    has = True\n"
+            "except ImportError:\n    import json\n    has = False\n"
+            "if has:\n    from simplejson import JSONDecodeError\n",
+            "app/help.py": "try:\n    from urllib3.contrib import pyopenssl\n"
+            "except ImportError:\n    pyopenssl = None\nelse:\n    import OpenSSL\n",
+        },
+    )
+    found = [f for f in findings_of(CHECK, make_ctx(tmp_path, {})) if f.rule_id == "AUD501"]
+    assert {f.evidence["module"] for f in found if f.severity is not Severity.INFO} == set()
