@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from auditor.model import (
     MAIN_GROUP,
@@ -25,35 +23,84 @@ from auditor.model import (
 )
 from auditor.specs import pinned_of_text
 
+if TYPE_CHECKING:
+    from networkx import DiGraph
+
 ROOT = "<root>"
+
+
+@dataclass(slots=True)
+class _Store:
+    """Adjacency dicts shaped like networkx's (node attrs, succ/pred sharing edge attrs).
+
+    Building and querying need no more; importing networkx costs more than a whole audit of a
+    small project, so the `DiGraph` is made only when asked for (`DependencyGraph.nx`).
+    """
+
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    succ: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    pred: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    attrs: dict[str, Any] = field(default_factory=dict)
+    edges: list[tuple[str, str]] = field(default_factory=list)  # in the order added
+
+    def add_node(self, name: str, **attrs: Any) -> None:
+        self.nodes[name] = attrs
+        self.succ[name] = {}
+        self.pred[name] = {}
+
+    def add_edge(self, parent: str, child: str, **attrs: Any) -> None:
+        for name in (parent, child):
+            if name not in self.nodes:
+                self.add_node(name)
+        data = self.succ[parent].get(child)
+        if data is None:
+            data = self.succ[parent][child] = self.pred[child][parent] = {}
+            self.edges.append((parent, child))
+        data.update(attrs)
 
 
 @dataclass(slots=True)
 class DependencyGraph:
     """The dependency graph of one scan; read it through `auditor.graph.query`."""
 
-    nx: nx.DiGraph[str]
+    store: _Store
     # Read-side memo for `auditor.graph.query` (node facts by name); the graph is not changed
     # after `build_graph`, so a check asking for one package per requirement stays linear.
-    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+    _nx: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def nx(self) -> DiGraph[str]:
+        """The graph as a networkx `DiGraph` (built on first use; do not change it)."""
+        if self._nx is None:
+            import networkx
+
+            graph: networkx.DiGraph[str] = networkx.DiGraph()
+            graph.graph.update(self.store.attrs)
+            graph.add_nodes_from(self.store.nodes.items())
+            # Edges in the order they were added: networkx's adjacency order, which its
+            # path searches break ties by, is then the same as a graph built edge by edge.
+            graph.add_edges_from((p, c, self.store.succ[p][c]) for p, c in self.store.edges)
+            self._nx = graph
+        return self._nx  # type: ignore[no-any-return]
 
     @property
     def package_count(self) -> int:
         """Number of package nodes (the root excluded)."""
-        return self.nx.number_of_nodes() - 1
+        return len(self.store.nodes) - 1
 
     @property
     def edge_count(self) -> int:
         """Number of edges, root edges included."""
-        return self.nx.number_of_edges()
+        return sum(len(children) for children in self.store.succ.values())
 
 
 def _location_dict(location: Location) -> dict[str, Any]:
     return {"path": location.path, "line": location.line}
 
 
-def _ensure_node(graph: nx.DiGraph[str], name: str, display: str) -> dict[str, Any]:
-    if name not in graph:
+def _ensure_node(graph: _Store, name: str, display: str) -> dict[str, Any]:
+    if name not in graph.nodes:
         graph.add_node(
             name,
             kind="package",
@@ -64,8 +111,7 @@ def _ensure_node(graph: nx.DiGraph[str], name: str, display: str) -> dict[str, A
             locations=[],
             locked=False,
         )
-    attrs: dict[str, Any] = graph.nodes[name]
-    return attrs
+    return graph.nodes[name]
 
 
 def _frozen(value: Any) -> Any:
@@ -96,11 +142,13 @@ class _Seen:
 
 
 def _add_origin(
-    graph: nx.DiGraph[str], seen: _Seen, parent: str, child: str, origin: dict[str, Any]
+    graph: _Store, seen: _Seen, parent: str, child: str, origin: dict[str, Any]
 ) -> None:
-    if not graph.has_edge(parent, child):
+    edge = graph.succ[parent].get(child)
+    if edge is None:
         graph.add_edge(parent, child, origins=[])
-    seen.add(("origin", parent, child), graph.edges[parent, child]["origins"], origin)
+        edge = graph.succ[parent][child]
+    seen.add(("origin", parent, child), edge["origins"], origin)
 
 
 def _pinned_text(text: str) -> str | None:
@@ -109,11 +157,11 @@ def _pinned_text(text: str) -> str | None:
     return None if pinned is None else str(pinned)
 
 
-def _add_requirement(graph: nx.DiGraph[str], seen: _Seen, req: Requirement) -> None:
+def _add_requirement(graph: _Store, seen: _Seen, req: Requirement) -> None:
     specifier = str(req.specifier)
     if req.constraint:
         # Constraints limit versions but do not add packages: keep them as graph facts only.
-        constraints = graph.graph.setdefault("constraints", {}).setdefault(req.name, [])
+        constraints = graph.attrs.setdefault("constraints", {}).setdefault(req.name, [])
         seen.add(
             ("constraint", req.name),
             constraints,
@@ -146,7 +194,7 @@ def _add_requirement(graph: nx.DiGraph[str], seen: _Seen, req: Requirement) -> N
     )
 
 
-def _add_locked(graph: nx.DiGraph[str], seen: _Seen, pkg: LockedPackage) -> None:
+def _add_locked(graph: _Store, seen: _Seen, pkg: LockedPackage) -> None:
     if pkg.is_root:
         for dep in pkg.dependencies:
             _ensure_node(graph, dep.name, dep.name)["direct"] = True
@@ -196,7 +244,7 @@ def _add_locked(graph: nx.DiGraph[str], seen: _Seen, pkg: LockedPackage) -> None
 
 def build_graph(inputs: Iterable[ParsedInput]) -> DependencyGraph:
     """Build the graph from every successfully parsed input."""
-    graph: nx.DiGraph[str] = nx.DiGraph()
+    graph = _Store()
     graph.add_node(ROOT, kind="root", display_name="(project)")
     parsed = [i for i in inputs if i.status is InputStatus.OK]
     seen = _Seen()
@@ -208,8 +256,8 @@ def build_graph(inputs: Iterable[ParsedInput]) -> DependencyGraph:
             _add_locked(graph, seen, pkg)
     # Locked packages nothing points at (lockfiles without edges, such as Pipfile.lock or
     # pylock.toml) hang off the root so every package is reachable.
-    for name, attrs in graph.nodes(data=True):
-        if name == ROOT or graph.in_degree(name) > 0:
+    for name, attrs in list(graph.nodes.items()):
+        if name == ROOT or graph.pred[name]:
             continue
         location = attrs["locations"][0] if attrs["locations"] else {"path": "", "line": None}
         graph.add_edge(
@@ -218,13 +266,13 @@ def build_graph(inputs: Iterable[ParsedInput]) -> DependencyGraph:
             origins=[{"specifier": "", "pinned": None, "marker": None, "extras": [],
                       "url": None, "group": None, "source": "inferred", **location}],
         )  # fmt: skip
-    for _name, attrs in graph.nodes(data=True):
+    for attrs in graph.nodes.values():
         if "versions" in attrs:
             if not attrs["locked"] and not attrs["versions"]:
                 # No lockfile knows the package: its exact pins are the versions installed.
                 attrs["versions"].extend(attrs.get("pinned", ()))
             attrs["versions"].sort()
-    return DependencyGraph(nx=graph)
+    return DependencyGraph(store=graph)
 
 
 __all__ = ["ROOT", "DependencyGraph", "build_graph"]

@@ -30,11 +30,6 @@ class VersionUse:
     requirement_texts: tuple[str, ...] = ()
 
 
-def _off_index_url(url: str | None) -> bool:
-    """Whether a direct reference points somewhere other than the index (any URL or path)."""
-    return bool(url and url.strip())
-
-
 def _off_index_locked(pkg: LockedPackage) -> bool:
     if pkg.source_commit:
         return True
@@ -48,10 +43,7 @@ def _off_index_locked(pkg: LockedPackage) -> bool:
 
 def off_index_names(inputs: Iterable[ParsedInput], graph: DependencyGraph) -> frozenset[str]:
     """Return the packages declared as local paths, VCS links or direct URLs (not on the index)."""
-    names: set[str] = set()
-    for node in query.packages(graph):
-        if any(_off_index_url(origin.url) for origin in query.incoming(graph, node.name)):
-            names.add(node.name)
+    names = set(query.declared_by_url(graph))
     for item in inputs:
         if item.status is not InputStatus.OK:
             continue
