@@ -348,10 +348,18 @@ class _MetaParser(html.parser.HTMLParser):
 
 
 def parse_simple_html_status(text: str) -> tuple[str, str | None] | None:
-    """Return (status, reason) from ``<meta name="pypi:project-status[-reason]">`` tags."""
+    """Return (status, reason) from ``<meta name="pypi:project-status[-reason]">`` tags.
+
+    Raises:
+        IndexError_: the page is HTML the standard parser gives up on (it asserts on some
+            malformed declarations such as ``<![{``).
+    """
     parser = _MetaParser()
-    parser.feed(text)
-    parser.close()
+    try:
+        parser.feed(text)
+        parser.close()
+    except AssertionError:
+        raise IndexError_("index", "the simple API sent HTML that cannot be parsed") from None
     status = parser.meta.get("pypi:project-status")
     if not status:
         return None

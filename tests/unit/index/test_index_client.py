@@ -13,6 +13,7 @@ from fakes import FakeIndex, Fault, LoopbackServer, serve
 from auditor.cache import Cache
 from auditor.config import load_config
 from auditor.context import RunContext
+from auditor.errors import IndexError_
 from auditor.http import make_session
 from auditor.index.client import (
     CACHE_NAMESPACE,
@@ -179,6 +180,13 @@ def test_status_from_html_meta(fake: FakeIndex, tmp_path: Path) -> None:
 
 def test_html_without_status_meta_is_active() -> None:
     assert parse_simple_html_status("<html><head></head><body>x</body></html>") is None
+
+
+@pytest.mark.parametrize("page", ["x <![{J", "x <![[", "<meta name=a content=b><![ y"])
+def test_html_the_parser_gives_up_on_is_an_index_error(page: str) -> None:
+    # Found by benchmarks/fuzz_long.py: html.parser raised AssertionError on these.
+    with pytest.raises(IndexError_, match="cannot be parsed"):
+        parse_simple_html_status(page)
 
 
 def test_unknown_status_value_counts_as_active(fake: FakeIndex, tmp_path: Path) -> None:
