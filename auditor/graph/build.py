@@ -115,11 +115,15 @@ def _ensure_node(graph: _Store, name: str, display: str) -> dict[str, Any]:
 
 
 def _frozen(value: Any) -> Any:
-    """Return a hashable twin of a JSON-like value (dicts and lists of scalars)."""
+    """Return a hashable twin of a JSON-like value (dicts and lists of scalars).
+
+    Dict keys stay in insertion order (no sorting): every dict of one kind (an origin, a
+    location) is written in this module with its keys in one order, so equal dicts match.
+    """
     if isinstance(value, dict):
-        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+        return tuple((k, _frozen(v) if isinstance(v, dict | list) else v) for k, v in value.items())
     if isinstance(value, list):
-        return tuple(_frozen(v) for v in value)
+        return tuple(_frozen(v) if isinstance(v, dict | list) else v for v in value)
     return value
 
 

@@ -48,7 +48,7 @@ class PackageNode:
         return self.versions[0] if len(self.versions) == 1 else None
 
 
-_SORTED = ("sorted-names",)
+_SORTED = ("sorted-nodes",)
 _BY_URL = ("declared-by-url",)
 
 
@@ -77,11 +77,11 @@ def _read_node(graph: DependencyGraph, name: str) -> PackageNode:
 
 def packages(graph: DependencyGraph) -> Iterator[PackageNode]:
     """Yield every package node, sorted by name."""
-    names = graph.memo.get(_SORTED)
-    if names is None:
-        names = graph.memo[_SORTED] = sorted(n for n in graph.store.nodes if n != ROOT)
-    for name in names:
-        yield _node(graph, name)
+    nodes: tuple[PackageNode, ...] | None = graph.memo.get(_SORTED)
+    if nodes is None:
+        names = sorted(n for n in graph.store.nodes if n != ROOT)
+        nodes = graph.memo[_SORTED] = tuple(_node(graph, name) for name in names)
+    yield from nodes
 
 
 def package(graph: DependencyGraph, name: str) -> PackageNode | None:
