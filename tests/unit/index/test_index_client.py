@@ -288,6 +288,23 @@ def test_offline_uses_only_the_cache(server: LoopbackServer, tmp_path: Path) -> 
     assert found["oldlib"].reason == "offline"
 
 
+def test_no_session_is_offline_and_answers_from_the_cache(
+    server: LoopbackServer, tmp_path: Path
+) -> None:
+    assert _client(server, tmp_path).lookup("requests").state is LookupState.FOUND
+    before = len(server.requests)
+    client = IndexClient(
+        session=None, cache=Cache(tmp_path / "cache"), json_url=f"{server.url}/pypi",
+        simple_url=f"{server.url}/simple", max_workers=2,
+    )  # fmt: skip
+    assert client.offline
+    found = client.lookup_many(["requests", "oldlib"])
+    assert len(server.requests) == before
+    assert found["requests"].state is LookupState.FOUND
+    assert (found["oldlib"].state, found["oldlib"].reason) == (LookupState.UNKNOWN, "offline")
+    assert client.release_lookup("oldlib", "1.0").state is LookupState.UNKNOWN
+
+
 def test_cache_ttl(server: LoopbackServer, tmp_path: Path) -> None:
     clock = Clock()
     client = _client(server, tmp_path, clock=clock)
@@ -404,6 +421,8 @@ def test_index_lookups_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     ctx = _context(tmp_path)
     try:
         answers = index_lookups(ctx, ["requests"])
+        # Offline, the cache answers alone: no HTTP session is made (nor requests imported).
+        assert ctx._session is None
     finally:
         ctx.close()
     assert answers.lookups["requests"].state is LookupState.UNKNOWN
