@@ -30,7 +30,7 @@ ROOT = "<root>"
 
 
 @dataclass(slots=True)
-class _Store:
+class Adjacency:
     """Adjacency dicts shaped like networkx's (node attrs, succ/pred sharing edge attrs).
 
     Building and querying need no more; importing networkx costs more than a whole audit of a
@@ -44,11 +44,13 @@ class _Store:
     edges: list[tuple[str, str]] = field(default_factory=list)  # in the order added
 
     def add_node(self, name: str, **attrs: Any) -> None:
+        """Add (or reset) node `name` with `attrs`."""
         self.nodes[name] = attrs
         self.succ[name] = {}
         self.pred[name] = {}
 
     def add_edge(self, parent: str, child: str, **attrs: Any) -> None:
+        """Add the edge parent -> child (and missing nodes); update its attributes."""
         for name in (parent, child):
             if name not in self.nodes:
                 self.add_node(name)
@@ -63,7 +65,7 @@ class _Store:
 class DependencyGraph:
     """The dependency graph of one scan; read it through `auditor.graph.query`."""
 
-    store: _Store
+    store: Adjacency
     # Read-side memo for `auditor.graph.query` (node facts by name); the graph is not changed
     # after `build_graph`, so a check asking for one package per requirement stays linear.
     memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -99,7 +101,7 @@ def _location_dict(location: Location) -> dict[str, Any]:
     return {"path": location.path, "line": location.line}
 
 
-def _ensure_node(graph: _Store, name: str, display: str) -> dict[str, Any]:
+def _ensure_node(graph: Adjacency, name: str, display: str) -> dict[str, Any]:
     if name not in graph.nodes:
         graph.add_node(
             name,
@@ -146,9 +148,9 @@ class _Seen:
 
 
 def _add_origin(
-    graph: _Store, seen: _Seen, parent: str, child: str, origin: dict[str, Any]
+    graph: Adjacency, seen: _Seen, parent: str, child: str, origin: dict[str, Any]
 ) -> None:
-    edge = graph.succ[parent].get(child)
+    edge = graph.succ.get(parent, {}).get(child)
     if edge is None:
         graph.add_edge(parent, child, origins=[])
         edge = graph.succ[parent][child]
@@ -161,7 +163,7 @@ def _pinned_text(text: str) -> str | None:
     return None if pinned is None else str(pinned)
 
 
-def _add_requirement(graph: _Store, seen: _Seen, req: Requirement) -> None:
+def _add_requirement(graph: Adjacency, seen: _Seen, req: Requirement) -> None:
     specifier = str(req.specifier)
     if req.constraint:
         # Constraints limit versions but do not add packages: keep them as graph facts only.
@@ -198,7 +200,7 @@ def _add_requirement(graph: _Store, seen: _Seen, req: Requirement) -> None:
     )
 
 
-def _add_locked(graph: _Store, seen: _Seen, pkg: LockedPackage) -> None:
+def _add_locked(graph: Adjacency, seen: _Seen, pkg: LockedPackage) -> None:
     if pkg.is_root:
         for dep in pkg.dependencies:
             _ensure_node(graph, dep.name, dep.name)["direct"] = True
@@ -248,7 +250,7 @@ def _add_locked(graph: _Store, seen: _Seen, pkg: LockedPackage) -> None:
 
 def build_graph(inputs: Iterable[ParsedInput]) -> DependencyGraph:
     """Build the graph from every successfully parsed input."""
-    graph = _Store()
+    graph = Adjacency()
     graph.add_node(ROOT, kind="root", display_name="(project)")
     parsed = [i for i in inputs if i.status is InputStatus.OK]
     seen = _Seen()
@@ -279,4 +281,4 @@ def build_graph(inputs: Iterable[ParsedInput]) -> DependencyGraph:
     return DependencyGraph(store=graph)
 
 
-__all__ = ["ROOT", "DependencyGraph", "build_graph"]
+__all__ = ["ROOT", "Adjacency", "DependencyGraph", "build_graph"]
