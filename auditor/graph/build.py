@@ -44,10 +44,10 @@ class Adjacency:
     edges: list[tuple[str, str]] = field(default_factory=list)  # in the order added
 
     def add_node(self, name: str, **attrs: Any) -> None:
-        """Add (or reset) node `name` with `attrs`."""
-        self.nodes[name] = attrs
-        self.succ[name] = {}
-        self.pred[name] = {}
+        """Add node `name` (or update its attributes, as networkx does)."""
+        self.nodes.setdefault(name, {}).update(attrs)
+        self.succ.setdefault(name, {})
+        self.pred.setdefault(name, {})
 
     def add_edge(self, parent: str, child: str, **attrs: Any) -> None:
         """Add the edge parent -> child (and missing nodes); update its attributes."""
