@@ -116,16 +116,20 @@ def _ensure_node(graph: Adjacency, name: str, display: str) -> dict[str, Any]:
     return graph.nodes[name]
 
 
+_NESTED = (dict, list)
+
+
 def _frozen(value: Any) -> Any:
     """Return a hashable twin of a JSON-like value (dicts and lists of scalars).
 
-    Dict keys stay in insertion order (no sorting): every dict of one kind (an origin, a
-    location) is written in this module with its keys in one order, so equal dicts match.
+    A dict becomes ``(dict, *keys, *values)``: the split is unambiguous, and keys keep their
+    insertion order (no sorting), since every dict of one kind (an origin, a location) is
+    written in this module with its keys in one order, so equal dicts match.
     """
-    if isinstance(value, dict):
-        return tuple((k, _frozen(v) if isinstance(v, dict | list) else v) for k, v in value.items())
-    if isinstance(value, list):
-        return tuple(_frozen(v) if isinstance(v, dict | list) else v for v in value)
+    if type(value) is dict:
+        return (dict, *value, *[_frozen(v) if type(v) in _NESTED else v for v in value.values()])
+    if type(value) is list:
+        return (list, *[_frozen(v) if type(v) in _NESTED else v for v in value])
     return value
 
 
