@@ -208,12 +208,11 @@ def osa_distance(a: str, b: str, limit: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class _Indexes:
-    """Popular targets by separator-free skeleton, homoglyph skeleton and deletion keys."""
+    """Popular targets by separator-free skeleton, homoglyph skeleton and one-deletion keys."""
 
     by_skeleton: dict[str, list[PopularPackage]]
     by_glyph: dict[str, list[PopularPackage]]
     by_deletion: dict[str, list[PopularPackage]]
-    by_deletion2: dict[str, list[PopularPackage]]
 
     @classmethod
     def build(
@@ -222,12 +221,10 @@ class _Indexes:
         policy: TyposquatPolicy,
         glyph: Callable[[str], str],
     ) -> _Indexes:
-        """Index `targets` (one deletion for names of `min_length`, two for long names)."""
+        """Index `targets` (one deletion for names of `min_length` or more)."""
         by_skeleton: dict[str, list[PopularPackage]] = defaultdict(list)
         by_glyph: dict[str, list[PopularPackage]] = defaultdict(list)
         by_deletion: dict[str, list[PopularPackage]] = defaultdict(list)
-        by_deletion2: dict[str, list[PopularPackage]] = defaultdict(list)
-        two_typos = "two-typos" in policy.techniques
         for target in targets:
             skeleton = _skeleton(target.name)
             by_skeleton[skeleton].append(target)
@@ -235,11 +232,21 @@ class _Indexes:
             if len(skeleton) >= policy.min_length:
                 for key in {skeleton} | _deletions(skeleton):
                     by_deletion[key].append(target)
-            if len(skeleton) >= policy.long_name_length and two_typos:
-                once = _deletions(skeleton)
-                for key in once.union(*(_deletions(d) for d in once)):
-                    by_deletion2[key].append(target)
-        return cls(by_skeleton, by_glyph, by_deletion, by_deletion2)
+        return cls(by_skeleton, by_glyph, by_deletion)
+
+
+def _two_deletion_index(
+    targets: Iterable[PopularPackage], long_name_length: int
+) -> dict[str, list[PopularPackage]]:
+    """Long targets by every form with up to two letters deleted (the "two-typos" lookup)."""
+    index: dict[str, list[PopularPackage]] = defaultdict(list)
+    for target in targets:
+        skeleton = _skeleton(target.name)
+        if len(skeleton) >= long_name_length:
+            once = _deletions(skeleton)
+            for key in once.union(*(_deletions(d) for d in once)):
+                index[key].append(target)
+    return index
 
 
 class TyposquatMatcher:
@@ -258,16 +265,25 @@ class TyposquatMatcher:
         self._targets = popular.top(policy.target_top)
         self._target_names = {target.name: target for target in self._targets}
         self._indexes: _Indexes | None = None
+        self._deletion2: dict[str, list[PopularPackage]] | None = None
 
     def _index(self) -> _Indexes:
         """The targets' lookup tables, built on the first lookup that needs them.
 
-        Building them costs more than the rest of an audit of a small project, and most names
-        never reach them (a popular or allow-listed name is answered before).
+        Most names never reach them (a popular or allow-listed name is answered before).
         """
         if self._indexes is None:
             self._indexes = _Indexes.build(self._targets, self.policy, self._glyph)
         return self._indexes
+
+    def _by_deletion2(self) -> dict[str, list[PopularPackage]]:
+        """The two-deletion table, built on the first long name looked up.
+
+        It is most of the matcher's building cost (about ten times the other tables).
+        """
+        if self._deletion2 is None:
+            self._deletion2 = _two_deletion_index(self._targets, self.policy.long_name_length)
+        return self._deletion2
 
     @staticmethod
     def _keyboard_neighbours(rows: Sequence[str]) -> dict[str, frozenset[str]]:
@@ -399,8 +415,9 @@ class TyposquatMatcher:
         if "two-typos" in techniques and len(skeleton) >= self.policy.long_name_length:
             seen2: set[str] = set()
             once = _deletions(skeleton)
+            by_deletion2 = self._by_deletion2()
             for key in {skeleton} | once | set().union(*(_deletions(d) for d in once)):
-                for target in index.by_deletion2.get(key, ()):
+                for target in by_deletion2.get(key, ()):
                     if target.name in seen2:
                         continue
                     seen2.add(target.name)
