@@ -14,11 +14,13 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from auditor.model import InputKind
 from auditor.sources.reading import looks_like_utf16
+
+if TYPE_CHECKING:
+    import pathspec
 
 # Folders that never hold the project's own code, whatever they contain.
 SKIP_DIRS = frozenset(
@@ -161,6 +163,8 @@ def _load_gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
             continue
     if not lines:
         return None
+    import pathspec  # here: a scan of named files (pre-commit) walks no folder
+
     try:
         return pathspec.GitIgnoreSpec.from_lines(lines)
     except ValueError:
@@ -169,6 +173,8 @@ def _load_gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
 
 
 def _valid_pattern(line: str) -> bool:
+    import pathspec
+
     try:
         pathspec.GitIgnoreSpec.from_lines([line])
     except ValueError:

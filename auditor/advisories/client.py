@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import requests
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
-
 if TYPE_CHECKING:
+    import requests
+
     from auditor.cache import Cache
 
 log = logging.getLogger(__name__)
@@ -58,6 +57,10 @@ class OsvResponseError(Exception):
 
 
 def _describe(exc: BaseException) -> str:
+    # requests is imported where it is used: an offline run (the store only) never loads it.
+    import requests
+    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
+
     if isinstance(exc, requests.Timeout):
         return f"timed out ({exc.__class__.__name__})"
     if isinstance(exc, requests.ConnectionError):
@@ -97,6 +100,8 @@ class OsvClient:
     # -- querybatch ---------------------------------------------------------------------------
 
     def _post_batch(self, batch: Sequence[tuple[Query, str | None]]) -> list[dict[str, Any]]:
+        import requests
+
         payload: dict[str, list[dict[str, Any]]] = {"queries": []}
         for query, token in batch:
             item = query.to_json()
@@ -164,6 +169,8 @@ class OsvClient:
     # -- vulns/{id} ---------------------------------------------------------------------------
 
     def _get_record(self, vid: str) -> dict[str, Any]:
+        import requests
+
         url = f"{self.base_url}/v1/vulns/{quote(vid, safe='')}"
         try:
             response = self.session.get(url)

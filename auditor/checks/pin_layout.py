@@ -381,8 +381,25 @@ def _is_library_metadata(root: Path, item: ParsedInput) -> bool:
     return False
 
 
+_LAYOUT = ("pin-layout",)
+
+
 def build_layout(ctx: CheckContext) -> ProjectLayout:
-    """Group the scan's inputs into manifests and locks, and classify scopes."""
+    """Group the scan's inputs into manifests and locks, and classify scopes.
+
+    Several checks ask for it; it is built once per `CheckContext` (by identity: a changed
+    copy of the context gets its own) and shared, so callers must not change it.
+    """
+    cached = ctx.graph.memo.get(_LAYOUT)
+    if cached is not None and cached[0] is ctx:
+        layout: ProjectLayout = cached[1]
+        return layout
+    layout = _build_layout(ctx)
+    ctx.graph.memo[_LAYOUT] = (ctx, layout)
+    return layout
+
+
+def _build_layout(ctx: CheckContext) -> ProjectLayout:
     policy = PinPolicy.from_mapping(ctx.config.policy_section(POLICY))
     layout = ProjectLayout(policy=policy)
     library_inputs: set[str] = set()

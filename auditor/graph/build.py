@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from auditor.model import (
     MAIN_GROUP,
@@ -26,35 +24,86 @@ from auditor.model import (
 )
 from auditor.specs import pinned_of_text
 
+if TYPE_CHECKING:
+    from networkx import DiGraph
+
 ROOT = "<root>"
+
+
+@dataclass(slots=True)
+class Adjacency:
+    """Adjacency dicts shaped like networkx's (node attrs, succ/pred sharing edge attrs).
+
+    Building and querying need no more; importing networkx costs more than a whole audit of a
+    small project, so the `DiGraph` is made only when asked for (`DependencyGraph.nx`).
+    """
+
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    succ: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    pred: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    attrs: dict[str, Any] = field(default_factory=dict)
+    edges: list[tuple[str, str]] = field(default_factory=list)  # in the order added
+
+    def add_node(self, name: str, **attrs: Any) -> None:
+        """Add node `name` (or update its attributes, as networkx does)."""
+        self.nodes.setdefault(name, {}).update(attrs)
+        self.succ.setdefault(name, {})
+        self.pred.setdefault(name, {})
+
+    def add_edge(self, parent: str, child: str, **attrs: Any) -> None:
+        """Add the edge parent -> child (and missing nodes); update its attributes."""
+        for name in (parent, child):
+            if name not in self.nodes:
+                self.add_node(name)
+        data = self.succ[parent].get(child)
+        if data is None:
+            data = self.succ[parent][child] = self.pred[child][parent] = {}
+            self.edges.append((parent, child))
+        data.update(attrs)
 
 
 @dataclass(slots=True)
 class DependencyGraph:
     """The dependency graph of one scan; read it through `auditor.graph.query`."""
 
-    nx: nx.DiGraph[str]
+    store: Adjacency
     # Read-side memo for `auditor.graph.query` (node facts by name); the graph is not changed
     # after `build_graph`, so a check asking for one package per requirement stays linear.
-    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+    _nx: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def nx(self) -> DiGraph[str]:
+        """The graph as a networkx `DiGraph` (built on first use; do not change it)."""
+        if self._nx is None:
+            import networkx
+
+            graph: networkx.DiGraph[str] = networkx.DiGraph()
+            graph.graph.update(self.store.attrs)
+            graph.add_nodes_from(self.store.nodes.items())
+            # Edges in the order they were added: networkx's adjacency order, which its
+            # path searches break ties by, is then the same as a graph built edge by edge.
+            graph.add_edges_from((p, c, self.store.succ[p][c]) for p, c in self.store.edges)
+            self._nx = graph
+        return self._nx  # type: ignore[no-any-return]
 
     @property
     def package_count(self) -> int:
         """Number of package nodes (the root excluded)."""
-        return self.nx.number_of_nodes() - 1
+        return len(self.store.nodes) - 1
 
     @property
     def edge_count(self) -> int:
         """Number of edges, root edges included."""
-        return self.nx.number_of_edges()
+        return sum(len(children) for children in self.store.succ.values())
 
 
 def _location_dict(location: Location) -> dict[str, Any]:
     return {"path": location.path, "line": location.line}
 
 
-def _ensure_node(graph: nx.DiGraph[str], name: str, display: str) -> dict[str, Any]:
-    if name not in graph:
+def _ensure_node(graph: Adjacency, name: str, display: str) -> dict[str, Any]:
+    if name not in graph.nodes:
         graph.add_node(
             name,
             kind="package",
@@ -65,16 +114,23 @@ def _ensure_node(graph: nx.DiGraph[str], name: str, display: str) -> dict[str, A
             locations=[],
             locked=False,
         )
-    attrs: dict[str, Any] = graph.nodes[name]
-    return attrs
+    return graph.nodes[name]
+
+
+_NESTED = (dict, list)
 
 
 def _frozen(value: Any) -> Any:
-    """Return a hashable twin of a JSON-like value (dicts and lists of scalars)."""
-    if isinstance(value, dict):
-        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
-    if isinstance(value, list):
-        return tuple(_frozen(v) for v in value)
+    """Return a hashable twin of a JSON-like value (dicts and lists of scalars).
+
+    A dict becomes ``(dict, *keys, *values)``: the split is unambiguous, and keys keep their
+    insertion order (no sorting), since every dict of one kind (an origin, a location) is
+    written in this module with its keys in one order, so equal dicts match.
+    """
+    if type(value) is dict:
+        return (dict, *value, *[_frozen(v) if type(v) in _NESTED else v for v in value.values()])
+    if type(value) is list:
+        return (list, *[_frozen(v) if type(v) in _NESTED else v for v in value])
     return value
 
 
@@ -97,11 +153,13 @@ class _Seen:
 
 
 def _add_origin(
-    graph: nx.DiGraph[str], seen: _Seen, parent: str, child: str, origin: dict[str, Any]
+    graph: Adjacency, seen: _Seen, parent: str, child: str, origin: dict[str, Any]
 ) -> None:
-    if not graph.has_edge(parent, child):
+    edge = graph.succ.get(parent, {}).get(child)
+    if edge is None:
         graph.add_edge(parent, child, origins=[])
-    seen.add(("origin", parent, child), graph.edges[parent, child]["origins"], origin)
+        edge = graph.succ[parent][child]
+    seen.add(("origin", parent, child), edge["origins"], origin)
 
 
 def _pinned_text(text: str) -> str | None:
@@ -110,11 +168,11 @@ def _pinned_text(text: str) -> str | None:
     return None if pinned is None else str(pinned)
 
 
-def _add_requirement(graph: nx.DiGraph[str], seen: _Seen, req: Requirement) -> None:
+def _add_requirement(graph: Adjacency, seen: _Seen, req: Requirement) -> None:
     specifier = str(req.specifier)
     if req.constraint:
         # Constraints limit versions but do not add packages: keep them as graph facts only.
-        constraints = graph.graph.setdefault("constraints", {}).setdefault(req.name, [])
+        constraints = graph.attrs.setdefault("constraints", {}).setdefault(req.name, [])
         seen.add(
             ("constraint", req.name),
             constraints,
@@ -147,7 +205,7 @@ def _add_requirement(graph: nx.DiGraph[str], seen: _Seen, req: Requirement) -> N
     )
 
 
-def _add_locked(graph: nx.DiGraph[str], seen: _Seen, pkg: LockedPackage) -> None:
+def _add_locked(graph: Adjacency, seen: _Seen, pkg: LockedPackage) -> None:
     if pkg.is_root:
         for dep in pkg.dependencies:
             _ensure_node(graph, dep.name, dep.name)["direct"] = True
@@ -200,7 +258,7 @@ def _add_locked(graph: nx.DiGraph[str], seen: _Seen, pkg: LockedPackage) -> None
 
 def build_graph(inputs: Iterable[ParsedInput]) -> DependencyGraph:
     """Build the graph from every successfully parsed input."""
-    graph: nx.DiGraph[str] = nx.DiGraph()
+    graph = Adjacency()
     graph.add_node(ROOT, kind="root", display_name="(project)")
     parsed = [i for i in inputs if i.status is InputStatus.OK]
     seen = _Seen()
@@ -212,8 +270,8 @@ def build_graph(inputs: Iterable[ParsedInput]) -> DependencyGraph:
             _add_locked(graph, seen, pkg)
     # Locked packages nothing points at (lockfiles without edges, such as Pipfile.lock or
     # pylock.toml) hang off the root so every package is reachable.
-    for name, attrs in graph.nodes(data=True):
-        if name == ROOT or graph.in_degree(name) > 0:
+    for name, attrs in list(graph.nodes.items()):
+        if name == ROOT or graph.pred[name]:
             continue
         location = attrs["locations"][0] if attrs["locations"] else {"path": "", "line": None}
         graph.add_edge(
@@ -222,13 +280,13 @@ def build_graph(inputs: Iterable[ParsedInput]) -> DependencyGraph:
             origins=[{"specifier": "", "pinned": None, "marker": None, "extras": [],
                       "url": None, "group": None, "source": "inferred", **location}],
         )  # fmt: skip
-    for _name, attrs in graph.nodes(data=True):
+    for attrs in graph.nodes.values():
         if "versions" in attrs:
             if not attrs["locked"] and not attrs["versions"]:
                 # No lockfile knows the package: its exact pins are the versions installed.
                 attrs["versions"].extend(attrs.get("pinned", ()))
             attrs["versions"].sort()
-    return DependencyGraph(nx=graph)
+    return DependencyGraph(store=graph)
 
 
-__all__ = ["ROOT", "DependencyGraph", "build_graph"]
+__all__ = ["ROOT", "Adjacency", "DependencyGraph", "build_graph"]

@@ -6,8 +6,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import networkx as nx
-
 from auditor.graph.build import ROOT, DependencyGraph
 from auditor.model import Location, normalize_name
 
@@ -51,6 +49,10 @@ class PackageNode:
         return self.versions[0] if len(self.versions) == 1 else None
 
 
+_SORTED = ("sorted-nodes",)
+_BY_URL = ("declared-by-url",)
+
+
 def _node(graph: DependencyGraph, name: str) -> PackageNode:
     known = graph.memo.get(name)
     if isinstance(known, PackageNode):
@@ -61,7 +63,7 @@ def _node(graph: DependencyGraph, name: str) -> PackageNode:
 
 
 def _read_node(graph: DependencyGraph, name: str) -> PackageNode:
-    attrs = graph.nx.nodes[name]
+    attrs = graph.store.nodes[name]
     return PackageNode(
         name=name,
         display_name=attrs.get("display_name", name),
@@ -77,14 +79,17 @@ def _read_node(graph: DependencyGraph, name: str) -> PackageNode:
 
 def packages(graph: DependencyGraph) -> Iterator[PackageNode]:
     """Yield every package node, sorted by name."""
-    for name in sorted(n for n in graph.nx.nodes if n != ROOT):
-        yield _node(graph, name)
+    nodes: tuple[PackageNode, ...] | None = graph.memo.get(_SORTED)
+    if nodes is None:
+        names = sorted(n for n in graph.store.nodes if n != ROOT)
+        nodes = graph.memo[_SORTED] = tuple(_node(graph, name) for name in names)
+    yield from nodes
 
 
 def package(graph: DependencyGraph, name: str) -> PackageNode | None:
     """Return one package node by (any spelling of) its name."""
     key = normalize_name(name)
-    return _node(graph, key) if key in graph.nx and key != ROOT else None
+    return _node(graph, key) if key in graph.store.nodes and key != ROOT else None
 
 
 def direct_packages(graph: DependencyGraph) -> list[PackageNode]:
@@ -99,9 +104,10 @@ def transitive_packages(graph: DependencyGraph) -> list[PackageNode]:
 
 def origins(graph: DependencyGraph, parent: str, child: str) -> list[EdgeOrigin]:
     """Return every declaration of the edge parent -> child."""
-    if not graph.nx.has_edge(parent, child):
+    edge = graph.store.succ.get(parent, {}).get(child)
+    if edge is None:
         return []
-    return [_origin(parent, child, o) for o in graph.nx.edges[parent, child]["origins"]]
+    return [_origin(parent, child, o) for o in edge["origins"]]
 
 
 def _origin(parent: str, child: str, data: dict[str, Any]) -> EdgeOrigin:
@@ -122,30 +128,55 @@ def _origin(parent: str, child: str, data: dict[str, Any]) -> EdgeOrigin:
 def incoming(graph: DependencyGraph, name: str) -> list[EdgeOrigin]:
     """Return every declaration that points at `name` (from the root or from packages)."""
     key = normalize_name(name)
-    if key not in graph.nx:
-        return []
-    found: list[EdgeOrigin] = []
-    for parent in sorted(graph.nx.predecessors(key)):
-        found.extend(origins(graph, parent, key))
-    return found
+    memo_key = ("incoming", key)
+    known = graph.memo.get(memo_key)
+    if known is None:
+        known = graph.memo[memo_key] = tuple(_incoming(graph, key))
+    return list(known)
+
+
+def _incoming(graph: DependencyGraph, key: str) -> Iterator[EdgeOrigin]:
+    parents = graph.store.pred.get(key, {})
+    for parent in sorted(parents):
+        for data in parents[parent]["origins"]:
+            yield _origin(parent, key, data)
+
+
+def declared_by_url(graph: DependencyGraph) -> frozenset[str]:
+    """Return the package names some declaration points at with a direct URL or path."""
+    known: frozenset[str] | None = graph.memo.get(_BY_URL)
+    if known is None:
+        known = graph.memo[_BY_URL] = frozenset(
+            child
+            for children in graph.store.succ.values()
+            for child, data in children.items()
+            if child != ROOT and any(_has_url(o.get("url")) for o in data["origins"])
+        )
+    return known
+
+
+def _has_url(url: str | None) -> bool:
+    return bool(url and url.strip())
 
 
 def dependencies(graph: DependencyGraph, name: str) -> list[str]:
     """Return the names `name` depends on directly."""
     key = ROOT if name == ROOT else normalize_name(name)
-    return sorted(graph.nx.successors(key)) if key in graph.nx else []
+    return sorted(graph.store.succ[key]) if key in graph.store.nodes else []
 
 
 def constraints(graph: DependencyGraph) -> dict[str, list[dict[str, Any]]]:
     """Return constraint-file entries by package name."""
-    found: dict[str, list[dict[str, Any]]] = graph.nx.graph.get("constraints", {})
+    found: dict[str, list[dict[str, Any]]] = graph.store.attrs.get("constraints", {})
     return found
 
 
 def paths_to(graph: DependencyGraph, name: str, *, limit: int = 100) -> list[list[str]]:
     """Return up to `limit` simple paths from the root to `name`, shortest first."""
+    import networkx as nx
+
     key = normalize_name(name)
-    if key not in graph.nx:
+    if key not in graph.store.nodes:
         return []
     found: list[list[str]] = []
     for path in nx.shortest_simple_paths(graph.nx, ROOT, key):
@@ -156,17 +187,74 @@ def paths_to(graph: DependencyGraph, name: str, *, limit: int = 100) -> list[lis
 
 
 def shortest_path(graph: DependencyGraph, name: str) -> list[str]:
-    """Return one shortest path from the root to `name` (empty when unreachable)."""
+    """Return one shortest path from the root to `name` (empty when unreachable).
+
+    The path is the one networkx's ``shortest_path`` (a bidirectional breadth-first search)
+    picks: ties are broken the same way, so reports do not change with the implementation.
+    """
     key = normalize_name(name)
-    try:
-        path: list[str] = nx.shortest_path(graph.nx, ROOT, key)
-    except (nx.NetworkXNoPath, nx.NodeNotFound):
+    memo_key = ("shortest-path", key)
+    known = graph.memo.get(memo_key)
+    if known is None:
+        known = graph.memo[memo_key] = tuple(_bidirectional(graph, ROOT, key))
+    return list(known)
+
+
+def _bidirectional(graph: DependencyGraph, source: str, target: str) -> list[str]:
+    """Breadth-first from both ends, expanding the smaller fringe; [] when there is no path."""
+    succ_of, pred_of = graph.store.succ, graph.store.pred
+    if source not in succ_of or target not in succ_of:
         return []
+    if source == target:
+        return [source]
+    before: dict[str, str | None] = {source: None}  # node -> its predecessor towards source
+    after: dict[str, str | None] = {target: None}  # node -> its successor towards target
+    forward, reverse = [source], [target]
+    meet: str | None = None
+    while forward and reverse and meet is None:
+        if len(forward) <= len(reverse):
+            level, forward = forward, []
+            for node in level:
+                for nxt in succ_of[node]:
+                    if nxt not in before:
+                        forward.append(nxt)
+                        before[nxt] = node
+                    if nxt in after:
+                        meet = nxt
+                        break
+                if meet is not None:
+                    break
+        else:
+            level, reverse = reverse, []
+            for node in level:
+                for prv in pred_of[node]:
+                    if prv not in after:
+                        after[prv] = node
+                        reverse.append(prv)
+                    if prv in before:
+                        meet = prv
+                        break
+                if meet is not None:
+                    break
+    if meet is None:
+        return []
+    path: list[str] = []
+    step: str | None = meet
+    while step is not None:
+        path.append(step)
+        step = before[step]
+    path.reverse()
+    step = after[path[-1]]
+    while step is not None:
+        path.append(step)
+        step = after[step]
     return path
 
 
 def to_node_link(graph: DependencyGraph) -> dict[str, Any]:
     """Return networkx node-link data (JSON-ready) of the graph."""
+    import networkx as nx
+
     data: dict[str, Any] = nx.node_link_data(graph.nx, edges="links")
     return data
 
@@ -175,6 +263,7 @@ __all__ = [
     "EdgeOrigin",
     "PackageNode",
     "constraints",
+    "declared_by_url",
     "dependencies",
     "direct_packages",
     "incoming",

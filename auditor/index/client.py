@@ -23,9 +23,6 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-import requests
-from urllib3.exceptions import ReadTimeoutError
-
 from auditor.errors import IndexError_, OfflineError
 from auditor.index.model import (
     LookupState,
@@ -38,6 +35,8 @@ from auditor.index.model import (
 from auditor.model import DataSource, Incomplete, normalize_name
 
 if TYPE_CHECKING:
+    import requests
+
     from auditor.cache import Cache
     from auditor.context import RunContext
 
@@ -55,8 +54,9 @@ class IndexClient:
     """Looks projects up on the package index, with caching and a bounded thread pool.
 
     Args:
-        session: the shared HTTP session (``auditor.http.make_session``); when it is offline
-            no request is made and only cached answers are used.
+        session: the shared HTTP session (``auditor.http.make_session``); when it is offline,
+            or None (an offline run: requests is then never imported), no request is made and
+            only cached answers are used.
         cache: the shared on-disk cache.
         json_url: base of the JSON API (``.../pypi``), from `Config.index_json_url`.
         simple_url: base of the simple API (``.../simple``), from `Config.index_url`.
@@ -67,7 +67,7 @@ class IndexClient:
     def __init__(
         self,
         *,
-        session: requests.Session,
+        session: requests.Session | None,
         cache: Cache,
         json_url: str,
         simple_url: str,
@@ -84,7 +84,7 @@ class IndexClient:
     @property
     def offline(self) -> bool:
         """Whether the session refuses network access."""
-        return bool(getattr(self.session, "offline", False))
+        return self.session is None or bool(getattr(self.session, "offline", False))
 
     def _cache_key(self, name: str) -> str:
         # The answer depends on which index was asked, so the key names it (never its secrets).
@@ -185,6 +185,10 @@ class IndexClient:
         ), self.ttl
 
     def _get(self, url: str, headers: Mapping[str, str] | None = None) -> requests.Response:
+        if self.session is None:
+            raise IndexError_("index", OFFLINE_REASON)
+        import requests  # here: an offline run never loads it
+
         try:
             return self.session.get(url, headers=dict(headers or {}))
         except OfflineError:
@@ -201,6 +205,8 @@ class IndexClient:
 
     def _get_json(self, url: str) -> dict[str, Any] | None:
         """GET a JSON document; None on 404, `IndexError_` on any other failure."""
+        import requests
+
         response = self._get(url, {"Accept": "application/json"})
         with response:
             if response.status_code == 404:
@@ -236,6 +242,8 @@ class IndexClient:
 
 def _timed_out(exc: requests.ConnectionError) -> bool:
     """Whether a connection error is a read timeout (requests wraps it after retries)."""
+    from urllib3.exceptions import ReadTimeoutError
+
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(reason, (ReadTimeoutError, TimeoutError))
 
@@ -348,10 +356,18 @@ class _MetaParser(html.parser.HTMLParser):
 
 
 def parse_simple_html_status(text: str) -> tuple[str, str | None] | None:
-    """Return (status, reason) from ``<meta name="pypi:project-status[-reason]">`` tags."""
+    """Return (status, reason) from ``<meta name="pypi:project-status[-reason]">`` tags.
+
+    Raises:
+        IndexError_: the page is HTML the standard parser gives up on (it asserts on some
+            malformed declarations such as ``<![{``).
+    """
     parser = _MetaParser()
-    parser.feed(text)
-    parser.close()
+    try:
+        parser.feed(text)
+        parser.close()
+    except AssertionError:
+        raise IndexError_("index", "the simple API sent HTML that cannot be parsed") from None
     status = parser.meta.get("pypi:project-status")
     if not status:
         return None
@@ -425,7 +441,8 @@ def index_lookups(context: RunContext, names: Iterable[str]) -> IndexAnswers:
     else:
         config = context.config
         client = IndexClient(
-            session=context.session,
+            # Offline, the cache answers alone: no session (and no requests import) is made.
+            session=None if config.offline else context.session,
             cache=context.cache,
             json_url=config.index_json_url,
             simple_url=config.index_url,

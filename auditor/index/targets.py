@@ -8,8 +8,9 @@ exactly (`Requirement.pinned`: ``==X`` / ``===X``, not a wildcard).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from auditor.graph import query
 from auditor.graph.build import DependencyGraph
@@ -30,11 +31,6 @@ class VersionUse:
     requirement_texts: tuple[str, ...] = ()
 
 
-def _off_index_url(url: str | None) -> bool:
-    """Whether a direct reference points somewhere other than the index (any URL or path)."""
-    return bool(url and url.strip())
-
-
 def _off_index_locked(pkg: LockedPackage) -> bool:
     if pkg.source_commit:
         return True
@@ -47,11 +43,39 @@ def _off_index_locked(pkg: LockedPackage) -> bool:
 
 
 def off_index_names(inputs: Iterable[ParsedInput], graph: DependencyGraph) -> frozenset[str]:
-    """Return the packages declared as local paths, VCS links or direct URLs (not on the index)."""
-    names: set[str] = set()
-    for node in query.packages(graph):
-        if any(_off_index_url(origin.url) for origin in query.incoming(graph, node.name)):
-            names.add(node.name)
+    """Return the packages declared as local paths, VCS links or direct URLs (not on the index).
+
+    Several stages ask with the scan's own inputs (a tuple): the answer is kept in the graph's
+    memo for that tuple, by identity; any other inputs are answered afresh.
+    """
+    return _remembered(graph, _OFF_INDEX, inputs, _off_index_names)
+
+
+_T = TypeVar("_T")
+_OFF_INDEX = ("off-index-names",)
+_USED = ("used-versions",)
+
+
+def _remembered(
+    graph: DependencyGraph,
+    key: tuple[str],
+    inputs: Any,
+    compute: Callable[[Any, DependencyGraph], _T],
+) -> _T:
+    """`compute(inputs, graph)`, once per tuple of inputs (held, so its id is never reused)."""
+    if not isinstance(inputs, tuple):
+        return compute(inputs, graph)
+    cached = graph.memo.get(key)
+    if cached is not None and cached[0] is inputs:
+        known: _T = cached[1]
+        return known
+    found = compute(inputs, graph)
+    graph.memo[key] = (inputs, found)
+    return found
+
+
+def _off_index_names(inputs: Iterable[ParsedInput], graph: DependencyGraph) -> frozenset[str]:
+    names = set(query.declared_by_url(graph))
     for item in inputs:
         if item.status is not InputStatus.OK:
             continue
@@ -86,6 +110,11 @@ def used_versions(inputs: Sequence[ParsedInput], graph: DependencyGraph) -> list
 
     Constraint-file entries are left out: they limit what may be installed but install nothing.
     """
+    found: tuple[VersionUse, ...] = _remembered(graph, _USED, inputs, _used_versions)
+    return list(found)
+
+
+def _used_versions(inputs: Sequence[ParsedInput], graph: DependencyGraph) -> tuple[VersionUse, ...]:
     skip = off_index_names(inputs, graph)
     found: dict[tuple[str, str], _Gathered] = {}
     for item in inputs:
@@ -103,7 +132,7 @@ def used_versions(inputs: Sequence[ParsedInput], graph: DependencyGraph) -> list
                 continue
             entry = found.setdefault((pkg.name, pkg.version), _Gathered(display=pkg.raw_name))
             entry.add(pkg.location, "", locked=True)
-    return [
+    return tuple(
         VersionUse(
             name=name,
             display_name=entry.display,
@@ -113,7 +142,7 @@ def used_versions(inputs: Sequence[ParsedInput], graph: DependencyGraph) -> list
             requirement_texts=tuple(entry.texts),
         )
         for (name, version), entry in sorted(found.items())
-    ]
+    )
 
 
 def names_of(uses: Iterable[VersionUse]) -> list[str]:

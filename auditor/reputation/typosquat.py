@@ -23,7 +23,7 @@ benchmarks/eval_typosquat.py). Thresholds, affixes, homoglyphs and the keyboard 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -206,6 +206,49 @@ def osa_distance(a: str, b: str, limit: int) -> int:
     return previous[len(b)]
 
 
+@dataclass(frozen=True, slots=True)
+class _Indexes:
+    """Popular targets by separator-free skeleton, homoglyph skeleton and one-deletion keys."""
+
+    by_skeleton: dict[str, list[PopularPackage]]
+    by_glyph: dict[str, list[PopularPackage]]
+    by_deletion: dict[str, list[PopularPackage]]
+
+    @classmethod
+    def build(
+        cls,
+        targets: Iterable[PopularPackage],
+        policy: TyposquatPolicy,
+        glyph: Callable[[str], str],
+    ) -> _Indexes:
+        """Index `targets` (one deletion for names of `min_length` or more)."""
+        by_skeleton: dict[str, list[PopularPackage]] = defaultdict(list)
+        by_glyph: dict[str, list[PopularPackage]] = defaultdict(list)
+        by_deletion: dict[str, list[PopularPackage]] = defaultdict(list)
+        for target in targets:
+            skeleton = _skeleton(target.name)
+            by_skeleton[skeleton].append(target)
+            by_glyph[glyph(skeleton)].append(target)
+            if len(skeleton) >= policy.min_length:
+                for key in {skeleton} | _deletions(skeleton):
+                    by_deletion[key].append(target)
+        return cls(by_skeleton, by_glyph, by_deletion)
+
+
+def _two_deletion_index(
+    targets: Iterable[PopularPackage], long_name_length: int
+) -> dict[str, list[PopularPackage]]:
+    """Long targets by every form with up to two letters deleted (the "two-typos" lookup)."""
+    index: dict[str, list[PopularPackage]] = defaultdict(list)
+    for target in targets:
+        skeleton = _skeleton(target.name)
+        if len(skeleton) >= long_name_length:
+            once = _deletions(skeleton)
+            for key in once.union(*(_deletions(d) for d in once)):
+                index[key].append(target)
+    return index
+
+
 class TyposquatMatcher:
     """Matches names against the popular targets of a `PopularList` under a policy."""
 
@@ -221,21 +264,26 @@ class TyposquatMatcher:
         }
         self._targets = popular.top(policy.target_top)
         self._target_names = {target.name: target for target in self._targets}
-        self._by_skeleton: dict[str, list[PopularPackage]] = defaultdict(list)
-        self._by_glyph: dict[str, list[PopularPackage]] = defaultdict(list)
-        self._by_deletion: dict[str, list[PopularPackage]] = defaultdict(list)
-        self._by_deletion2: dict[str, list[PopularPackage]] = defaultdict(list)
-        for target in self._targets:
-            skeleton = _skeleton(target.name)
-            self._by_skeleton[skeleton].append(target)
-            self._by_glyph[self._glyph(skeleton)].append(target)
-            if len(skeleton) >= policy.min_length:
-                for key in {skeleton} | _deletions(skeleton):
-                    self._by_deletion[key].append(target)
-            if len(skeleton) >= policy.long_name_length and "two-typos" in policy.techniques:
-                once = _deletions(skeleton)
-                for key in once.union(*(_deletions(d) for d in once)):
-                    self._by_deletion2[key].append(target)
+        self._indexes: _Indexes | None = None
+        self._deletion2: dict[str, list[PopularPackage]] | None = None
+
+    def _index(self) -> _Indexes:
+        """The targets' lookup tables, built on the first lookup that needs them.
+
+        Most names never reach them (a popular or allow-listed name is answered before).
+        """
+        if self._indexes is None:
+            self._indexes = _Indexes.build(self._targets, self.policy, self._glyph)
+        return self._indexes
+
+    def _by_deletion2(self) -> dict[str, list[PopularPackage]]:
+        """The two-deletion table, built on the first long name looked up.
+
+        It is most of the matcher's building cost (about ten times the other tables).
+        """
+        if self._deletion2 is None:
+            self._deletion2 = _two_deletion_index(self._targets, self.policy.long_name_length)
+        return self._deletion2
 
     @staticmethod
     def _keyboard_neighbours(rows: Sequence[str]) -> dict[str, frozenset[str]]:
@@ -340,23 +388,24 @@ class TyposquatMatcher:
     def _candidates(self, name: str) -> Iterable[tuple[PopularPackage, str, str]]:
         techniques = self.policy.techniques
         skeleton = _skeleton(name)
+        index = self._index()
         if "separator" in techniques:
-            for target in self._by_skeleton.get(skeleton, ()):
+            for target in index.by_skeleton.get(skeleton, ()):
                 yield target, "separator", "separators added or removed"
         if "homoglyph" in techniques:
-            for target in self._by_glyph.get(self._glyph(skeleton), ()):
+            for target in index.by_glyph.get(self._glyph(skeleton), ()):
                 if _skeleton(target.name) != skeleton:
                     yield target, "homoglyph", "look-alike characters"
         if "affix" in techniques:
             for base, detail in self._affix_forms(name):
                 if len(base) >= self.policy.min_affix_base:
-                    for target in self._by_skeleton.get(base, ()):
+                    for target in index.by_skeleton.get(base, ()):
                         yield target, "affix", detail
             yield from self._reverse_affix(name, skeleton)
         if len(skeleton) >= self.policy.min_length:
             seen: set[str] = set()
             for key in {skeleton} | _deletions(skeleton):
-                for target in self._by_deletion.get(key, ()):
+                for target in index.by_deletion.get(key, ()):
                     if target.name in seen:
                         continue
                     seen.add(target.name)
@@ -366,8 +415,9 @@ class TyposquatMatcher:
         if "two-typos" in techniques and len(skeleton) >= self.policy.long_name_length:
             seen2: set[str] = set()
             once = _deletions(skeleton)
+            by_deletion2 = self._by_deletion2()
             for key in {skeleton} | once | set().union(*(_deletions(d) for d in once)):
-                for target in self._by_deletion2.get(key, ()):
+                for target in by_deletion2.get(key, ()):
                     if target.name in seen2:
                         continue
                     seen2.add(target.name)

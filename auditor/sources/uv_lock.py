@@ -44,12 +44,13 @@ class UvLockSource:
             ParseError: the file cannot be read, is not TOML, or ``package`` is malformed.
         """
         _, entries = read_package_tables(root, relpath, "package")
-        groups = _propagate_groups([raw for raw, _ in entries])
+        names = [normalize_name(raw["name"]) for raw, _ in entries]
+        # Each entry's edges are read once: the group walk and the packages share them.
+        edges = [tuple(_edge_list(raw.get("dependencies"))) for raw, _ in entries]
+        groups = _propagate_groups([raw for raw, _ in entries], names, edges)
         packages = [
-            _package(
-                raw, Location(path=relpath, line=line), groups.get(normalize_name(raw["name"]))
-            )
-            for raw, line in entries
+            _package(raw, name, Location(path=relpath, line=line), groups.get(name), deps)
+            for (raw, line), name, deps in zip(entries, names, edges, strict=True)
         ]
         return ParsedInput(path=relpath, kind=KIND, packages=tuple(packages))
 
@@ -76,15 +77,20 @@ def _edge_list(value: Any) -> list[LockedDependency]:
     return [edge for edge in map(_edge, value) if edge is not None]
 
 
-def _propagate_groups(raws: list[dict[str, Any]]) -> dict[str, tuple[str, ...]]:
-    by_name = {normalize_name(raw["name"]): raw for raw in raws}
+def _propagate_groups(
+    raws: list[dict[str, Any]],
+    names: list[str],
+    edges: list[tuple[LockedDependency, ...]],
+) -> dict[str, tuple[str, ...]]:
+    """Map each package name to its groups (`raws[i]` is named `names[i]`, has `edges[i]`)."""
+    by_name = {name: (raw, deps) for raw, name, deps in zip(raws, names, edges, strict=True)}
     found: dict[str, set[str]] = {}
     queue: deque[tuple[LockedDependency, str]] = deque()
-    for raw in raws:
+    for raw, name, deps in zip(raws, names, edges, strict=True):
         if not _is_root(raw):
             continue
-        found.setdefault(normalize_name(raw["name"]), set()).add(MAIN_GROUP)
-        queue.extend((edge, MAIN_GROUP) for edge in _edge_list(raw.get("dependencies")))
+        found.setdefault(name, set()).add(MAIN_GROUP)
+        queue.extend((edge, MAIN_GROUP) for edge in deps)
         for extra, deps in _dict(raw.get("optional-dependencies")).items():
             queue.extend((edge, f"optional:{extra}") for edge in _edge_list(deps))
         for group, deps in _dict(raw.get("dev-dependencies")).items():
@@ -96,11 +102,12 @@ def _propagate_groups(raws: list[dict[str, Any]]) -> dict[str, tuple[str, ...]]:
         if key in seen:
             continue
         seen.add(key)
-        target = by_name.get(edge.name)
-        if target is None or _is_root(target):
+        known = by_name.get(edge.name)
+        if known is None or _is_root(known[0]):
             continue
+        target, target_edges = known
         found.setdefault(edge.name, set()).add(group)
-        queue.extend((child, group) for child in _edge_list(target.get("dependencies")))
+        queue.extend((child, group) for child in target_edges)
         optional = _dict(target.get("optional-dependencies"))
         for extra in edge.extras:
             queue.extend((child, group) for child in _edge_list(optional.get(extra)))
@@ -112,9 +119,12 @@ def _dict(value: Any) -> dict[str, Any]:
 
 
 def _package(
-    raw: dict[str, Any], location: Location, groups: tuple[str, ...] | None
+    raw: dict[str, Any],
+    name: str,
+    location: Location,
+    groups: tuple[str, ...] | None,
+    dependencies: tuple[LockedDependency, ...],
 ) -> LockedPackage:
-    name = raw["name"]
     source = _dict(raw.get("source"))
     source_url: str | None = None
     commit: str | None = None
@@ -136,12 +146,12 @@ def _package(
     ]
     version = raw.get("version")
     return LockedPackage(
-        name=normalize_name(name),
-        raw_name=name,
+        name=name,
+        raw_name=raw["name"],
         version=str(version) if version is not None else None,
         location=location,
         kind=KIND,
-        dependencies=tuple(_edge_list(raw.get("dependencies"))),
+        dependencies=dependencies,
         groups=groups or (MAIN_GROUP,),
         hashes=tuple(hashes),
         source_url=source_url,

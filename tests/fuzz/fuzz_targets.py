@@ -174,5 +174,5 @@ TARGETS: tuple[Target, ...] = (
     Target("osv", JSON_JUNK, _advisory, (AdvisoryFormatError,)),
     Target("index-json", JSON_JUNK, _project, (IndexError_,)),
     Target("index-simple", JSON_JUNK, parse_simple_status, (IndexError_,)),
-    Target("index-html", HTML_TEXT, parse_simple_html_status, ()),
+    Target("index-html", HTML_TEXT, parse_simple_html_status, (IndexError_,)),
 )

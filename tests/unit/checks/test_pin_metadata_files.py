@@ -3,6 +3,7 @@ and AUD111 dynamic values are one finding per file."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -172,3 +173,13 @@ def test_cli_library_reading_its_requirements_files(tmp_path: Path) -> None:
         "requirements/ci.txt",
         "requirements/install.txt",
     ]
+
+
+def test_the_layout_is_built_once_per_context(tmp_path: Path) -> None:
+    app = manifest("pyproject.toml", req("flask", path="pyproject.toml"))
+    ctx = context(tmp_path, app, _install_txt())
+    layout = build_layout(ctx)
+    assert build_layout(ctx) is layout  # pins, lockfile, pin_conflicts, vulns... share it
+    changed = dataclasses.replace(ctx, inputs=ctx.inputs[:1])
+    assert build_layout(changed) is not layout
+    assert [m.path for m in build_layout(changed).manifests] == ["pyproject.toml"]

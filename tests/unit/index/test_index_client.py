@@ -13,6 +13,7 @@ from fakes import FakeIndex, Fault, LoopbackServer, serve
 from auditor.cache import Cache
 from auditor.config import load_config
 from auditor.context import RunContext
+from auditor.errors import IndexError_
 from auditor.http import make_session
 from auditor.index.client import (
     CACHE_NAMESPACE,
@@ -181,6 +182,13 @@ def test_html_without_status_meta_is_active() -> None:
     assert parse_simple_html_status("<html><head></head><body>x</body></html>") is None
 
 
+@pytest.mark.parametrize("page", ["x <![{J", "x <![[", "<meta name=a content=b><![ y"])
+def test_html_the_parser_gives_up_on_is_an_index_error(page: str) -> None:
+    # Found by benchmarks/fuzz_long.py: html.parser raised AssertionError on these.
+    with pytest.raises(IndexError_, match="cannot be parsed"):
+        parse_simple_html_status(page)
+
+
 def test_unknown_status_value_counts_as_active(fake: FakeIndex, tmp_path: Path) -> None:
     fake.add("odd", {"1.0": "2024-01-01T00:00:00Z"}, status="frozen-in-time")
     with serve(fake) as srv:
@@ -278,6 +286,23 @@ def test_offline_uses_only_the_cache(server: LoopbackServer, tmp_path: Path) -> 
     assert found["no-such-thing"].state is LookupState.MISSING
     assert found["oldlib"].state is LookupState.UNKNOWN
     assert found["oldlib"].reason == "offline"
+
+
+def test_no_session_is_offline_and_answers_from_the_cache(
+    server: LoopbackServer, tmp_path: Path
+) -> None:
+    assert _client(server, tmp_path).lookup("requests").state is LookupState.FOUND
+    before = len(server.requests)
+    client = IndexClient(
+        session=None, cache=Cache(tmp_path / "cache"), json_url=f"{server.url}/pypi",
+        simple_url=f"{server.url}/simple", max_workers=2,
+    )  # fmt: skip
+    assert client.offline
+    found = client.lookup_many(["requests", "oldlib"])
+    assert len(server.requests) == before
+    assert found["requests"].state is LookupState.FOUND
+    assert (found["oldlib"].state, found["oldlib"].reason) == (LookupState.UNKNOWN, "offline")
+    assert client.release_lookup("oldlib", "1.0").state is LookupState.UNKNOWN
 
 
 def test_cache_ttl(server: LoopbackServer, tmp_path: Path) -> None:
@@ -396,6 +421,8 @@ def test_index_lookups_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     ctx = _context(tmp_path)
     try:
         answers = index_lookups(ctx, ["requests"])
+        # Offline, the cache answers alone: no HTTP session is made (nor requests imported).
+        assert ctx._session is None
     finally:
         ctx.close()
     assert answers.lookups["requests"].state is LookupState.UNKNOWN

@@ -24,7 +24,7 @@ from auditor.discover import discover
 from auditor.errors import ConfigError
 from auditor.graph.build import build_graph
 from auditor.index.model import ProjectInfo, Release
-from auditor.index.targets import index_names, used_versions
+from auditor.index.targets import index_names, off_index_names, used_versions
 from auditor.model import (
     InputKind,
     Location,
@@ -113,6 +113,19 @@ def test_targets_skip_local_vcs_and_constraints(tmp_path: Path) -> None:
         Location(path="poetry.lock", line=10),
         Location(path="requirements.txt", line=1),
     )
+
+
+def test_targets_are_computed_once_per_scan_inputs(tmp_path: Path) -> None:
+    ctx = _context(tmp_path, _inputs())
+    skip = off_index_names(ctx.inputs, ctx.graph)
+    assert off_index_names(ctx.inputs, ctx.graph) is skip  # the scan's tuple: remembered
+    assert off_index_names(list(ctx.inputs), ctx.graph) == skip  # other inputs: afresh
+    first = used_versions(ctx.inputs, ctx.graph)
+    first.clear()  # callers get their own list
+    assert used_versions(ctx.inputs, ctx.graph) == used_versions(list(ctx.inputs), ctx.graph)
+    assert [u.name for u in used_versions(ctx.inputs, ctx.graph)] == ["idna", "requests"]
+    fewer = ctx.inputs[:1]
+    assert used_versions(fewer, ctx.graph) != used_versions(ctx.inputs, ctx.graph)
 
 
 def _info(*releases: Release) -> ProjectInfo:
