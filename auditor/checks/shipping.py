@@ -27,19 +27,19 @@ def shipped_packages(ctx: CheckContext) -> frozenset[str]:
     when a shipped package depends on them.
     """
     scope = declaration_scope(ctx)
-    nx = ctx.graph.nx
-    if ROOT not in nx:
+    children = ctx.graph.store.succ  # adjacency, without building a networkx graph
+    if ROOT not in children:
         return frozenset()
     queue: deque[str] = deque()
     seen: set[str] = set()
-    for name in nx.successors(ROOT):
+    for name in children[ROOT]:
         declared = [loc for loc in _locations(ctx, name) if loc in scope.declared]
         if declared and all(scope.role(loc) in _NOT_SHIPPED for loc in declared):
             continue
         seen.add(name)
         queue.append(name)
     while queue:
-        for child in nx.successors(queue.popleft()):
+        for child in children.get(queue.popleft(), {}):
             if child not in seen and child != ROOT:
                 seen.add(child)
                 queue.append(child)

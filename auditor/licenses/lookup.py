@@ -203,7 +203,8 @@ def gather_licenses(
         answers = index_lookups(context, missing)
         lookups.update(answers.lookups)
     fetcher = ReleaseFetcher(
-        session=context.session,
+        session=lambda: context.session,
+        offline=config.offline,
         cache=context.cache,
         json_url=config.index_json_url,
         simple_url=config.index_url,

@@ -23,7 +23,6 @@ from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin, urlsplit
 
-import requests
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -38,6 +37,10 @@ from auditor.licenses.model import LicenseMetadata, Source
 from auditor.model import normalize_name
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import requests
+
     from auditor.cache import Cache
 
 log = logging.getLogger(__name__)
@@ -166,14 +169,18 @@ class ReleaseFetcher:
     def __init__(
         self,
         *,
-        session: requests.Session,
+        session: requests.Session | Callable[[], requests.Session],
         cache: Cache,
         json_url: str,
         simple_url: str,
         cache_key_base: str,
         ttl: float,
+        offline: bool | None = None,
     ) -> None:
-        self.session = session
+        # A callable opens the session on the first request: a run answered from the cache
+        # (offline) never imports the HTTP stack.
+        self._session = session
+        self._offline = offline
         self.cache = cache
         self.json_url = json_url.rstrip("/")
         self.simple_url = simple_url.rstrip("/")
@@ -181,8 +188,17 @@ class ReleaseFetcher:
         self.ttl = ttl
 
     @property
+    def session(self) -> requests.Session:
+        """The HTTP session (opened now when it was given as a callable)."""
+        if callable(self._session):
+            self._session = self._session()
+        return self._session
+
+    @property
     def offline(self) -> bool:
-        """Whether the session refuses network access."""
+        """Whether the run refuses network access (asked of the session when not given)."""
+        if self._offline is not None:
+            return self._offline
         return bool(getattr(self.session, "offline", False))
 
     def key(self, name: str, version: str) -> str:
@@ -246,6 +262,8 @@ class ReleaseFetcher:
     # -- network -------------------------------------------------------------------------
 
     def _get(self, url: str, accept: str) -> requests.Response:
+        import requests
+
         try:
             return self.session.get(url, headers={"Accept": accept})
         except OfflineError:
