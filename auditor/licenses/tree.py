@@ -40,11 +40,13 @@ def _convert(item: Any) -> Tree:
 @functools.lru_cache(maxsize=4096)
 def parse_tree(expression: str) -> Tree | None:
     """Parse a canonical SPDX expression; None when license-expression cannot."""
-    from license_expression import ExpressionError, Licensing
+    from license_expression import Licensing
 
     try:
         parsed = Licensing().parse(expression)
-    except (ExpressionError, AttributeError, ValueError, TypeError, AssertionError):
+    # license-expression and boolean.py raise assorted errors on hostile text
+    # (ExpressionError, an assert on '( AND MIT', IndexError on '( )').
+    except Exception:  # noqa: BLE001 - see above
         return None
     return None if parsed is None else _convert(parsed)
 
