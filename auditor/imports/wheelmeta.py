@@ -19,14 +19,12 @@ and come back in `WheelModules.failed`, so the imports check can say what it cou
 from __future__ import annotations
 
 import io
-import json
 import logging
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
@@ -34,6 +32,7 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import Version
 
 from auditor.errors import OfflineError
+from auditor.index.simple_page import simple_page_files
 from auditor.model import normalize_name
 
 if TYPE_CHECKING:
@@ -121,35 +120,12 @@ def modules_from_members(names: Iterable[str]) -> frozenset[str]:
     return frozenset(found)
 
 
-class _SimpleLinks(HTMLParser):
-    """Collects ``<a href>`` links (and the yanked marker) of a PEP 503 project page."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.files: list[dict[str, Any]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag != "a":
-            return
-        values = dict(attrs)
-        href = values.get("href")
-        if href:
-            name = urlsplit(href).path.rpartition("/")[2]
-            self.files.append({"filename": name, "url": href, "yanked": "data-yanked" in values})
-
-
 def parse_simple_page(body: bytes, content_type: str) -> list[dict[str, Any]]:
     """Return the files of a simple-API project page: filename, url, size (JSON only), yanked."""
-    if content_type.endswith("json"):
-        try:
-            document = json.loads(body)
-        except (ValueError, RecursionError):
-            raise WheelError("the simple API sent invalid JSON") from None
-        files = document.get("files") if isinstance(document, dict) else None
-        return [f for f in files or [] if isinstance(f, dict) and isinstance(f.get("url"), str)]
-    parser = _SimpleLinks()
-    parser.feed(body.decode("utf-8", "replace"))
-    return parser.files
+    try:
+        return simple_page_files(body, content_type)
+    except ValueError as exc:
+        raise WheelError(str(exc)) from None
 
 
 def choose_wheel(

@@ -17,11 +17,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urljoin
 
 from packaging.utils import (
     InvalidSdistFilename,
@@ -32,6 +31,7 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from auditor.errors import OfflineError
+from auditor.index.simple_page import simple_page_files
 from auditor.licenses.metadata import from_json_info, parse_metadata_text
 from auditor.licenses.model import LicenseMetadata, Source
 from auditor.model import normalize_name
@@ -75,40 +75,6 @@ class ReleaseMetadata:
     from_cache: bool = False
 
 
-class _Links(HTMLParser):
-    """Collects the file links of a PEP 503 page with their PEP 658/714 attributes."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.files: list[dict[str, Any]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag != "a":
-            return
-        values = dict(attrs)
-        href = values.get("href")
-        if not href:
-            return
-        meta = values.get("data-core-metadata", values.get("data-dist-info-metadata"))
-        self.files.append(
-            {
-                "filename": urlsplit(href).path.rpartition("/")[2],
-                "url": href,
-                "core-metadata": _html_metadata(meta),
-            }
-        )
-
-
-def _html_metadata(value: str | None) -> Any:
-    """``data-core-metadata="sha256=..."`` -> {"sha256": ...}; "true" -> True; absent -> None."""
-    if value is None:
-        return None
-    if "=" in value:
-        algorithm, _, digest = value.partition("=")
-        return {algorithm.strip().lower(): digest.strip()}
-    return value.strip().lower() != "false"
-
-
 def _file_version(filename: str) -> tuple[str, Version] | None:
     try:
         if filename.endswith(".whl"):
@@ -121,7 +87,7 @@ def _file_version(filename: str) -> tuple[str, Version] | None:
 
 
 def metadata_file(
-    name: str, version: str, files: list[Mapping[str, Any]]
+    name: str, version: str, files: Sequence[Mapping[str, Any]]
 ) -> tuple[str, str | None] | None:
     """Return (URL, sha256 or None) of the served metadata of one of `version`'s files.
 
@@ -323,17 +289,11 @@ class ReleaseFetcher:
         )
 
 
-def _page_files(body: bytes, kind: str) -> list[Mapping[str, Any]]:
-    if kind.endswith("json"):
-        try:
-            document = json.loads(body)
-        except (ValueError, RecursionError):
-            raise FetchError("the simple API sent invalid JSON") from None
-        files = document.get("files") if isinstance(document, dict) else None
-        return [f for f in files or [] if isinstance(f, dict) and isinstance(f.get("url"), str)]
-    parser = _Links()
-    parser.feed(body.decode("utf-8", "replace"))
-    return list(parser.files)
+def _page_files(body: bytes, kind: str) -> list[dict[str, Any]]:
+    try:
+        return simple_page_files(body, kind)
+    except ValueError as exc:
+        raise FetchError(str(exc)) from None
 
 
 def _to_cache(answer: ReleaseMetadata) -> dict[str, Any]:

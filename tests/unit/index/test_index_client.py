@@ -455,3 +455,22 @@ def test_credentials_in_the_index_url_stay_out_of_cache_and_report(
     assert answers.lookups["requests"].state is LookupState.FOUND
     assert list(stored) == [f"{server.url}/pypi requests"]
     assert "s3cret" not in repr(answers.data_sources)
+
+
+def test_one_simple_page_reader_serves_wheels_and_licenses() -> None:
+    from auditor.index.simple_page import simple_page_files
+
+    html = (
+        b'<a href="/f/x-1.0-py3-none-any.whl" data-core-metadata="sha256=AB" data-yanked>x</a>'
+        b'<a href="/f/x-1.0.tar.gz">x</a>'
+    )
+    files = simple_page_files(html, "text/html")
+    assert files[0] == {
+        "filename": "x-1.0-py3-none-any.whl",
+        "url": "/f/x-1.0-py3-none-any.whl",
+        "yanked": True,
+        "core-metadata": {"sha256": "AB"},
+    }
+    assert files[1]["core-metadata"] is None
+    with pytest.raises(ValueError, match="invalid JSON"):
+        simple_page_files(b"[" * 100_000, "application/vnd.pypi.simple.v1+json")
