@@ -221,16 +221,21 @@ def run_agent(
     exchanges: list[Exchange] = []
     used = 0
     last: Verification | None = None
+
+    def stopped(reason: str) -> AgentResult:
+        """The result of a loop that ends without a verified draft."""
+        return AgentResult(
+            draft=None,
+            model=model,
+            verification=last,
+            exchanges=tuple(exchanges),
+            tokens=used,
+            stopped=reason,
+        )
+
     for number in range(1, rounds + 1):
         if used >= token_budget:
-            return AgentResult(
-                draft=None,
-                model=model,
-                verification=last,
-                exchanges=tuple(exchanges),
-                tokens=used,
-                stopped=f"token budget spent ({used} of {token_budget})",
-            )
+            return stopped(f"token budget spent ({used} of {token_budget})")
         try:
             reply = backend.complete(SYSTEM, messages, max_tokens=max_reply_tokens)
         except LlmError as exc:
@@ -244,14 +249,7 @@ def run_agent(
                     outcome=f"error: {exc}",
                 )
             )
-            return AgentResult(
-                draft=None,
-                model=model,
-                verification=last,
-                exchanges=tuple(exchanges),
-                tokens=used,
-                stopped=str(exc),
-            )
+            return stopped(str(exc))
         used += reply.input_tokens + reply.output_tokens
         code, problem = extract_code(reply.text, names)
         verification: Verification | None = None
@@ -294,14 +292,7 @@ def run_agent(
             Message(role="assistant", content=reply.text),
             Message(role="user", content=repair_prompt(problem, verification)),
         ]
-    return AgentResult(
-        draft=None,
-        model=model,
-        verification=last,
-        exchanges=tuple(exchanges),
-        tokens=used,
-        stopped=f"no verified draft in {rounds} rounds",
-    )
+    return stopped(f"no verified draft in {rounds} rounds")
 
 
 __all__ = [
