@@ -45,7 +45,8 @@ def _isolated_env(
     # One immediate retry: enough for the retry tests, no backoff sleeps against dead ports.
     monkeypatch.setenv("AUDITOR_RETRIES", "1")
     monkeypatch.setenv("PIP_CONFIG_FILE", "/dev/null")
-    for name in ("AUDITOR_OFFLINE", "AUDITOR_FAIL_ON", "AUDITOR_TODAY", "PIP_INDEX_URL"):
+    # CI's own `CI=true` must not change behaviour: tests that mean CI set it themselves.
+    for name in ("AUDITOR_OFFLINE", "AUDITOR_FAIL_ON", "AUDITOR_TODAY", "PIP_INDEX_URL", "CI"):
         monkeypatch.delenv(name, raising=False)
 
 
