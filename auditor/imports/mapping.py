@@ -188,22 +188,22 @@ def cached_environment_distributions(cache: CacheLike) -> dict[str, tuple[str, .
 
 def cached_installed_modules(cache: CacheLike, names: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """Return `installed_modules(names)`, each kept in the cache per environment fingerprint."""
-    wanted = sorted({normalize_name(n) for n in names})
     fingerprint = environment_fingerprint()
+    keys = {name: f"{fingerprint} {name}" for name in sorted({normalize_name(n) for n in names})}
+    stored = cache.get_many("env-modules:v1", list(keys.values()))
     table: dict[str, tuple[str, ...]] = {}
     todo: list[str] = []
-    for name in wanted:
-        stored = cache.get("env-modules:v1", f"{fingerprint} {name}")
-        if isinstance(stored, list):
-            if stored:
-                table[name] = tuple(stored)
+    for name, key in keys.items():
+        value = stored.get(key)
+        if isinstance(value, list):
+            if value:
+                table[name] = tuple(value)
         else:
             todo.append(name)
     if todo:
         found = installed_modules(todo)
-        for name in todo:
-            value = list(found.get(name, ()))
-            cache.set("env-modules:v1", f"{fingerprint} {name}", value, ttl=7 * 86400)
+        items = {keys[name]: list(found.get(name, ())) for name in todo}
+        cache.set_many("env-modules:v1", items, ttl=7 * 86400)
         table.update(found)
     return table
 
@@ -229,6 +229,14 @@ class CacheLike(Protocol):
 
     def set(self, namespace: str, key: str, value: Any, *, ttl: float | None = None) -> None:
         """Store a value."""
+        ...
+
+    def get_many(self, namespace: str, keys: list[str]) -> dict[str, Any]:
+        """Return the live values of several keys (missing ones left out)."""
+        ...
+
+    def set_many(self, namespace: str, items: dict[str, Any], *, ttl: float | None = None) -> None:
+        """Store several values in one transaction."""
         ...
 
 

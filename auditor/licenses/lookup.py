@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from importlib import metadata as importlib_metadata
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from packaging.version import InvalidVersion, Version
 
@@ -29,7 +28,10 @@ from auditor.licenses.spdx import decide
 from auditor.model import DataSource, Incomplete, normalize_name
 
 if TYPE_CHECKING:
+    from importlib import metadata as importlib_metadata
+
     from auditor.context import RunContext
+    from auditor.imports.mapping import CacheLike
     from auditor.scanning import Scan
 
 SOURCE_NAME = "licenses"
@@ -94,6 +96,8 @@ def installed_metadata(
     With `wanted`, only those distributions' metadata is parsed (the folder names say which
     is which without reading the rest).
     """
+    from importlib import metadata as importlib_metadata
+
     names = None if wanted is None else set(wanted)
     found: dict[str, tuple[str, LicenseMetadata]] = {}
     for dist in importlib_metadata.distributions():
@@ -105,6 +109,62 @@ def installed_metadata(
             continue
         found.setdefault(normalize_name(read[0]), (read[1], read[2]))
     return found
+
+
+_INSTALLED_NAMESPACE = "env-licenses:v1"
+
+
+def cached_installed_metadata(
+    cache: CacheLike, wanted: Iterable[str]
+) -> dict[str, tuple[str, LicenseMetadata]]:
+    """`installed_metadata(wanted)`, each name kept in the cache per environment fingerprint.
+
+    The fingerprint changes whenever a distribution is installed or removed, so a warm run
+    reads no metadata file at all; a name not installed is remembered as absent.
+    """
+    from auditor.imports.mapping import environment_fingerprint
+
+    fingerprint = environment_fingerprint()
+    keys = {name: f"{fingerprint} {name}" for name in sorted(set(wanted))}
+    stored = cache.get_many(_INSTALLED_NAMESPACE, list(keys.values()))
+    found: dict[str, tuple[str, LicenseMetadata]] = {}
+    todo: list[str] = []
+    for name, key in keys.items():
+        entry = stored.get(key)
+        if entry is False:
+            continue  # remembered as not installed
+        cached = _from_installed_entry(entry)
+        if cached is None:
+            todo.append(name)
+        else:
+            found[name] = cached
+    if todo:
+        read = installed_metadata(todo)
+        found.update(read)
+        cache.set_many(
+            _INSTALLED_NAMESPACE,
+            {keys[name]: _installed_entry(read.get(name)) for name in todo},
+            ttl=7 * 86400.0,
+        )
+    return found
+
+
+def _from_installed_entry(entry: Any) -> tuple[str, LicenseMetadata] | None:
+    if not isinstance(entry, dict) or not isinstance(entry.get("version"), str):
+        return None
+    meta = LicenseMetadata.from_json(entry.get("metadata"))
+    texts = entry.get("texts")
+    if meta is None or not isinstance(texts, list):
+        return None
+    kept = tuple(t for t in texts if isinstance(t, str))
+    return entry["version"], replace(meta, license_texts=kept)
+
+
+def _installed_entry(read: tuple[str, LicenseMetadata] | None) -> dict[str, Any] | bool:
+    if read is None:
+        return False  # not installed: remembered too
+    version, meta = read
+    return {"version": version, "metadata": meta.to_json(), "texts": list(meta.license_texts)}
 
 
 def _same_version(a: str | None, b: str | None) -> bool:
@@ -175,7 +235,8 @@ def gather_licenses(
     wanted = targets_of(scan)
     if installed is None:
         names = {t.name for t in wanted}
-        installed = installed_metadata(names) if policy.use_installed else {}
+        use = policy.use_installed
+        installed = cached_installed_metadata(context.cache, names) if use else {}
     facts: dict[tuple[str, str | None], LicenseFact] = {}
     remote: list[Target] = []
     for target in wanted:
@@ -279,7 +340,9 @@ def _fetch_versions(
     cached = fetcher.cached(list(keys.values()))
     todo = [t for t in targets if keys[t] not in cached]
     fetched: dict[Target, ReleaseMetadata] = {}
-    if todo:
+    if todo and fetcher.offline:
+        fetched = {t: fetcher.fetch(t.name, str(t.version)) for t in todo}  # no network: no pool
+    elif todo:
         with ThreadPoolExecutor(
             max_workers=max(1, min(workers, len(todo))), thread_name_prefix="licenses"
         ) as pool:
@@ -312,4 +375,11 @@ def _describe(facts: tuple[LicenseFact, ...], index: str) -> DataSource:
     )
 
 
-__all__ = ["LicenseAnswers", "Target", "gather_licenses", "installed_metadata", "targets_of"]
+__all__ = [
+    "LicenseAnswers",
+    "Target",
+    "cached_installed_metadata",
+    "gather_licenses",
+    "installed_metadata",
+    "targets_of",
+]
