@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
+from auditor.jsontext import pretty
 from auditor.projects import projects_json
 from auditor.result import AuditResult
 
@@ -15,7 +14,7 @@ class JsonReporter:
         """Return the JSON report text."""
         data = result.to_json()
         data["projects"] = projects_json(result)  # the audit units: inputs and findings
-        return json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+        return pretty(data)
 
 
 REPORTER = JsonReporter()

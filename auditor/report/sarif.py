@@ -8,12 +8,12 @@ carried with a ``suppressions`` entry, and tool notifications for what could not
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
 from auditor.config import merge_report_policy
+from auditor.jsontext import pretty
 from auditor.model import Finding, Severity, Suppressed
 from auditor.report.safe import clean
 from auditor.report.view import RuleInfo, primary_location, report_policy, rules_for
@@ -172,7 +172,7 @@ class SarifReporter:
 
     def render(self, result: AuditResult) -> str:
         """Return the SARIF JSON text."""
-        return json.dumps(self.build(result), indent=2, ensure_ascii=False) + "\n"
+        return pretty(self.build(result))
 
     def build(self, result: AuditResult) -> dict[str, Any]:
         """Return the SARIF log as JSON-ready data."""
