@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import re
 from collections.abc import Mapping
@@ -24,8 +25,9 @@ SCHEMA_VERSION = 1
 _NORMALIZE = re.compile(r"[-_.]+")
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize_name(name: str) -> str:
-    """Return the PEP 503 normalized form of a project name."""
+    """Return the PEP 503 normalized form of a project name (memoised: called per edge)."""
     return _NORMALIZE.sub("-", name).lower().strip()
 
 

@@ -39,8 +39,9 @@ class AdvisoryFormatError(ValueError):
 
 
 @functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=65536)
 def parse_version(text: str) -> Version | None:
-    """Parse a PEP 440 version, or return None when `text` is not one."""
+    """Parse a PEP 440 version, or return None when `text` is not one (memoised: immutable)."""
     try:
         return Version(text)
     except InvalidVersion:

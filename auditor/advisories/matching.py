@@ -33,6 +33,7 @@ from auditor.advisories.advisory import (
     Advisory,
     AffectedPackage,
     AffectedRange,
+    Event,
     as_advisory,
     parse_affected,
     parse_version,
@@ -73,11 +74,19 @@ def _in_versions(entry: AffectedPackage, version: str) -> bool:
     return _canonical(version) in _canonical_set(listed)
 
 
-def _in_range(range_: AffectedRange, version: Version) -> bool:
-    """Evaluate one ordered range per the OSV reference algorithm."""
-    points: list[tuple[Version | None, int, str]] = []
+Point = tuple[Version | None, int, str]
+
+
+@functools.lru_cache(maxsize=65536)
+def _ordered_events(events: tuple[Event, ...]) -> tuple[tuple[Point, ...], tuple[Version, ...]]:
+    """A range's events as sorted (bound, order, kind) points, and its ``limit`` versions.
+
+    Memoised per events tuple: the same range is evaluated for many versions (every candidate
+    fix, every locked version).
+    """
+    points: list[Point] = []
     limits: list[Version] = []
-    for event in range_.events:
+    for event in events:
         kind, text = event.kind, event.version
         if kind == "introduced" and text == "0":
             points.append((None, 0, kind))
@@ -91,6 +100,12 @@ def _in_range(range_: AffectedRange, version: Version) -> bool:
         points.append((parsed, _ORDER[kind], kind))
     # None (introduced "0") sorts before every real version.
     points.sort(key=lambda p: (p[0] is not None, p[0] or _ZERO, p[1]))
+    return tuple(points), tuple(limits)
+
+
+def _in_range(range_: AffectedRange, version: Version) -> bool:
+    """Evaluate one ordered range per the OSV reference algorithm."""
+    points, limits = _ordered_events(range_.events)
     affected = False
     for bound, _order, kind in points:
         if kind == "introduced":
