@@ -1,8 +1,9 @@
-"""Set-up shared by the replace verifier and agent tests: a sliced package and its verification.
+"""Set-up shared by the replace tests: an installed package, its slice, and its verification.
 
-`tinycase_subject` installs the `replacekit.TINYCASE` distribution into a folder and slices the
-symbols asked for; `verify_draft` runs the verifier on a draft of that slice (the module is
-always ``tinycase_lite``, the security scan is off: these tests judge the sandbox itself).
+`install` writes a distribution into a folder and finds it there; `tinycase_subject` installs
+the `replacekit.TINYCASE` distribution and slices the symbols asked for; `verify_draft` runs the
+verifier on a draft of that slice (the module is always ``tinycase_lite``, the security scan is
+off: these tests judge the sandbox itself).
 """
 
 from __future__ import annotations
@@ -23,12 +24,16 @@ Subject = tuple[PackageSource, Slice]
 DRAFT_MODULE = "tinycase_lite"
 
 
+def install(site: Path, name: str, files: Mapping[str, str]) -> PackageSource:
+    """Write distribution `name` (`files`) into the folder `site` and find it there."""
+    return find_installed(name, [str(make_distribution(site, name, files))])
+
+
 def tinycase_subject(
     tmp_path: Path, symbols: Sequence[str], files: Mapping[str, str] = TINYCASE
 ) -> Subject:
     """Install tinycase (`files`) under ``tmp_path/site``; return its source and the slice."""
-    site = make_distribution(tmp_path / "site", "tinycase", files)
-    source = find_installed("tinycase", [str(site)])
+    source = install(tmp_path / "site", "tinycase", files)
     return source, slice_package(source, list(symbols))
 
 
