@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from auditor.imports.scanner import ScanError
 from auditor.model import (
     SCHEMA_VERSION,
     DataSource,
@@ -38,24 +39,9 @@ class RuleInfo:
     enabled: bool = True
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CodeFileError:
-    """A code file the import scan could not read fully (syntax error, encoding, NUL bytes).
-
-    `recovered` counts the imports the line-based fallback still read from it.
-    """
-
-    path: str
-    line: int | None
-    message: str
-    recovered: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the JSON form of the ``import_errors`` array of the report."""
-        data: dict[str, Any] = {"path": self.path, "line": self.line, "message": self.message}
-        if self.recovered:
-            data["recovered_imports"] = self.recovered
-        return data
+# A code file the import scan could not read fully (syntax error, encoding, NUL bytes), as the
+# report's ``import_errors`` array lists it: the import scanner's own type, defined once there.
+CodeFileError = ScanError
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

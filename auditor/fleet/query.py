@@ -18,10 +18,11 @@ from typing import Any
 from auditor.fleet.inventory import Inventory
 from auditor.model import normalize_name
 
-# Only "?" marks are put into these texts; every value is a bound parameter.
+# Only "?" marks are put into these texts; every value is a bound parameter. Each row starts
+# (repository, key, package, version, direct, stale), which `_hit` reads.
 _FINDINGS_SQL = (
-    "SELECT r.name, r.key, f.package, f.version, f.rule_id, f.severity, f.location, r.stale, "
-    "COALESCE(MAX(p.direct), 0) FROM findings f JOIN repos r ON r.key = f.repo "
+    "SELECT r.name, r.key, f.package, f.version, COALESCE(MAX(p.direct), 0), r.stale, "
+    "f.rule_id, f.severity, f.location FROM findings f JOIN repos r ON r.key = f.repo "
     "LEFT JOIN packages p ON p.repo = f.repo AND p.name = f.package AND p.version = f.version "
     "WHERE f.advisory IN ({marks}) GROUP BY f.repo, f.package, f.version, f.rule_id"
 )
@@ -87,6 +88,32 @@ class Answer:
         }
 
 
+def _hit(row: tuple[Any, ...], how: str) -> Hit:
+    """Read one row: (repository, key, package, version, direct, stale[, rule, severity, where])."""
+    repo, key, package, version, direct, stale, *finding = row
+    rule_id, severity, location = finding or ("", "", "")
+    return Hit(
+        repo=repo,
+        key=key,
+        package=package,
+        version=version,
+        direct=bool(direct),
+        how=how,
+        rule_id=rule_id,
+        severity=severity,
+        location=location,
+        stale=bool(stale),
+    )
+
+
+def _record_ids(record: dict[str, Any]) -> set[str]:
+    """The advisory's id and aliases, upper-cased."""
+    return {
+        str(record.get("id", "")).upper(),
+        *(str(a).upper() for a in record.get("aliases") or []),
+    }
+
+
 def _fleet_size(inventory: Inventory) -> int:
     return int(inventory.rows("SELECT COUNT(*) FROM repos")[0][0])
 
@@ -108,11 +135,7 @@ def _store_record(store: Path | None, advisory_id: str) -> dict[str, Any] | None
         return None
     for (data,) in rows:
         record = json.loads(data)
-        ids = {
-            str(record.get("id", "")).upper(),
-            *(str(a).upper() for a in record.get("aliases") or []),
-        }
-        if advisory_id.upper() in ids and not record.get("withdrawn"):
+        if advisory_id.upper() in _record_ids(record) and not record.get("withdrawn"):
             return dict(record)
     return None
 
@@ -126,28 +149,12 @@ def affected_by(inventory: Inventory, advisory_id: str, *, store: Path | None) -
     record = _store_record(store, wanted)
     ids = {wanted}
     if record is not None:
-        ids |= {
-            str(record.get("id", "")).upper(),
-            *(str(a).upper() for a in record.get("aliases") or []),
-        }
+        ids |= _record_ids(record)
     marks = ",".join("?" * len(ids))
     hits: dict[tuple[str, str, str], Hit] = {}
-    for repo, key, pkg, version, rule, severity, location, stale, direct in inventory.rows(
-        _FINDINGS_SQL.format(marks=marks),
-        sorted(ids),
-    ):
-        hits[(key, pkg, version)] = Hit(
-            repo=repo,
-            key=key,
-            package=pkg,
-            version=version,
-            direct=bool(direct),
-            how="finding",
-            rule_id=rule,
-            severity=severity,
-            location=location,
-            stale=bool(stale),
-        )
+    for row in inventory.rows(_FINDINGS_SQL.format(marks=marks), sorted(ids)):
+        hit = _hit(row, "finding")
+        hits[(hit.key, hit.package, hit.version)] = hit
     note = ""
     if record is None:
         note = "the advisory store does not hold this advisory: only stored findings were read"
@@ -161,22 +168,13 @@ def affected_by(inventory: Inventory, advisory_id: str, *, store: Path | None) -
             }
         )
         marks = ",".join("?" * len(names))
-        for repo, key, pkg, version, direct, stale in inventory.rows(
-            _USES_SQL.format(marks=marks),
-            names,
-        ):
-            if (key, pkg, version) in hits or not version:
+        for row in inventory.rows(_USES_SQL.format(marks=marks), names):
+            hit = _hit(row, "advisory-store")
+            where = (hit.key, hit.package, hit.version)
+            if where in hits or not hit.version:
                 continue
-            if record_affects(advisory, pkg, version):
-                hits[(key, pkg, version)] = Hit(
-                    repo=repo,
-                    key=key,
-                    package=pkg,
-                    version=version,
-                    direct=bool(direct),
-                    how="advisory-store",
-                    stale=bool(stale),
-                )
+            if record_affects(advisory, hit.package, hit.version):
+                hits[where] = hit
     ordered = tuple(sorted(hits.values(), key=lambda h: (h.repo, h.package, h.version)))
     return Answer(
         question=f"affected by {advisory_id.strip()}",
@@ -198,18 +196,7 @@ def who_uses(inventory: Inventory, package: str, version: str | None = None) -> 
         sql += " AND p.version = ?"
         args.append(version)
     sql += " GROUP BY p.repo, p.version ORDER BY r.name, p.version"
-    hits = tuple(
-        Hit(
-            repo=repo,
-            key=key,
-            package=display,
-            version=ver,
-            direct=bool(direct),
-            how="uses",
-            stale=bool(stale),
-        )
-        for repo, key, display, ver, direct, stale in inventory.rows(sql, args)
-    )
+    hits = tuple(_hit(row, "uses") for row in inventory.rows(sql, args))
     question = f"uses {package}" + (f" {version}" if version else "")
     return Answer(question=question, hits=hits, repositories=_fleet_size(inventory))
 

@@ -95,6 +95,7 @@ class ScanError:
 
     `recovered` counts the import sites the line-based fallback still read from a file with a
     syntax error (they are in the scan result, flagged approximate); the message says so too.
+    The report's ``import_errors`` entries are this type (`auditor.result.CodeFileError`).
     """
 
     path: str

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from auditor.replace.llm import Backend, LlmError, Message
+from auditor.replace.llm import Backend, LlmError, Message, Reply
 from auditor.replace.slicer import SymbolInfo
 
 if TYPE_CHECKING:
@@ -233,22 +233,26 @@ def run_agent(
             stopped=reason,
         )
 
+    def record(number: int, reply: Reply | None, outcome: str) -> None:
+        """Keep one round's exchange (``reply`` None: the model could not be asked)."""
+        exchanges.append(
+            Exchange(
+                round=number,
+                prompt=messages[-1].content,
+                reply=reply.text if reply is not None else "",
+                input_tokens=reply.input_tokens if reply is not None else 0,
+                output_tokens=reply.output_tokens if reply is not None else 0,
+                outcome=outcome,
+            )
+        )
+
     for number in range(1, rounds + 1):
         if used >= token_budget:
             return stopped(f"token budget spent ({used} of {token_budget})")
         try:
             reply = backend.complete(SYSTEM, messages, max_tokens=max_reply_tokens)
         except LlmError as exc:
-            exchanges.append(
-                Exchange(
-                    round=number,
-                    prompt=messages[-1].content,
-                    reply="",
-                    input_tokens=0,
-                    output_tokens=0,
-                    outcome=f"error: {exc}",
-                )
-            )
+            record(number, None, f"error: {exc}")
             return stopped(str(exc))
         used += reply.input_tokens + reply.output_tokens
         code, problem = extract_code(reply.text, names)
@@ -257,16 +261,7 @@ def run_agent(
             verification = verify(code, extract_tests(reply.text, names))
             last = verification
             if verification.verified:
-                exchanges.append(
-                    Exchange(
-                        round=number,
-                        prompt=messages[-1].content,
-                        reply=reply.text,
-                        input_tokens=reply.input_tokens,
-                        output_tokens=reply.output_tokens,
-                        outcome="verified",
-                    )
-                )
+                record(number, reply, "verified")
                 if cache is not None:
                     cache.set(CACHE_NAMESPACE, key, code)
                 return AgentResult(
@@ -278,16 +273,7 @@ def run_agent(
                     stopped="verified",
                 )
             problem = str(verification.details.get("summary", "not verified"))
-        exchanges.append(
-            Exchange(
-                round=number,
-                prompt=messages[-1].content,
-                reply=reply.text,
-                input_tokens=reply.input_tokens,
-                output_tokens=reply.output_tokens,
-                outcome=f"rejected: {problem}",
-            )
-        )
+        record(number, reply, f"rejected: {problem}")
         messages += [
             Message(role="assistant", content=reply.text),
             Message(role="user", content=repair_prompt(problem, verification)),

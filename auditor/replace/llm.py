@@ -119,83 +119,105 @@ def _int(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-class OpenAIChatBackend:
-    """OpenAI-compatible chat completions (also vLLM, Ollama, llama.cpp servers)."""
+class _ChatBackend:
+    """What both wire formats share: one POST through `_post`, the reply read as hostile text.
 
-    name = "openai"
+    A wire format names its path, its fixed headers, the header that carries the key, where the
+    token counts stand in ``usage``, how the system prompt travels (`_conversation`) and where
+    the answer's text stands (`_text`).
+    """
+
+    name: str
+    path: str
+    fixed_headers: tuple[tuple[str, str], ...] = ()
+    key_header: str
+    key_prefix: str = ""
+    usage_keys: tuple[str, str]
 
     def __init__(self, settings: LlmSettings, session: AuditorSession) -> None:
         self.settings = settings
         self.session = session
 
+    def _conversation(self, system: str, messages: Sequence[Message]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _text(self, data: dict[str, Any]) -> str:
+        raise NotImplementedError
+
     def complete(self, system: str, messages: Sequence[Message], *, max_tokens: int) -> Reply:
-        """POST /chat/completions and read ``choices[0].message.content``."""
+        """POST the conversation and read the answer's text and token counts."""
         body = {
             "model": self.settings.model,
-            "messages": [{"role": "system", "content": system}]
-            + [{"role": m.role, "content": m.content} for m in messages],
+            **self._conversation(system, messages),
             "max_tokens": max_tokens,
             "temperature": 0,
         }
-        headers = {"Content-Type": "application/json"}
+        headers = {"Content-Type": "application/json", **dict(self.fixed_headers)}
         if self.settings.api_key:
-            headers["Authorization"] = f"Bearer {self.settings.api_key}"
-        url = f"{self.settings.base_url.rstrip('/')}/chat/completions"
+            headers[self.key_header] = f"{self.key_prefix}{self.settings.api_key}"
+        url = f"{self.settings.base_url.rstrip('/')}{self.path}"
         data = _post(self.session, self.settings, url, body, headers)
+        text = self._text(data)
+        usage = data.get("usage")
+        usage = usage if isinstance(usage, dict) else {}
+        input_key, output_key = self.usage_keys
+        return Reply(
+            text=self.settings.scrub(text),
+            input_tokens=_int(usage.get(input_key)),
+            output_tokens=_int(usage.get(output_key)),
+            model=str(data.get("model") or self.settings.model)[:100],
+        )
+
+
+def _turns(messages: Sequence[Message]) -> list[dict[str, str]]:
+    return [{"role": m.role, "content": m.content} for m in messages]
+
+
+class OpenAIChatBackend(_ChatBackend):
+    """OpenAI-compatible chat completions (also vLLM, Ollama, llama.cpp servers).
+
+    POST /chat/completions and read ``choices[0].message.content``.
+    """
+
+    name = "openai"
+    path = "/chat/completions"
+    key_header = "Authorization"
+    key_prefix = "Bearer "
+    usage_keys = ("prompt_tokens", "completion_tokens")
+
+    def _conversation(self, system: str, messages: Sequence[Message]) -> dict[str, Any]:
+        return {"messages": [{"role": "system", "content": system}, *_turns(messages)]}
+
+    def _text(self, data: dict[str, Any]) -> str:
         try:
             text = data["choices"][0]["message"]["content"]
         except (KeyError, IndexError, TypeError):
             raise LlmError("openai: no choices[0].message.content in the answer") from None
         if not isinstance(text, str):
             raise LlmError("openai: the message content is not text")
-        usage = data.get("usage")
-        usage = usage if isinstance(usage, dict) else {}
-        return Reply(
-            text=self.settings.scrub(text),
-            input_tokens=_int(usage.get("prompt_tokens")),
-            output_tokens=_int(usage.get("completion_tokens")),
-            model=str(data.get("model") or self.settings.model)[:100],
-        )
+        return text
 
 
-class AnthropicMessagesBackend:
-    """The Anthropic Messages API."""
+class AnthropicMessagesBackend(_ChatBackend):
+    """The Anthropic Messages API: POST /v1/messages and join the ``text`` blocks of ``content``."""
 
     name = "anthropic"
+    path = "/v1/messages"
+    fixed_headers = (("anthropic-version", ANTHROPIC_VERSION),)
+    key_header = "x-api-key"
+    usage_keys = ("input_tokens", "output_tokens")
 
-    def __init__(self, settings: LlmSettings, session: AuditorSession) -> None:
-        self.settings = settings
-        self.session = session
+    def _conversation(self, system: str, messages: Sequence[Message]) -> dict[str, Any]:
+        return {"system": system, "messages": _turns(messages)}
 
-    def complete(self, system: str, messages: Sequence[Message], *, max_tokens: int) -> Reply:
-        """POST /v1/messages and join the ``text`` blocks of ``content``."""
-        body = {
-            "model": self.settings.model,
-            "system": system,
-            "messages": [{"role": m.role, "content": m.content} for m in messages],
-            "max_tokens": max_tokens,
-            "temperature": 0,
-        }
-        headers = {"Content-Type": "application/json", "anthropic-version": ANTHROPIC_VERSION}
-        if self.settings.api_key:
-            headers["x-api-key"] = self.settings.api_key
-        url = f"{self.settings.base_url.rstrip('/')}/v1/messages"
-        data = _post(self.session, self.settings, url, body, headers)
+    def _text(self, data: dict[str, Any]) -> str:
         blocks = data.get("content")
         if not isinstance(blocks, list):
             raise LlmError("anthropic: no content list in the answer")
-        text = "".join(
+        return "".join(
             str(b.get("text", ""))
             for b in blocks
             if isinstance(b, dict) and b.get("type") == "text"
-        )
-        usage = data.get("usage")
-        usage = usage if isinstance(usage, dict) else {}
-        return Reply(
-            text=self.settings.scrub(text),
-            input_tokens=_int(usage.get("input_tokens")),
-            output_tokens=_int(usage.get("output_tokens")),
-            model=str(data.get("model") or self.settings.model)[:100],
         )
 
 

@@ -75,6 +75,10 @@ class RiskPolicy:
         """The points of one factor (0 when not configured)."""
         return self.weights.get(key, 0)
 
+    def factor(self, key: str, text: str, points: int | None = None) -> RiskFactor:
+        """The factor `key` with its configured weight (or `points`) and its `text`."""
+        return RiskFactor(key=key, points=self.weight(key) if points is None else points, text=text)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Assessment:
@@ -133,28 +137,22 @@ def _advisory_factors(name: str, facts: Facts, policy: RiskPolicy) -> list[RiskF
             (now if query.version is not None else every).add(advisory.id)
     factors = []
     if malicious:
-        factors.append(
-            RiskFactor(
-                key="malicious", points=policy.weight("malicious"), text="listed as malicious"
-            )
-        )
+        factors.append(policy.factor("malicious", "listed as malicious"))
     if now:
         factors.append(
-            RiskFactor(
-                key="advisory_now",
-                points=policy.weight("advisory_now"),
-                text=f"{len(now)} advisor{'ies' if len(now) != 1 else 'y'} "
-                "affect the version in use",
+            policy.factor(
+                "advisory_now",
+                f"{len(now)} advisor{'ies' if len(now) != 1 else 'y'} affect the version in use",
             )
         )
     past = every - now
     if past:
         points = min(policy.weight("advisory_past") * len(past), policy.weight("advisory_past_max"))
         factors.append(
-            RiskFactor(
-                key="advisory_past",
-                points=points,
-                text=f"{len(past)} past advisor{'ies' if len(past) != 1 else 'y'}",
+            policy.factor(
+                "advisory_past",
+                f"{len(past)} past advisor{'ies' if len(past) != 1 else 'y'}",
+                points,
             )
         )
     return factors
@@ -170,45 +168,23 @@ def _index_factors(name: str, facts: Facts, policy: RiskPolicy, today: dt.date) 
     factors = []
     people = {p.strip().lower() for p in (info.author, info.maintainer) if p and p.strip()}
     if len(people) == 1 and not any("," in p or " and " in p for p in people):
-        factors.append(
-            RiskFactor(
-                key="single_maintainer",
-                points=policy.weight("single_maintainer"),
-                text="single maintainer",
-            )
-        )
+        factors.append(policy.factor("single_maintainer", "single maintainer"))
     last, first = info.last_release, info.first_release
     if last is not None and (today - last.date()).days > 365 * policy.stale_years:
-        factors.append(
-            RiskFactor(
-                key="stale", points=policy.weight("stale"), text=f"no release since {last.year}"
-            )
-        )
+        factors.append(policy.factor("stale", f"no release since {last.year}"))
     if first is not None and (today - first.date()).days < policy.young_days:
         factors.append(
-            RiskFactor(
-                key="young",
-                points=policy.weight("young"),
-                text=f"first release {(today - first.date()).days} days ago",
-            )
+            policy.factor("young", f"first release {(today - first.date()).days} days ago")
         )
     released = [r for r in info.releases if r.upload_time is not None and not r.yanked]
     if 0 < len(released) <= policy.few_releases_count:
         factors.append(
-            RiskFactor(
-                key="few_releases",
-                points=policy.weight("few_releases"),
-                text=f"{len(released)} release{'s' if len(released) != 1 else ''} ever",
+            policy.factor(
+                "few_releases", f"{len(released)} release{'s' if len(released) != 1 else ''} ever"
             )
         )
     if info.status in (ProjectStatus.ARCHIVED, ProjectStatus.DEPRECATED):
-        factors.append(
-            RiskFactor(
-                key="abandoned_status",
-                points=policy.weight("abandoned_status"),
-                text=f"marked {info.status} on the index",
-            )
-        )
+        factors.append(policy.factor("abandoned_status", f"marked {info.status} on the index"))
     return factors
 
 
@@ -221,21 +197,11 @@ def _other_factors(
 ) -> list[RiskFactor]:
     factors = []
     if facts.matcher is not None and (match := facts.matcher.match(name)) is not None:
-        factors.append(
-            RiskFactor(
-                key="typosquat",
-                points=policy.weight("typosquat"),
-                text=f"name close to {match.target}",
-            )
-        )
+        factors.append(policy.factor("typosquat", f"name close to {match.target}"))
     wheels = facts.imports.wheels if facts.imports is not None else None
     if wheels is not None and name in wheels.no_wheel:
         factors.append(
-            RiskFactor(
-                key="install_time_code",
-                points=policy.weight("install_time_code"),
-                text="no wheel: setup code runs at install time",
-            )
+            policy.factor("install_time_code", "no wheel: setup code runs at install time")
         )
     if graph is not None:
         from auditor.graph import query
@@ -247,10 +213,10 @@ def _other_factors(
                     policy.weight("transitive") * len(deps), policy.weight("transitive_max")
                 )
                 factors.append(
-                    RiskFactor(
-                        key="transitive",
-                        points=points,
-                        text=f"brings {len(deps)} more package{'s' if len(deps) != 1 else ''}",
+                    policy.factor(
+                        "transitive",
+                        f"brings {len(deps)} more package{'s' if len(deps) != 1 else ''}",
+                        points,
                     )
                 )
     if footprint is not None and footprint.version is not None:
@@ -258,21 +224,9 @@ def _other_factors(
 
         verdict = allowed_by(footprint.license, policy.copy_allowed)
         if verdict is None:
-            factors.append(
-                RiskFactor(
-                    key="license_unknown",
-                    points=policy.weight("license_unknown"),
-                    text="no license declared",
-                )
-            )
+            factors.append(policy.factor("license_unknown", "no license declared"))
         elif not verdict:
-            factors.append(
-                RiskFactor(
-                    key="license_restrictive",
-                    points=policy.weight("license_restrictive"),
-                    text=f"license {footprint.license}",
-                )
-            )
+            factors.append(policy.factor("license_restrictive", f"license {footprint.license}"))
     return factors
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import CliResult, run_cli
 from replacekit import TINYCASE, FakeLlm, Scripted, fenced, make_distribution, serve_llm
 
 from auditor.replace.source import SourceNotFound, find_installed
@@ -46,6 +46,30 @@ def _inflection_app(root: Path) -> Path:
     return root
 
 
+def _replace(
+    root: Path,
+    package: str | None,
+    *options: str,
+    reports: Path | None = None,
+    examples: int | None = None,
+    as_json: bool = True,
+    offline: bool = True,
+) -> CliResult:
+    """Run ``auditor replace root`` (``--package``, ``--format json``, ``--offline`` by default)."""
+    args = ["replace", str(root)]
+    if package is not None:
+        args += ["--package", package]
+    if as_json:
+        args += ["--format", "json"]
+    if offline:
+        args.append("--offline")
+    if reports is not None:
+        args += ["--reports-dir", str(reports)]
+    if examples is not None:
+        args += ["--examples", str(examples)]
+    return run_cli(*args, *options)
+
+
 def _app_tests(root: Path) -> subprocess.CompletedProcess[str]:
     # -I -S: no site-packages, so the installed inflection cannot be imported.
     return subprocess.run(
@@ -61,19 +85,7 @@ def test_without_llm_the_slicers_draft_is_verified_and_proposed(tmp_path: Path) 
     app = _inflection_app(tmp_path / "proj")
     before = (app / "app" / "main.py").read_text()
     reports = tmp_path / "reports"
-    done = run_cli(
-        "replace",
-        str(app),
-        "--package",
-        "inflection",
-        "--format",
-        "json",
-        "--offline",
-        "--reports-dir",
-        str(reports),
-        "--examples",
-        "20",
-    )
+    done = _replace(app, "inflection", reports=reports, examples=20)
     assert done.code == 0, done.err
     data = json.loads(done.out)
     assert {
@@ -110,17 +122,8 @@ def test_without_llm_the_slicers_draft_is_verified_and_proposed(tmp_path: Path) 
 def test_applied_patch_passes_the_apps_tests_without_the_package(tmp_path: Path) -> None:
     app = _inflection_app(tmp_path / "proj")
     assert _app_tests(app).returncode != 0  # needs inflection, which -S hides
-    done = run_cli(
-        "replace",
-        str(app),
-        "--package",
-        "inflection",
-        "--offline",
-        "--apply",
-        "--reports-dir",
-        str(tmp_path / "reports"),
-        "--examples",
-        "10",
+    done = _replace(
+        app, "inflection", "--apply", reports=tmp_path / "reports", examples=10, as_json=False
     )
     assert done.code == 0, done.err
     assert "applied to 3 file(s)" in done.err
@@ -137,17 +140,8 @@ def test_applied_patch_passes_the_apps_tests_without_the_package(tmp_path: Path)
 def test_apply_is_refused_under_ci(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     app = _inflection_app(tmp_path / "proj")
     monkeypatch.setenv("CI", "true")
-    done = run_cli(
-        "replace",
-        str(app),
-        "--package",
-        "inflection",
-        "--offline",
-        "--apply",
-        "--reports-dir",
-        str(tmp_path / "reports"),
-        "--examples",
-        "5",
+    done = _replace(
+        app, "inflection", "--apply", reports=tmp_path / "reports", examples=5, as_json=False
     )
     assert done.code == 2
     assert "refused under CI" in done.err
@@ -156,20 +150,8 @@ def test_apply_is_refused_under_ci(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 def test_required_isolation_is_reported(tmp_path: Path) -> None:
     app = _inflection_app(tmp_path / "proj")
-    done = run_cli(
-        "replace",
-        str(app),
-        "--package",
-        "inflection",
-        "--offline",
-        "--format",
-        "json",
-        "--require-isolation",
-        "namespace",
-        "--reports-dir",
-        str(tmp_path / "r"),
-        "--examples",
-        "5",
+    done = _replace(
+        app, "inflection", "--require-isolation", "namespace", reports=tmp_path / "r", examples=5
     )
     if done.code == 3:
         assert "namespace is required" in done.err
@@ -186,17 +168,7 @@ def test_catalogue_replacement_needs_no_llm(tmp_path: Path) -> None:
     (root / "app").mkdir(parents=True)
     (root / "app" / "__init__.py").write_text("import mock\n\nfake = mock.Mock()\n")
     (root / "requirements.txt").write_text("mock==5.1.0\n")
-    done = run_cli(
-        "replace",
-        str(root),
-        "--package",
-        "mock",
-        "--format",
-        "json",
-        "--offline",
-        "--reports-dir",
-        str(tmp_path / "r"),
-    )
+    done = _replace(root, "mock", reports=tmp_path / "r")
     assert done.code == 0, done.err
     data = json.loads(done.out)
     assert data["drafted_by"] == "catalogue"
@@ -209,7 +181,7 @@ def test_candidates_are_listed(tmp_path: Path) -> None:
     app = _inflection_app(tmp_path / "proj")
     (app / "requirements.txt").write_text("inflection==0.5.1\nmock\n")
     (app / "app" / "__init__.py").write_text("import mock\n")
-    done = run_cli("replace", str(app), "--format", "json", "--offline")
+    done = _replace(app, None)
     assert done.code == 0, done.err
     rows = {r["package"]: r for r in json.loads(done.out)["candidates"]}
     assert rows["mock"]["kind"] == "known"
@@ -265,9 +237,9 @@ def fake_llm(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
         yield fake
 
 
-def _everything(done: object, reports: Path) -> str:
+def _everything(done: CliResult, reports: Path) -> str:
     files = "".join(p.read_text() for p in reports.rglob("*") if p.is_file())
-    return f"{done.out}{done.err}{files}"  # type: ignore[attr-defined]
+    return f"{done.out}{done.err}{files}"
 
 
 def test_llm_draft_is_verified_and_proposed(
@@ -278,18 +250,7 @@ def test_llm_draft_is_verified_and_proposed(
         Scripted(text=fenced(GOOD)),
     ]
     reports = tmp_path / "reports"
-    done = run_cli(
-        "replace",
-        str(tinycase_app),
-        "--package",
-        "tinycase",
-        "--format",
-        "json",
-        "--reports-dir",
-        str(reports),
-        "--examples",
-        "15",
-    )
+    done = _replace(tinycase_app, "tinycase", reports=reports, examples=15, offline=False)
     assert done.code == 0, done.err
     data = json.loads(done.out)
     assert data["drafted_by"] == "tiny-coder"
@@ -321,18 +282,7 @@ def test_hostile_llm_draft_is_stopped_and_the_slice_proposed(
     escape.unlink(missing_ok=True)
     fake_llm.replies = [Scripted(text=fenced(HOSTILE))] * 3
     reports = tmp_path / "reports"
-    done = run_cli(
-        "replace",
-        str(tinycase_app),
-        "--package",
-        "tinycase",
-        "--format",
-        "json",
-        "--reports-dir",
-        str(reports),
-        "--examples",
-        "5",
-    )
+    done = _replace(tinycase_app, "tinycase", reports=reports, examples=5, offline=False)
     assert done.code == 0, done.err
     data = json.loads(done.out)
     assert data["drafted_by"] == "slicer"
@@ -353,19 +303,7 @@ def test_non_mechanical_known_replacement_still_gets_a_slice(tmp_path: Path) -> 
     (root / "app").mkdir(parents=True)
     (root / "app" / "__init__.py").write_text('import six\n\nTEXT = six.ensure_str(b"x")\n')
     (root / "requirements.txt").write_text("six\n")
-    done = run_cli(
-        "replace",
-        str(root),
-        "--package",
-        "six",
-        "--format",
-        "json",
-        "--offline",
-        "--reports-dir",
-        str(tmp_path / "r"),
-        "--examples",
-        "10",
-    )
+    done = _replace(root, "six", reports=tmp_path / "r", examples=10)
     assert done.code == 0, done.err
     data = json.loads(done.out)
     assert data["drafted_by"] == "slicer"

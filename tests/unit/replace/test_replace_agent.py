@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from replacekit import TINYCASE, FakeLlm, Scripted, fenced, make_distribution, serve_llm
+from replace_setup import Subject, tinycase_subject, verify_draft
+from replacekit import FakeLlm, Scripted, fenced, serve_llm
 
 from auditor.cache import Cache
 from auditor.http import make_session
@@ -23,11 +24,8 @@ from auditor.replace.inputs import build_cases
 from auditor.replace.llm import LlmError, LlmSettings, Message, llm_settings, make_backend
 from auditor.replace.pkgtests import proposed_tests
 from auditor.replace.sandbox import Limits
-from auditor.replace.slicer import Slice, slice_package
-from auditor.replace.source import PackageSource, find_installed
-from auditor.replace.verifier import Verification, verify
+from auditor.replace.verifier import Verification
 
-Subject = tuple[PackageSource, Slice]
 Llm = tuple[FakeLlm, LlmSettings]
 KEY = "sk-loopback-KEY-0000-never-in-reports"
 GOOD = """import re
@@ -46,10 +44,8 @@ INJECTED = (
 
 
 @pytest.fixture
-def subject(tmp_path: Path) -> tuple[PackageSource, Slice]:
-    site = make_distribution(tmp_path / "site", "tinycase", TINYCASE)
-    source = find_installed("tinycase", [str(site)])
-    return source, slice_package(source, ["tinycase.snake"])
+def subject(tmp_path: Path) -> Subject:
+    return tinycase_subject(tmp_path, ["tinycase.snake"])
 
 
 @pytest.fixture(params=["openai", "anthropic"])
@@ -66,7 +62,7 @@ def llm(request: pytest.FixtureRequest) -> Iterator[tuple[FakeLlm, LlmSettings]]
 
 
 def _run(
-    subject: tuple[PackageSource, Slice],
+    subject: Subject,
     settings: LlmSettings,
     *,
     rounds: int = 3,
@@ -81,16 +77,8 @@ def _run(
         proposed = (
             proposed_tests(llm_tests, sliced.symbols, {"tinycase_lite"}) if llm_tests else None
         )
-        return verify(
-            source,
-            draft,
-            "tinycase_lite",
-            sliced.symbols,
-            cases,
-            original_code=sliced.text,
-            limits=Limits(timeout=20),
-            security=False,
-            tests=(proposed,),
+        return verify_draft(
+            subject, draft, limits=Limits(timeout=20), cases=cases, tests=(proposed,)
         )
 
     session = make_session(timeout=2, retries=0, request_deadline=deadline)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from replace_setup import install
 from replacekit import TINYCASE, make_distribution
 
 from auditor.replace.license import judge_license
@@ -31,6 +33,15 @@ def _defined(text: str) -> set[str]:
     }
 
 
+def _loaded(text: str, name: str) -> Callable[..., object]:
+    """Run a slice on its own (it must not need the package) and return its function `name`."""
+    namespace: dict[str, object] = {}
+    exec(compile(text, "slice", "exec"), namespace)  # noqa: S102 - our own test slice
+    function = namespace[name]
+    assert callable(function)
+    return function
+
+
 def test_closure_follows_reexports_helpers_and_constants(site: Path) -> None:
     source = find_installed("tinycase", [str(site)])
     sliced = slice_package(source, ["tinycase.snake"])
@@ -44,10 +55,7 @@ def test_closure_follows_reexports_helpers_and_constants(site: Path) -> None:
     assert sliced.symbols[0].kind == "function"
     assert sliced.symbols[0].params[0].annotation == "str"
     # The module is self-contained: it runs without the package.
-    namespace: dict[str, object] = {}
-    exec(compile(sliced.text, "slice", "exec"), namespace)  # noqa: S102 - our own test slice
-    snake = namespace["snake"]
-    assert callable(snake)
+    snake = _loaded(sliced.text, "snake")
     assert snake("HelloWorld") == "hello_world"
 
 
@@ -107,14 +115,10 @@ def test_module_namespace_uses_are_flattened(tmp_path: Path) -> None:
         "nsdemo/helpers.py": "def twice(x):\n    return 2 * x\n",
         "nsdemo/maths.py": "ONE = 1\n",
     }
-    site = make_distribution(tmp_path / "s", "nsdemo", files)
-    sliced = slice_package(find_installed("nsdemo", [str(site)]), ["nsdemo.run"])
+    sliced = slice_package(install(tmp_path / "s", "nsdemo", files), ["nsdemo.run"])
     assert "return twice(x) + ONE" in sliced.text
     assert {"run", "twice", "ONE"} <= _defined(sliced.text)
-    namespace: dict[str, object] = {}
-    exec(compile(sliced.text, "slice", "exec"), namespace)  # noqa: S102 - our own test slice
-    run = namespace["run"]
-    assert callable(run)
+    run = _loaded(sliced.text, "run")
     assert run(4) == 9
 
 
@@ -124,9 +128,8 @@ def test_module_used_as_object_is_refused(tmp_path: Path) -> None:
         "def run(x):\n    return getattr(helpers, 'twice')(x)\n",
         "nsdemo/helpers.py": "def twice(x):\n    return 2 * x\n",
     }
-    site = make_distribution(tmp_path / "s", "nsdemo", files)
     with pytest.raises(SliceError, match=r"needs the module helpers as an object"):
-        slice_package(find_installed("nsdemo", [str(site)]), ["nsdemo.run"])
+        slice_package(install(tmp_path / "s", "nsdemo", files), ["nsdemo.run"])
 
 
 def test_name_collision_across_modules_is_refused(tmp_path: Path) -> None:
@@ -135,17 +138,14 @@ def test_name_collision_across_modules_is_refused(tmp_path: Path) -> None:
         "clash/a.py": "def h():\n    return 1\n\ndef f():\n    return h()\n",
         "clash/b.py": "def h():\n    return 2\n\ndef g():\n    return h()\n",
     }
-    site = make_distribution(tmp_path / "s", "clash", files)
     with pytest.raises(SliceError, match="h is defined in both"):
-        slice_package(find_installed("clash", [str(site)]), ["clash.f", "clash.g"])
+        slice_package(install(tmp_path / "s", "clash", files), ["clash.f", "clash.g"])
 
 
 def test_compiled_package_is_refused(tmp_path: Path) -> None:
-    site = make_distribution(
-        tmp_path / "s", "fastthing", {"fastthing/__init__.py": "x = 1\n", "fastthing/_speed.so": ""}
-    )
+    files = {"fastthing/__init__.py": "x = 1\n", "fastthing/_speed.so": ""}
     with pytest.raises(SliceError, match="ships compiled code"):
-        slice_package(find_installed("fastthing", [str(site)]), ["fastthing.x"])
+        slice_package(install(tmp_path / "s", "fastthing", files), ["fastthing.x"])
 
 
 def test_unknown_symbol_and_missing_distribution(site: Path) -> None:
@@ -211,8 +211,7 @@ def test_third_party_imports_of_the_used_part_are_named(tmp_path: Path) -> None:
         "uses_attr/__init__.py": "import re\nimport attr\n\n\n"
         "def f(x):\n    return attr.s(re.escape(x))\n"
     }
-    site = make_distribution(tmp_path / "s", "uses-attr", files)
-    sliced = slice_package(find_installed("uses-attr", [str(site)]), ["uses_attr.f"])
+    sliced = slice_package(install(tmp_path / "s", "uses-attr", files), ["uses_attr.f"])
     assert sliced.third_party == ("attr",)
 
 
@@ -222,11 +221,7 @@ def test_local_imports_are_inlined(tmp_path: Path) -> None:
         "    return double(x) + ONE\n",
         "lazy/impl.py": "ONE = 1\n\n\ndef twice(x):\n    return 2 * x\n",
     }
-    site = make_distribution(tmp_path / "s", "lazy", files)
-    sliced = slice_package(find_installed("lazy", [str(site)]), ["lazy.run"])
+    sliced = slice_package(install(tmp_path / "s", "lazy", files), ["lazy.run"])
     assert "    double = twice\n" in sliced.text
-    namespace: dict[str, object] = {}
-    exec(compile(sliced.text, "slice", "exec"), namespace)  # noqa: S102 - our own test slice
-    run = namespace["run"]
-    assert callable(run)
+    run = _loaded(sliced.text, "run")
     assert run(3) == 7

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from replacekit import TINYCASE, make_distribution
+from replace_setup import Subject, tinycase_subject, verify_draft
+from replacekit import TINYCASE
 
 from auditor.replace.callsites import CallSite
 from auditor.replace.capabilities import capabilities, excess
@@ -18,38 +19,28 @@ from auditor.replace.sandbox import (
     isolation_of,
     require_isolation,
 )
-from auditor.replace.slicer import Slice, slice_package
-from auditor.replace.source import PackageSource, find_installed
-from auditor.replace.verifier import Verification, verify
+from auditor.replace.verifier import Verification
 
 SECRET = "sk-test-SECRET-never-leaks-0123456789"
 LIMITS = Limits(timeout=20, cpu_seconds=10, memory_mb=512)
 
 
+APPEND_ALL = """def append_all(items, value):
+    items.append(value)
+    return len(items)
+"""
+
+
 @pytest.fixture
-def subject(tmp_path: Path) -> tuple[PackageSource, Slice]:
-    site = make_distribution(tmp_path / "site", "tinycase", TINYCASE)
-    source = find_installed("tinycase", [str(site)])
-    return source, slice_package(source, ["tinycase.snake", "tinycase.append_all"])
+def subject(tmp_path: Path) -> Subject:
+    return tinycase_subject(tmp_path, ["tinycase.snake", "tinycase.append_all"])
 
 
-def _verify(subject: tuple[PackageSource, Slice], draft: str, examples: int = 15) -> Verification:
-    source, sliced = subject
-    cases = build_cases(sliced.symbols, [], examples=examples)
-    return verify(
-        source,
-        draft,
-        "tinycase_lite",
-        sliced.symbols,
-        cases,
-        original_code=sliced.text,
-        limits=LIMITS,
-        statement_lines=sliced.statement_lines,
-        security=False,
-    )
+def _verify(subject: Subject, draft: str, examples: int = 15) -> Verification:
+    return verify_draft(subject, draft, limits=LIMITS, examples=examples, coverage=True)
 
 
-def test_the_slice_itself_verifies(subject: tuple[PackageSource, Slice]) -> None:
+def test_the_slice_itself_verifies(subject: Subject) -> None:
     result = _verify(subject, subject[1].text)
     assert result.verified, result.details["summary"]
     assert result.inputs_tried > 10
@@ -69,7 +60,7 @@ def append_all(items, value):
 """
 
 
-def test_wrong_draft_is_rejected_with_examples(subject: tuple[PackageSource, Slice]) -> None:
+def test_wrong_draft_is_rejected_with_examples(subject: Subject) -> None:
     result = _verify(subject, WRONG)
     assert not result.verified
     assert result.mismatches > 0
@@ -78,50 +69,38 @@ def test_wrong_draft_is_rejected_with_examples(subject: tuple[PackageSource, Sli
     assert "append_all" in symbols or result.details["per_symbol"]["append_all"]["mismatches"]
 
 
-HOSTILE_NETWORK = """import socket
+HOSTILE_NETWORK = f"""import socket
 
 def snake(text):
     s = socket.socket()
     s.connect(("127.0.0.1", 9))
     return text
 
-def append_all(items, value):
-    items.append(value)
-    return len(items)
-"""
+{APPEND_ALL}"""
 
-HOSTILE_FILES = """import os
+HOSTILE_FILES = f"""import os
 
 def snake(text):
     with open("/tmp/auditor-escape-test.txt", "w") as f:
         f.write(os.environ.get("OPENAI_API_KEY", "none"))
     return text
 
-def append_all(items, value):
-    items.append(value)
-    return len(items)
-"""
+{APPEND_ALL}"""
 
-HOSTILE_PROCESS = """import os
+HOSTILE_PROCESS = f"""import os
 
 def snake(text):
     os.system("echo pwned")
     return text
 
-def append_all(items, value):
-    items.append(value)
-    return len(items)
-"""
+{APPEND_ALL}"""
 
-LEAKS_ENV = """import os
+LEAKS_ENV = f"""import os
 
 def snake(text):
     return repr(dict(os.environ))
 
-def append_all(items, value):
-    items.append(value)
-    return len(items)
-"""
+{APPEND_ALL}"""
 
 
 @pytest.mark.parametrize(
@@ -133,7 +112,7 @@ def append_all(items, value):
     ],
 )
 def test_sandbox_stops_hostile_drafts(
-    subject: tuple[PackageSource, Slice],
+    subject: Subject,
     monkeypatch: pytest.MonkeyPatch,
     draft: str,
     refused: str,
@@ -150,9 +129,7 @@ def test_sandbox_stops_hostile_drafts(
     assert SECRET not in repr(result.to_json())
 
 
-def test_environment_is_scrubbed(
-    subject: tuple[PackageSource, Slice], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_environment_is_scrubbed(subject: Subject, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
     result = _verify(subject, LEAKS_ENV, examples=2)
     assert not result.verified
@@ -160,28 +137,17 @@ def test_environment_is_scrubbed(
     assert "HOME" in repr(result.details["mismatch_examples"])  # what the child did see
 
 
-def test_runaway_draft_is_cut_by_the_time_limit(subject: tuple[PackageSource, Slice]) -> None:
-    source, sliced = subject
+def test_runaway_draft_is_cut_by_the_time_limit(subject: Subject) -> None:
     draft = (
         "def snake(text):\n    while True:\n        pass\n\n"
         "def append_all(items, value):\n    return 0\n"
     )
-    cases = build_cases(sliced.symbols, [], examples=2)
-    result = verify(
-        source,
-        draft,
-        "tinycase_lite",
-        sliced.symbols,
-        cases,
-        original_code=sliced.text,
-        limits=Limits(timeout=6, cpu_seconds=4),
-        security=False,
-    )
+    result = verify_draft(subject, draft, limits=Limits(timeout=6, cpu_seconds=4), examples=2)
     assert not result.verified
     assert result.mismatches > 0
 
 
-def test_draft_that_does_not_import(subject: tuple[PackageSource, Slice]) -> None:
+def test_draft_that_does_not_import(subject: Subject) -> None:
     result = _verify(subject, "raise RuntimeError('no')\n", examples=2)
     assert not result.verified
     assert "the draft could not run: RuntimeError: no" in result.details["summary"]
@@ -207,7 +173,7 @@ def test_capabilities_compare_draft_to_original() -> None:
     assert "network" in excess("import urllib.request\n", "import re\n")
 
 
-def test_inputs_from_hints_call_sites_and_doctests(subject: tuple[PackageSource, Slice]) -> None:
+def test_inputs_from_hints_call_sites_and_doctests(subject: Subject) -> None:
     snake = (
         subject[1].symbols[1] if subject[1].symbols[1].name == "snake" else subject[1].symbols[0]
     )
@@ -253,9 +219,8 @@ def test_camel():
 
 
 def test_package_tests_that_use_only_used_symbols_run_on_both_sides(tmp_path: Path) -> None:
-    site = make_distribution(tmp_path / "site", "tinycase", {**TINYCASE, **PACKAGE_TESTS})
-    source = find_installed("tinycase", [str(site)])
-    sliced = slice_package(source, ["tinycase.snake"])
+    subject = tinycase_subject(tmp_path, ["tinycase.snake"], {**TINYCASE, **PACKAGE_TESTS})
+    source, sliced = subject
     tests = find_package_tests(source, sliced.symbols)
     assert tests is not None
     # No fixtures, no helpers outside the used symbols, no unused symbols (camelize).
@@ -264,17 +229,7 @@ def test_package_tests_that_use_only_used_symbols_run_on_both_sides(tmp_path: Pa
     cases = build_cases(sliced.symbols, [], examples=5)
 
     def run(draft: str) -> Verification:
-        return verify(
-            source,
-            draft,
-            "tinycase_lite",
-            sliced.symbols,
-            cases,
-            original_code=sliced.text,
-            limits=LIMITS,
-            security=False,
-            tests=(tests,),
-        )
+        return verify_draft(subject, draft, limits=LIMITS, cases=cases, tests=(tests,))
 
     good = run(sliced.text)
     assert good.verified, good.details["summary"]
@@ -300,7 +255,7 @@ from tinycase import snake, append_all
 
 
 def test_draft_that_delegates_to_the_original_is_rejected(
-    subject: tuple[PackageSource, Slice],
+    subject: Subject,
 ) -> None:
     result = _verify(subject, DELEGATES, examples=2)
     assert not result.verified
