@@ -36,6 +36,28 @@ def canonical_name(name: str) -> NormalizedName:
     return NormalizedName(_NORMALIZE.sub("-", name).lower().strip())
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CodeFileError:
+    """A code file the import scan could not read fully (syntax error, encoding, NUL bytes).
+
+    `recovered` counts the import sites the line-based fallback still read from a file with a
+    syntax error (they are in the scan result, flagged approximate); the message says so too.
+    The import scanner calls it ``ScanError``; the report lists it under ``import_errors``.
+    """
+
+    path: str
+    line: int | None
+    message: str
+    recovered: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON form used in the report's ``import_errors`` section."""
+        data: dict[str, Any] = {"path": self.path, "line": self.line, "message": self.message}
+        if self.recovered:
+            data["recovered_imports"] = self.recovered
+        return data
+
+
 class Severity(enum.StrEnum):
     """How bad a finding is; ordered from most to least severe by `rank`."""
 
@@ -397,6 +419,7 @@ __all__ = [
     "RULE_CATEGORIES",
     "SCHEMA_VERSION",
     "AdvisoryId",
+    "CodeFileError",
     "DataSource",
     "Finding",
     "Incomplete",

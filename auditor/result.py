@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from auditor.imports.scanner import ScanError
 from auditor.model import (
     SCHEMA_VERSION,
+    CodeFileError,
     DataSource,
     Finding,
     Incomplete,
@@ -37,11 +37,6 @@ class RuleInfo:
     tags: tuple[str, ...] = ()
     confidence: str = "high"
     enabled: bool = True
-
-
-# A code file the import scan could not read fully (syntax error, encoding, NUL bytes), as the
-# report's ``import_errors`` array lists it: the import scanner's own type, defined once there.
-CodeFileError = ScanError
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from auditor.imports.ast_walk import parse_python
 from auditor.imports.notebooks import parse_notebook
 from auditor.imports.records import ParsedFile, site_rows
+from auditor.model import CodeFileError
 
 if TYPE_CHECKING:
     from auditor.cache import Cache
@@ -89,26 +90,9 @@ class ImportSite(NamedTuple):
     in_except: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ScanError:
-    """A file that could not be scanned (syntax error, bad encoding, NUL bytes, unreadable).
-
-    `recovered` counts the import sites the line-based fallback still read from a file with a
-    syntax error (they are in the scan result, flagged approximate); the message says so too.
-    The report's ``import_errors`` entries are this type (`auditor.result.CodeFileError`).
-    """
-
-    path: str
-    line: int | None
-    message: str
-    recovered: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the JSON form used in the report's ``import_errors`` section."""
-        data: dict[str, Any] = {"path": self.path, "line": self.line, "message": self.message}
-        if self.recovered:
-            data["recovered_imports"] = self.recovered
-        return data
+# A file that could not be scanned (syntax error, bad encoding, NUL bytes, unreadable): the
+# report's ``import_errors`` record, defined once in auditor.model.
+ScanError = CodeFileError
 
 
 @dataclass(slots=True)
