@@ -27,6 +27,7 @@ from auditor.advisories.advisory import (
     parse_advisory,
 )
 from auditor.advisories.client import OsvClient, Query
+from auditor.advisories.match_memo import MatchMemo, MemoCache, Remembered, store_version
 from auditor.advisories.matching import record_affects
 from auditor.advisories.store import KIND_MALICIOUS, KIND_OSV, OsvStore, StoreDamagedError
 from auditor.model import DataSource
@@ -167,6 +168,7 @@ class StoreSource:
     why: str
     stale_after_days: float
     missing: str = NO_OFFLINE_DATA
+    memo: MemoCache | None = None  # remembers which records affect a version (match_memo)
 
     @property
     def name(self) -> str:
@@ -178,27 +180,50 @@ class StoreSource:
         return self.store.has_kind(self.kind)
 
     def query(self, queries: Sequence[Query], *, why: str | None = None) -> SourceAnswer:
-        """Match the stored records against each query (every record, when unversioned)."""
+        """Match the stored records against each query (every record, when unversioned).
+
+        With a `memo`, a versioned query answered by an earlier run on the same store data
+        parses only the records that affected it then.
+        """
         unique = sorted(set(queries))
         if not self.available():
             return SourceAnswer(failed=dict.fromkeys(unique, self.store.damaged or self.missing))
+        data_key = store_version(self.store, self.kind) if self.memo is not None else None
+        memo = MatchMemo(self.memo, data_key) if self.memo is not None and data_key else None
+        known = memo.recall(unique) if memo is not None else {}
         try:
-            by_name, broken = self.store.advisories_for((q.name for q in unique), kinds=[self.kind])
+            by_name, broken = self.store.advisories_for(
+                (q.name for q in unique), kinds=[self.kind], only=_only(unique, known)
+            )
         except StoreDamagedError as exc:
             return SourceAnswer(failed=dict.fromkeys(unique, str(exc)))
         advisories: dict[Query, tuple[Advisory, ...]] = {}
         malformed: dict[Query, tuple[MalformedRecord, ...]] = {}
+        learned: dict[Query, Remembered] = {}
         for query in unique:
             candidates = by_name.get(query.name, [])
             version = query.version
+            remembered = known.get(query)
             if version is None:
                 advisories[query] = tuple(a for a in candidates if not a.is_withdrawn)
+            elif remembered is not None:
+                advisories[query] = tuple(a for a in candidates if a.id in remembered.affecting)
             else:
                 advisories[query] = tuple(
                     a for a in candidates if record_affects(a, query.name, version)
                 )
-            if query.name in broken:
-                malformed[query] = tuple(broken[query.name])
+            bad = broken.get(query.name, [])
+            if remembered is not None:
+                bad = [b for b in bad if b.id in remembered.malformed]
+            if bad:
+                malformed[query] = tuple(bad)
+            if remembered is None:
+                learned[query] = Remembered(
+                    affecting=frozenset(a.id for a in advisories[query]),
+                    malformed=frozenset(b.id for b in bad),
+                )
+        if memo is not None:
+            memo.remember(learned)
         return SourceAnswer(
             advisories=advisories,
             malformed=malformed,
@@ -225,6 +250,19 @@ class StoreSource:
             updated=store.newest_import(kind),
             stale=stale,
         )
+
+
+def _only(queries: Sequence[Query], known: Mapping[Query, Remembered]) -> dict[str, set[str]]:
+    """The record ids worth parsing per package: all (absent) unless every query is known."""
+    only: dict[str, set[str]] = {}
+    unknown: set[str] = set()
+    for query in queries:
+        remembered = known.get(query)
+        if remembered is None:
+            unknown.add(query.name)
+        else:
+            only.setdefault(query.name, set()).update(remembered.affecting, remembered.malformed)
+    return {name: ids for name, ids in only.items() if name not in unknown}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -316,6 +354,7 @@ def _osv_store(settings: SourceSettings) -> AdvisorySource:
         kind=KIND_OSV,
         why="offline mode",
         stale_after_days=settings.policy.stale_after_days,
+        memo=settings.cache,
     )
 
 
@@ -326,6 +365,7 @@ def _malicious_store(settings: SourceSettings) -> AdvisorySource:
         why="malicious-package lists",
         stale_after_days=settings.policy.stale_after_days,
         missing="no malicious-package lists imported",
+        memo=settings.cache,
     )
 
 

@@ -22,6 +22,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -292,16 +293,25 @@ class OsvStore:
         return {n: [recs[i] for i in sorted(recs)] for n, recs in found.items()}
 
     def advisories_for(
-        self, names: Iterable[str], *, kinds: Iterable[str] | None = None
+        self,
+        names: Iterable[str],
+        *,
+        kinds: Iterable[str] | None = None,
+        only: Mapping[str, AbstractSet[str]] | None = None,
     ) -> tuple[dict[str, list[Advisory]], dict[str, list[MalformedRecord]]]:
         """Return the parsed advisories naming each package, and the records that do not parse.
 
         Like `records_for` (withdrawn dropped, the newest copy of an id), parsed through a
         process-wide cache keyed by the stored text, so a record is parsed once per process.
+        `only` limits a (normalized) name to those record ids: the others are not parsed.
         """
         wanted, rows = self._rows(names, kinds)
         found: dict[str, dict[str, Advisory | MalformedRecord]] = {n: {} for n in wanted}
+        limits = only or {}
         for name, rid, modified, data in rows:
+            limit = limits.get(name)
+            if limit is not None and rid not in limit:
+                continue
             kept = found[name].get(rid)
             if kept is not None and kept.modified >= modified:
                 continue
