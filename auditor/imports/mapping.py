@@ -170,10 +170,15 @@ def importable(top: str) -> bool:
 def environment_fingerprint() -> str:
     """Return a key that changes whenever a package is installed into or removed from sys.path.
 
-    Installing or removing a distribution changes the mtime of its site-packages folder.
+    Installing or removing a distribution changes the mtime of its site-packages folder. The
+    working folder (``python -m`` puts it first on the path) is left out: writing a report
+    into it changes its mtime, and a distribution is not installed there.
     """
     parts = [sys.executable]
+    here = str(Path.cwd())
     for entry in sys.path:
+        if entry in ("", ".", here):
+            continue
         try:
             parts.append(f"{entry}:{Path(entry or '.').stat().st_mtime_ns}")
         except OSError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,21 @@ def test_a_damaged_entry_is_read_again(tmp_path: Path) -> None:
     cache.set("env-licenses:v1", f"{environment_fingerprint()} packaging", {"version": 3})
     found = lookup.cached_installed_metadata(cache, ["packaging"])
     assert "packaging" in found
+
+
+def test_a_report_written_into_the_working_folder_keeps_the_fingerprint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.imports.mapping import environment_fingerprint
+
+    work, site = tmp_path / "work", tmp_path / "site-packages"
+    work.mkdir()
+    site.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setattr("sys.path", [str(work), str(site)])
+    before = environment_fingerprint()
+    (work / "report.json").write_text("{}")  # the working folder's mtime changes
+    assert environment_fingerprint() == before
+    (site / "demo-1.0.dist-info").mkdir()  # an install changes the site folder's mtime
+    os.utime(site, ns=(1, 1))
+    assert environment_fingerprint() != before
