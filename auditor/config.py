@@ -12,11 +12,12 @@ import dataclasses
 import datetime as dt
 import os
 import time
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import tomli
 
 from auditor.errors import ConfigError
 from auditor.model import Severity
@@ -154,8 +155,8 @@ def load_policy_defaults() -> dict[str, dict[str, Any]]:
     folder = rules_dir() / "policy"
     for path in sorted(folder.glob("*.toml")):
         try:
-            policy[path.stem] = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
+            policy[path.stem] = tomli.loads(path.read_text(encoding="utf-8"))
+        except tomli.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: {exc}") from exc
     return policy
 
@@ -225,8 +226,8 @@ def _find_config_file(root: Path) -> tuple[Path | None, dict[str, Any]]:
         if not path.is_file():
             continue
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
+            data = tomli.loads(path.read_text(encoding="utf-8"))
+        except (tomli.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
             if path.name == "pyproject.toml":
                 # A broken pyproject is reported by its parser as an input error, not here.
                 continue
@@ -396,8 +397,8 @@ def load_config(
     env = os.environ if env is None else env
     if config_file is not None:
         try:
-            raw = tomllib.loads(config_file.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
+            raw = tomli.loads(config_file.read_text(encoding="utf-8"))
+        except (OSError, tomli.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise ConfigError(f"{config_file}: {exc}") from exc
         path: Path | None = config_file
         table = _auditor_table(raw, raw)

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import functools
 import itertools
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 
+import tomli
 from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -143,8 +143,8 @@ def _read_toml_head(path: Path, stop: str | None) -> dict[str, object]:
         cut = text.find("\n" + stop)
         text = text if cut < 0 else text[:cut]
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+        return tomli.loads(text)
+    except tomli.TOMLDecodeError:
         return {}
 
 
@@ -156,8 +156,8 @@ def _read_toml_metadata(path: Path) -> dict[str, object]:
         return {}
     cut = text.find("\n[metadata]")
     try:
-        return tomllib.loads(text[cut:]) if cut >= 0 else {}
-    except tomllib.TOMLDecodeError:
+        return tomli.loads(text[cut:]) if cut >= 0 else {}
+    except tomli.TOMLDecodeError:
         return {}
 
 

@@ -27,11 +27,12 @@ from __future__ import annotations
 import configparser
 import functools
 import posixpath
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import tomli
 
 from auditor.checks.base import CheckContext
 from auditor.checks.compiled import Compiled, compiled_files
@@ -334,8 +335,8 @@ def _read_toml(path: Path) -> dict[str, Any] | None:
 @functools.lru_cache(maxsize=256)
 def _read_toml_cached(path: Path, _mtime: int, _size: int) -> dict[str, Any] | None:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        return tomli.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError, RecursionError):
         return None
 
 

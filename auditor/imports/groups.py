@@ -15,11 +15,12 @@ in the scanned folder's pyproject.toml (``read_deptry_config``), along with dept
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import tomli
 
 from auditor.model import MAIN_GROUP, normalize_name
 
@@ -37,8 +38,8 @@ def _names(value: Any) -> frozenset[str]:
 def deptry_table(root: Path) -> Mapping[str, Any]:
     """Return ``[tool.deptry]`` of `root`/pyproject.toml (empty when absent or unreadable)."""
     try:
-        data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        data = tomli.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError, RecursionError):
         return {}
     tool = data.get("tool")
     table = tool.get("deptry") if isinstance(tool, dict) else None

@@ -29,10 +29,11 @@ import configparser
 import contextlib
 import fnmatch
 import re
-import tomllib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+import tomli
 
 from auditor.imports.scanner import ImportSite
 
@@ -156,8 +157,8 @@ def entry_point_modules(root: Path, manifests: Iterable[str]) -> list[ImportSite
         targets: list[str] = []
         if relpath.endswith("pyproject.toml"):
             try:
-                data = tomllib.loads(text)
-            except (tomllib.TOMLDecodeError, RecursionError):
+                data = tomli.loads(text)
+            except (tomli.TOMLDecodeError, RecursionError):
                 continue
             project = _table(data, "project")
             poetry = _table(_table(data, "tool"), "poetry")

@@ -12,10 +12,11 @@ writes (first-party modules missing from a checkout).
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import tomli
 
 from auditor.graph import query
 from auditor.imports.mapping import cached_installed_modules
@@ -43,8 +44,8 @@ def build_requirements(
     seen_table = False
     for manifest in pyprojects:
         try:
-            data = tomllib.loads((root / manifest).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+            data = tomli.loads((root / manifest).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError, RecursionError):
             continue
         table = data.get("build-system")
         if not isinstance(table, dict):
@@ -82,8 +83,8 @@ def generated_module_names(root: Path, manifests: Iterable[str] = ("pyproject.to
     names: set[str] = set()
     for manifest in manifests:
         try:
-            data = tomllib.loads((root / manifest).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+            data = tomli.loads((root / manifest).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError, RecursionError):
             continue
         for keys in _VERSION_FILE_KEYS:
             value: Any = data

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import configparser
-import tomllib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+import tomli
 
 from auditor.licenses.model import LicenseMetadata, Normalized
 from auditor.licenses.spdx import decide, normalize_expression, normalize_text
@@ -29,8 +30,8 @@ def _from_pyproject(root: Path) -> tuple[Normalized, str] | None:
     if text is None:
         return None
     try:
-        data = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, RecursionError):
+        data = tomli.loads(text)
+    except (tomli.TOMLDecodeError, RecursionError):
         return None  # the pyproject parser reports a broken file as an input error
     project = data.get("project")
     if not isinstance(project, dict):

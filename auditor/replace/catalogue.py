@@ -81,14 +81,14 @@ def project_python(root: Path) -> tuple[PythonVersion, str]:
     interpreter's version (said so in the second value).
     """
     import sys
-    import tomllib
 
+    import tomli
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
     path = root / "pyproject.toml"
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        data = tomli.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError, RecursionError):
         data = {}
     project = data.get("project")
     spec_text = project.get("requires-python") if isinstance(project, dict) else None

@@ -10,11 +10,12 @@ may come from that index, so the existence check cannot judge it: `other_index` 
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import tomli
 
 from auditor.graph import query
 from auditor.graph.build import DependencyGraph
@@ -84,7 +85,7 @@ def _other_index_inputs(
                         found[item.path] = match.group(1)
                         break
             elif item.kind is InputKind.PYPROJECT:
-                data = tomllib.loads(path.read_text(encoding="utf-8"))
+                data = tomli.loads(path.read_text(encoding="utf-8"))
                 tool = data.get("tool", {})
                 for section in (
                     tool.get("poetry", {}).get("source"),
@@ -96,7 +97,7 @@ def _other_index_inputs(
                         url = first.get("url") if isinstance(first, dict) else None
                         found[item.path] = str(url or "a configured source")
                         break
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError,
+        except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError, AttributeError,
                 RecursionError):  # fmt: skip
             # The input's own parser reports unreadable files; here they add no index.
             continue

@@ -1,6 +1,6 @@
 """Find the 1-based line of keys and string values in TOML and JSON texts.
 
-``tomllib`` and ``json`` return no positions, so every TOML/JSON parser in this package
+``tomli`` and ``json`` return no positions, so every TOML/JSON parser in this package
 parses the data with the standard library and then asks an index built here where each item
 was written. The scanners below are small lexers: they understand strings (including
 multi-line ones), comments, tables and nesting well enough that a ``name = "x"`` inside a

@@ -5,9 +5,10 @@ from __future__ import annotations
 import codecs
 import json
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
+
+import tomli
 
 from auditor.errors import ParseError
 
@@ -82,10 +83,10 @@ def load_toml(text: str, relpath: str) -> dict[str, Any]:
         ParseError: the text is not valid TOML.
     """
     try:
-        return tomllib.loads(text)
+        return tomli.loads(text)
     except RecursionError as exc:
         raise ParseError(relpath, None, "invalid TOML: nested too deeply") from exc
-    except tomllib.TOMLDecodeError as exc:
+    except tomli.TOMLDecodeError as exc:
         msg = str(exc)
         match = _TOML_AT.search(msg)
         line = int(match.group(1)) if match else getattr(exc, "lineno", None)
