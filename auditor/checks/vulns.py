@@ -67,8 +67,8 @@ def _known_version_findings(
         vulnerable = [g.records for g in groups if not any(map(is_malicious, g.records))]
         upgrade = common_fix(vulnerable, target.name, version)
         for group in groups:
-            evidence = _evidence(group, target.name, version)
             if any(is_malicious(r) for r in group.records):
+                evidence = _evidence(group, target.name, version)
                 yield ctx.finding(
                     AUD202,
                     message=f"{target.display} {version} is a known malicious release: "

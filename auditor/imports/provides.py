@@ -20,11 +20,11 @@ import tomli
 
 from auditor.graph import query
 from auditor.imports.mapping import cached_installed_modules
-from auditor.imports.wheelmeta import WheelModules, WheelReader, read_wheel_modules
 from auditor.model import normalize_name
 
 if TYPE_CHECKING:
     from auditor.context import RunContext
+    from auditor.imports.wheelmeta import WheelModules
     from auditor.scanning import Scan
 
 _NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -140,6 +140,8 @@ def wheel_targets(
 def _read_wheels(
     context: RunContext, wanted: dict[str, str | None], policy: Mapping[str, Any]
 ) -> WheelModules:
+    from auditor.imports.wheelmeta import WheelModules, WheelReader, read_wheel_modules
+
     if not wanted:
         return WheelModules()
     config = context.config

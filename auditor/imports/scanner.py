@@ -29,8 +29,6 @@ import logging
 import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -155,6 +153,8 @@ def _parse_one(root: str, relpath: str, data: bytes | None = None) -> _Parsed:
 
 
 def _run_pool(root: Path, todo: list[str], workers: int) -> Iterable[_Parsed]:
+    from concurrent.futures import ProcessPoolExecutor  # multiprocessing: only when it runs
+
     chunks = [todo[i : i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for done in pool.map(_parse_chunk, [str(root)] * len(chunks), chunks):
@@ -336,6 +336,8 @@ class _Scan:
         if workers > 1 and len(todo) >= PARALLEL_THRESHOLD and not _in_daemon():
             # Workers read their files (cheaper than pickling the bytes) and hash what they
             # read, so a file changed mid-scan is cached under the content actually parsed.
+            from concurrent.futures.process import BrokenProcessPool
+
             try:
                 for item in _run_pool(Path(self.base), todo, workers):
                     self._take(item, contents)

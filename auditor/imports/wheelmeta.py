@@ -32,7 +32,6 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import Version
 
 from auditor.errors import OfflineError
-from auditor.index.simple_page import simple_page_files
 from auditor.model import normalize_name
 
 if TYPE_CHECKING:
@@ -122,6 +121,8 @@ def modules_from_members(names: Iterable[str]) -> frozenset[str]:
 
 def parse_simple_page(body: bytes, content_type: str) -> list[dict[str, Any]]:
     """Return the files of a simple-API project page: filename, url, size (JSON only), yanked."""
+    from auditor.index.simple_page import simple_page_files  # html.parser: only when asked
+
     try:
         return simple_page_files(body, content_type)
     except ValueError as exc:

@@ -7,8 +7,6 @@ and the index JSON API's ``info`` table give the same four fields: ``License-Exp
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -50,6 +48,9 @@ def from_message(message: Message | Any) -> LicenseMetadata:
 
 def parse_metadata_text(text: str) -> LicenseMetadata:
     """Parse a ``METADATA`` / ``PKG-INFO`` file's text (headers only; the body is ignored)."""
+    import email.parser
+    import email.policy
+
     parser = email.parser.Parser(policy=email.policy.compat32)
     return from_message(parser.parsestr(text, headersonly=True))
 
@@ -67,6 +68,9 @@ def _headers(dist: Distribution) -> Message | None:
     if text is None:
         return None
     head = text.replace("\r\n", "\n").split("\n\n", 1)[0]
+    import email.parser
+    import email.policy
+
     return email.parser.Parser(policy=email.policy.compat32).parsestr(head, headersonly=True)
 
 

@@ -15,13 +15,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor.replace.callsites import ParsedFiles, find_call_sites
-from auditor.replace.slicer import SliceError, slice_package
-from auditor.replace.source import PackageSource, SourceNotFound, find_installed
-
 if TYPE_CHECKING:
     from auditor.cache import Cache
     from auditor.imports.usage import ImportUsage
+    from auditor.replace.callsites import ParsedFiles
+    from auditor.replace.source import PackageSource
 
 # Slice measures are cached by (package, version, origin, symbols, this version).
 CACHE_NAMESPACE = "replace:footprint:v1"
@@ -87,6 +85,8 @@ def _slice_metrics(
         hit = cache.get(CACHE_NAMESPACE, key)
         if isinstance(hit, dict):
             return hit
+    from auditor.replace.slicer import SliceError, slice_package
+
     try:
         sliced = slice_package(source, symbols)
     except SliceError as exc:
@@ -120,6 +120,9 @@ def measure_footprint(
     A package used for more than `max_symbols` names is no sliver: it is neither sliced nor
     are its call sites counted (both cost scan time for nothing).
     """
+    from auditor.replace.callsites import find_call_sites
+    from auditor.replace.source import SourceNotFound, find_installed
+
     sites = [s for s in usage.sites_for_distribution(package) if not s.dev]
     modules = sorted({s.site.module for s in sites})
     symbols = _own_symbols(sorted({sym for s in sites for sym in s.site.symbols}), modules)
