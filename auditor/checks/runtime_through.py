@@ -1,0 +1,124 @@
+"""Whether a runtime requirement brings a distribution the project declares only for development.
+
+Scrapy declares ``h2`` only in its documentation requirements, yet its HTTP/2 download handler
+imports it: users get it with the ``twisted-http2`` extra, ``Twisted[http2]``, whose metadata
+requires ``h2``. Production code importing ``h2`` is then served at run time, and "move it to the
+main dependencies" would be harmful advice. This module answers, from the index metadata the
+run already has (``requires_dist`` of the declared runtime requirements, evaluated with the
+extras the project asks for) and from the lockfile's dependency edges, which runtime
+requirement brings the distribution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
+from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement as PackagingRequirement
+
+from auditor.graph import query
+from auditor.imports.groups import extra_name
+from auditor.index.model import LookupState, ProjectLookup
+from auditor.model import ParsedInput, Requirement, normalize_name
+
+if TYPE_CHECKING:
+    from auditor.graph.build import DependencyGraph
+    from auditor.imports.groups import GroupPolicy
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BroughtBy:
+    """The runtime requirement that installs a distribution, and where it is declared.
+
+    Attributes:
+        requirement: the requirement as the project writes it, with its place
+            (``Twisted[http2] (extra 'twisted-http2')``).
+        group: its group (``main``, ``optional:twisted-http2`` ...).
+        source: what says it brings the distribution (``index metadata``, ``lockfile``).
+    """
+
+    requirement: str
+    group: str
+    source: str
+
+
+def _requires(lookup: ProjectLookup | None, extras: Iterable[str]) -> set[str]:
+    """Return the distributions `lookup`'s metadata requires with these extras (PEP 503)."""
+    if lookup is None or lookup.state is not LookupState.FOUND or lookup.info is None:
+        return set()
+    wanted = ["", *extras]
+    found: set[str] = set()
+    for text in lookup.info.requires_dist:
+        try:
+            req = PackagingRequirement(text)
+        except InvalidRequirement:
+            continue  # hostile or broken metadata: it brings nothing we can vouch for
+        if req.marker is None or _applies(req.marker, wanted):
+            found.add(normalize_name(req.name))
+    return found
+
+
+def _applies(marker: Marker, extras: list[str]) -> bool:
+    for extra in extras:
+        try:
+            if marker.evaluate({"extra": extra}):
+                return True
+        except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
+            return False
+    return False
+
+
+def _display(req: Requirement) -> str:
+    extras = f"[{','.join(req.extras)}]" if req.extras else ""
+    extra = extra_name(req.group)
+    where = f"extra '{extra}'" if extra is not None else f"{req.group} dependencies"
+    return f"{req.raw_name}{extras} ({where})"
+
+
+def brought_by(
+    name: str,
+    *,
+    inputs: Iterable[ParsedInput],
+    groups: GroupPolicy,
+    index: Mapping[str, ProjectLookup],
+    graph: DependencyGraph,
+) -> tuple[BroughtBy, ...]:
+    """Return every runtime requirement that installs distribution `name` (none: empty).
+
+    A runtime requirement (main dependencies, a runtime extra) brings `name` when its index
+    metadata requires `name`, unconditionally or under one of the extras the project asks for
+    (``Twisted[http2]``), or when a lockfile records `name` as its dependency. One level deep:
+    what the run knows, without resolving.
+    """
+    key = normalize_name(name)
+    runtime = sorted(
+        (
+            req
+            for item in inputs
+            for req in item.requirements
+            if not req.constraint and req.name != key and groups.is_runtime(req.group)
+        ),
+        key=lambda r: (r.group, r.name),
+    )
+    found: dict[str, BroughtBy] = {}
+    for req in runtime:
+        if key in _requires(index.get(req.name), req.extras):
+            source = "index metadata"
+        elif key in query.dependencies(graph, req.name):
+            source = "lockfile"
+        else:
+            continue
+        text = _display(req)
+        found.setdefault(text, BroughtBy(requirement=text, group=req.group, source=source))
+    return tuple(found.values())
+
+
+def describe(found: Iterable[BroughtBy]) -> str:
+    """Return ``Twisted[http2] (extra 'twisted-http2') or ...`` for a message."""
+    return " or ".join(b.requirement for b in found)
+
+
+__all__ = ["BroughtBy", "brought_by", "describe"]
