@@ -11,10 +11,10 @@ itself reads, never by running anything:
 * every folder (other than the repository root) holding a ``conftest.py``.
 
 Such a folder is a test tree unless it lies in one of the project's own shipped packages (a
-conftest.py in ``mylib/`` marks the helpers beside it, not the library), or it lies in a regular
-package (a folder with ``__init__.py``) without being mostly test modules: pytest may collect
-doctests or a plugin from production code, and a package that is mostly production code stays
-production code. Then the top-level folder around accepted test trees is a test tree too when
+conftest.py in ``mylib/`` is itself test code, the library is not), or it lies in a regular
+package (a folder with ``__init__.py``) without being at least half test modules: pytest may
+collect doctests or a plugin from production code, and a package that is mostly production code
+stays production code. Then the top-level folder around accepted test trees is a test tree too when
 its Python files are mostly test code (celery's ``t/skip.py`` beside ``t/unit/``): a test suite's
 shared helpers. "Mostly" is the policy's ``test_tree_min_share`` of the folder's modules
 (``__init__.py`` files not counted) that are test code: named like test modules (pytest's
@@ -43,6 +43,8 @@ _DEFAULT_PYTHON_FILES = ("test_*.py", "*_test.py")
 _LAYOUT_DIRS = ("src", "lib", "python")
 _MAX_CONFIG_BYTES = 2_000_000
 _MAX_CONFIG_FOLDERS = 200
+# A test tree candidate inside a regular package must be at least half test modules.
+_IN_PACKAGE_SHARE = 0.5
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -223,7 +225,7 @@ def find_test_trees(
     shipped: frozenset[str] = frozenset(),
     configs: Iterable[PytestConfig] = (),
     conftest: bool = True,
-    min_share: float = 0.5,
+    min_share: float = 0.75,
 ) -> TestTrees:
     """Find the test trees of the repository (see the module docstring).
 
@@ -269,7 +271,7 @@ def find_test_trees(
             continue
         if not tree.below(folder):
             continue  # a test file named in testpaths, or a folder without Python files
-        if tree.in_package(folder) and tree.share(folder, ()) < min_share:
+        if tree.in_package(folder) and tree.share(folder, ()) < _IN_PACKAGE_SHARE:
             continue  # pytest collects from production code here (doctests, a plugin)
         roots[folder] = why
     # The folder around accepted test trees: the suite's shared helpers (celery's t/skip.py).
@@ -277,11 +279,15 @@ def find_test_trees(
         if top in roots or top in _LAYOUT_DIRS or any(top.startswith(f"{r}/") for r in roots):
             continue
         if tree.share(top, roots) >= min_share:
-            inner = sorted(r for r in roots if r.startswith(f"{top}/"))
+            inner = _outermost(r for r in roots if r.startswith(f"{top}/"))
             roots[top] = f"test helpers around {', '.join(inner)}"
-    # Keep the outermost trees only.
-    kept = {r: why for r, why in roots.items() if not any(r.startswith(f"{o}/") for o in roots)}
-    return TestTrees(roots=dict(sorted(kept.items())))
+    return TestTrees(roots={r: roots[r] for r in _outermost(roots)})
+
+
+def _outermost(folders: Iterable[str]) -> list[str]:
+    """Return the folders not inside another of them, sorted."""
+    items = set(folders)
+    return sorted(f for f in items if not any(f.startswith(f"{o}/") for o in items))
 
 
 def scan_test_trees(
@@ -302,7 +308,7 @@ def scan_test_trees(
         shipped=shipped_packages(scan.root, (i.project_name or "" for i in scan.inputs)),
         configs=configs,
         conftest=bool(policy.get("conftest_folders_are_dev", True)),
-        min_share=float(policy.get("test_tree_min_share", 0.5)),
+        min_share=float(policy.get("test_tree_min_share", 0.75)),
     )
 
 
