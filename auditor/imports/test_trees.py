@@ -123,7 +123,7 @@ def _pytest_section(path: Path, name: str) -> Mapping[str, Any] | None:
     if name == "pyproject.toml":
         try:
             data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError:
+        except (tomllib.TOMLDecodeError, RecursionError):
             return None  # the pyproject source reports the error with its line
         tool = data.get("tool")
         pytest = tool.get("pytest") if isinstance(tool, dict) else None

@@ -160,7 +160,7 @@ def test_malformed_configuration_files_are_passed_over(tmp_path: Path) -> None:
         tmp_path,
         {
             "pytest.ini": "[pytest\ntestpaths = a\n",
-            "pyproject.toml": "[tool.pytest.ini_options\n",
+            "pyproject.toml": "x = " + "[" * 100_000 + "]" * 100_000 + "\n",  # RecursionError
             "tox.ini": b"\xff\xfe[pytest]\n",  # type: ignore[dict-item]  # bytes on purpose
             "setup.cfg": "[tool:pytest]\ntestpaths = ok\n",
         },
