@@ -161,7 +161,7 @@ def test_malformed_configuration_files_are_passed_over(tmp_path: Path) -> None:
         {
             "pytest.ini": "[pytest\ntestpaths = a\n",
             "pyproject.toml": "x = " + "[" * 100_000 + "]" * 100_000 + "\n",  # RecursionError
-            "tox.ini": b"\xff\xfe[pytest]\n",  # type: ignore[dict-item]  # bytes on purpose
+            "tox.ini": b"\xff\xfe[pytest]\n",  # not UTF-8
             "setup.cfg": "[tool:pytest]\ntestpaths = ok\n",
         },
     )
