@@ -469,9 +469,7 @@ class ImportsCheck:
             found = sorted(entry.groups)
             optional = all(modules.holds(i.site.path, i.site.top) for i in items)
             where = "optional integration code" if optional else "production code"
-            via = brought_by(
-                name, inputs=ctx.inputs, groups=groups, index=ctx.facts.index, graph=ctx.graph
-            )
+            via = brought_by(name, inputs=ctx.inputs, groups=groups, index=ctx.facts.index)
             yield ctx.finding(
                 MISPLACED,
                 message=f"{entry.display} is declared only for development ({', '.join(found)}) "

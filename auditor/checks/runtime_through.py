@@ -1,12 +1,13 @@
-"""Whether a runtime requirement brings a distribution the project declares only for development.
+"""Whether a runtime requirement's extra brings a distribution declared only for development.
 
 Scrapy declares ``h2`` only in its documentation requirements, yet its HTTP/2 download handler
-imports it: users get it with the ``twisted-http2`` extra, ``Twisted[http2]``, whose metadata
-requires ``h2``. Production code importing ``h2`` is then served at run time, and "move it to the
-main dependencies" would be harmful advice. This module answers, from the index metadata the
-run already has (``requires_dist`` of the declared runtime requirements, evaluated with the
-extras the project asks for) and from the lockfile's dependency edges, which runtime
-requirement brings the distribution.
+imports it: users get it with scrapy's ``twisted-http2`` extra, ``Twisted[http2]``, whose
+``http2`` extra requires ``h2``. The project asks for that extra on purpose, so production code
+importing ``h2`` is served at run time, and "move it to the main dependencies" would be harmful
+advice. This module answers, from the index metadata the run already has (``requires_dist`` of
+the declared runtime requirements), which runtime requirement brings the distribution through
+an extra the project asks for. A plain dependency of some other package (``packaging`` under
+``mkdocs``) does not count: relying on it is relying on a transitive dependency.
 """
 
 from __future__ import annotations
@@ -19,13 +20,11 @@ from packaging.markers import InvalidMarker, Marker, UndefinedComparison, Undefi
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as PackagingRequirement
 
-from auditor.graph import query
 from auditor.imports.groups import extra_name
 from auditor.index.model import LookupState, ProjectLookup
 from auditor.model import ParsedInput, Requirement, normalize_name
 
 if TYPE_CHECKING:
-    from auditor.graph.build import DependencyGraph
     from auditor.imports.groups import GroupPolicy
 
 
@@ -37,26 +36,26 @@ class BroughtBy:
         requirement: the requirement as the project writes it, with its place
             (``Twisted[http2] (extra 'twisted-http2')``).
         group: its group (``main``, ``optional:twisted-http2`` ...).
-        source: what says it brings the distribution (``index metadata``, ``lockfile``).
     """
 
     requirement: str
     group: str
-    source: str
 
 
 def _requires(lookup: ProjectLookup | None, extras: Iterable[str]) -> set[str]:
-    """Return the distributions `lookup`'s metadata requires with these extras (PEP 503)."""
-    if lookup is None or lookup.state is not LookupState.FOUND or lookup.info is None:
+    """Return what `lookup`'s metadata requires for these extras only (PEP 503 names)."""
+    wanted = list(extras)
+    if not wanted or lookup is None or lookup.state is not LookupState.FOUND:
         return set()
-    wanted = ["", *extras]
     found: set[str] = set()
-    for text in lookup.info.requires_dist:
+    for text in lookup.info.requires_dist if lookup.info is not None else ():
         try:
             req = PackagingRequirement(text)
         except InvalidRequirement:
             continue  # hostile or broken metadata: it brings nothing we can vouch for
-        if req.marker is None or _applies(req.marker, wanted):
+        marker = req.marker
+        # under one of the wanted extras, and not a base dependency in disguise
+        if marker is not None and _applies(marker, wanted) and not _applies(marker, [""]):
             found.add(normalize_name(req.name))
     return found
 
@@ -84,14 +83,12 @@ def brought_by(
     inputs: Iterable[ParsedInput],
     groups: GroupPolicy,
     index: Mapping[str, ProjectLookup],
-    graph: DependencyGraph,
 ) -> tuple[BroughtBy, ...]:
-    """Return every runtime requirement that installs distribution `name` (none: empty).
+    """Return every runtime requirement whose requested extras install `name` (none: empty).
 
-    A runtime requirement (main dependencies, a runtime extra) brings `name` when its index
-    metadata requires `name`, unconditionally or under one of the extras the project asks for
-    (``Twisted[http2]``), or when a lockfile records `name` as its dependency. One level deep:
-    what the run knows, without resolving.
+    A runtime requirement (main dependencies, a runtime extra) written with extras
+    (``Twisted[http2]``) brings `name` when its index metadata requires `name` under one of
+    those extras. One level deep: what the run knows, without resolving.
     """
     key = normalize_name(name)
     runtime = sorted(
@@ -99,20 +96,18 @@ def brought_by(
             req
             for item in inputs
             for req in item.requirements
-            if not req.constraint and req.name != key and groups.is_runtime(req.group)
+            if req.extras
+            and not req.constraint
+            and req.name != key
+            and groups.is_runtime(req.group)
         ),
         key=lambda r: (r.group, r.name),
     )
     found: dict[str, BroughtBy] = {}
     for req in runtime:
         if key in _requires(index.get(req.name), req.extras):
-            source = "index metadata"
-        elif key in query.dependencies(graph, req.name):
-            source = "lockfile"
-        else:
-            continue
-        text = _display(req)
-        found.setdefault(text, BroughtBy(requirement=text, group=req.group, source=source))
+            text = _display(req)
+            found.setdefault(text, BroughtBy(requirement=text, group=req.group))
     return tuple(found.values())
 
 
