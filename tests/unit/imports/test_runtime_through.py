@@ -127,26 +127,3 @@ def _with_extras(ctx: CheckContext) -> CheckContext:
         for item in ctx.inputs
     )
     return dataclasses.replace(ctx, inputs=inputs)
-
-
-def test_a_file_guarding_one_import_makes_its_transitive_imports_optional(tmp_path: Path) -> None:
-    # scrapy's utils/display.py: try: from pygments import highlight / except ImportError:
-    # return text; then the other pygments imports run only when pygments is there.
-    write_tree(
-        tmp_path,
-        {
-            "app/display.py": "def colorize(text):\n    try:\n        from pygments import x\n"
-            "    except ImportError:\n        return text\n"
-            "    from pygments.lexers import PythonLexer\n    return x(PythonLexer())\n"
-        },
-    )
-    ctx = make_ctx(
-        tmp_path,
-        {"sphinx": "main"},
-        locked={"sphinx": ["pygments"], "pygments": []},
-        enabled=("AUD503",),
-    )
-    (finding,) = [f for f in CHECK.run(enriched(ctx)) if isinstance(f, Finding)]
-    assert finding.rule_id == "AUD503"
-    assert finding.severity is Severity.LOW
-    assert finding.evidence["soft_imports_only"] is True
