@@ -268,18 +268,18 @@ class ImportsCheck:
                 # Optional (try/except ImportError), type-only and test/docs imports do not break
                 # the installed project when the other package stops bringing it in.
                 soft = all(i.dev or i.site.type_only or i.site.optional for i in items)
-                # Imported only inside functions, except handlers or integration modules: as
-                # for AUD501, it breaks only when that code runs (never above AUD501's level).
+                # Imported only inside functions or except handlers: as for AUD501, it breaks
+                # only when that code runs. (A module named after a package it imports, such
+                # as a project's celery.py, is not lazy: it is often the project's core.)
                 lazy = not soft and all(
-                    soft_site(i) or i.site.lazy or i.site.in_except or in_integration(i)
-                    for i in items
+                    soft_site(i) or i.site.lazy or i.site.in_except for i in items
                 )
                 yield ctx.finding(
                     TRANSITIVE,
                     message=f"'{module}' is imported but {dist} is only installed as a "
                     "dependency of another package; declare it directly"
                     + (" (only optional, type-only or development imports)" if soft else "")
-                    + (lazily(items, in_integration) if lazy else ""),
+                    + (lazily(items, lambda _item: False) if lazy else ""),
                     package=dist,
                     locations=_locations(items),
                     evidence={**evidence, "soft_imports_only": soft, "lazy_imports_only": lazy},

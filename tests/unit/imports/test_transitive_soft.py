@@ -50,3 +50,12 @@ def test_a_transitive_module_imported_only_lazily_is_low_as_for_aud501(tmp_path:
     ctx = make_ctx(tmp_path, {"factory-boy": "main"}, locked=locked, enabled=("AUD503",))
     (finding,) = [f for f in CHECK.run(enriched(ctx)) if isinstance(f, Finding)]
     assert finding.severity is Severity.MEDIUM
+
+
+def test_a_module_named_after_what_it_imports_is_not_lazy(tmp_path: Path) -> None:
+    # paperless's src/paperless/celery.py imports kombu at module level: the project's core
+    write_tree(tmp_path, {"app/celery.py": "from celery import Celery\nimport kombu\n"})
+    locked = {"celery": ["kombu"], "kombu": []}
+    ctx = make_ctx(tmp_path, {"celery": "main"}, locked=locked, enabled=("AUD503",))
+    (finding,) = [f for f in CHECK.run(enriched(ctx)) if isinstance(f, Finding)]
+    assert finding.severity is Severity.MEDIUM
