@@ -41,6 +41,7 @@ from auditor.checks.base import CheckContext, Note, Outcome, incomplete
 from auditor.checks.compiled import compiled_paths, compiled_transitive
 from auditor.checks.imports_missing import lazily, missing_fix, site_evidence, soft_site
 from auditor.checks.integration_modules import integration_modules
+from auditor.checks.runtime_through import brought_by, describe
 from auditor.graph import query
 from auditor.imports.groups import GroupPolicy, extra_name, group_policy
 from auditor.imports.mapping import KNOWING_SOURCES
@@ -252,31 +253,9 @@ class ImportsCheck:
                 "mapping_source": source,
                 "symbols": sorted({s for i in items for s in i.site.symbols}),
             }
-            if locked and ctx.enabled(TRANSITIVE):
-                dist = locked[0]
-                # Optional (try/except ImportError), type-only and test/docs imports do not break
-                # the installed project when the other package stops bringing it in.
-                soft = all(i.dev or i.site.type_only or i.site.optional for i in items)
-                yield ctx.finding(
-                    TRANSITIVE,
-                    message=f"'{module}' is imported but {dist} is only installed as a "
-                    "dependency of another package; declare it directly"
-                    + (" (only optional, type-only or development imports)" if soft else ""),
-                    package=dist,
-                    locations=_locations(items),
-                    evidence={**evidence, "soft_imports_only": soft},
-                    fix=f"add {dist} to the project's dependencies",
-                    key=module,
-                    severity=Severity.LOW if soft else None,
-                    path_from_root=query.shortest_path(ctx.graph, dist),
-                )
-                continue
-            if locked or not ctx.enabled(MISSING):
-                continue
-            severity: Severity | None = None
-            dev_only = lazy = False
             # A file that already guards one import of the module handles its absence: its
-            # other imports of it sit behind a flag (``if has_simplejson:``), so are optional.
+            # other imports of it sit behind a flag (``if has_simplejson:``,
+            # after ``except ImportError: return``), so are optional.
             guarded = {i.site.path for i in items if i.site.optional}
             items = [
                 i._replace(site=i.site._replace(optional=True))
@@ -284,6 +263,36 @@ class ImportsCheck:
                 else i
                 for i in items
             ]
+            if locked and ctx.enabled(TRANSITIVE):
+                dist = locked[0]
+                # Optional (try/except ImportError), type-only and test/docs imports do not break
+                # the installed project when the other package stops bringing it in.
+                soft = all(i.dev or i.site.type_only or i.site.optional for i in items)
+                # Imported only inside functions or except handlers: as for AUD501, it breaks
+                # only when that code runs. (A module named after a package it imports, such
+                # as a project's celery.py, is not lazy: it is often the project's core.)
+                lazy = not soft and all(
+                    soft_site(i) or i.site.lazy or i.site.in_except for i in items
+                )
+                yield ctx.finding(
+                    TRANSITIVE,
+                    message=f"'{module}' is imported but {dist} is only installed as a "
+                    "dependency of another package; declare it directly"
+                    + (" (only optional, type-only or development imports)" if soft else "")
+                    + (lazily(items, lambda _item: False) if lazy else ""),
+                    package=dist,
+                    locations=_locations(items),
+                    evidence={**evidence, "soft_imports_only": soft, "lazy_imports_only": lazy},
+                    fix=f"add {dist} to the project's dependencies",
+                    key=module,
+                    severity=Severity.LOW if soft or lazy else None,
+                    path_from_root=query.shortest_path(ctx.graph, dist),
+                )
+                continue
+            if locked or not ctx.enabled(MISSING):
+                continue
+            severity: Severity | None = None
+            dev_only = lazy = False
             if all(i.site.optional for i in items):
                 if optional_mode != "info":
                     continue
@@ -467,11 +476,13 @@ class ImportsCheck:
             found = sorted(entry.groups)
             optional = all(modules.holds(i.site.path, i.site.top) for i in items)
             where = "optional integration code" if optional else "production code"
+            via = brought_by(name, inputs=ctx.inputs, groups=groups, index=ctx.facts.index)
             yield ctx.finding(
                 MISPLACED,
                 message=f"{entry.display} is declared only for development ({', '.join(found)}) "
-                f"but {where} imports '{items[0].site.top}'",
-                severity=Severity.LOW if optional else None,
+                f"but {where} imports '{items[0].site.top}'"
+                + (f"; at run time it comes with {describe(via)}" if via else ""),
+                severity=Severity.LOW if optional or via else None,
                 package=entry.display,
                 locations=_locations(items),
                 evidence={
@@ -479,11 +490,15 @@ class ImportsCheck:
                     "module": items[0].site.top,
                     "mapping_source": items[0].mapping.source,
                     "integration_only": optional,
+                    "brought_by": [b.requirement for b in via],
                     "declared_at": [
                         loc.to_json() for locs in entry.locations.values() for loc in locs
                     ],
                 },
-                fix=f"declare {entry.display} in an extra for that integration"
+                fix=f"declare {entry.display} beside {describe(via)} if the code relies on it "
+                "directly"
+                if via
+                else f"declare {entry.display} in an extra for that integration"
                 if optional
                 else f"move {entry.display} to the main dependencies",
                 key="misplaced",

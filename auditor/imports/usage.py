@@ -16,7 +16,8 @@ file, the modules and packages beside it (a script importing its sibling ``helpe
 Python and pytest's rootdir insertion resolve it). Relative imports are always first-party.
 
 A file counts as development code (tests, docs, examples, repo tooling) when its path matches
-one of the imports policy's ``dev_paths`` globs, lies below a folder holding a conftest.py, or
+one of the imports policy's ``dev_paths`` globs, lies in a test tree found from pytest's
+configuration and the conftest.py files (`auditor.imports.test_trees`), or
 is vendored code (``vendored_paths``), whose imports are the vendored project's own.
 """
 
@@ -325,42 +326,6 @@ def classify_sites(
     return modules
 
 
-def conftest_dev_matcher(
-    python_files: Iterable[str],
-    is_dev: Callable[[str], bool],
-    packages: Iterable[str] = (),
-) -> Callable[[str], bool]:
-    """Extend `is_dev` to every file below a folder (not the root) that holds a conftest.py.
-
-    pytest collects such a folder as a test tree whatever its name (``t/``, ``qa/``), and the
-    modules there are test code; a conftest.py at the repository root says nothing. A conftest.py
-    inside one of the project's own `packages` (``mylib/conftest.py``, ``src/mylib/conftest.py``)
-    marks the test helpers beside it, not the whole package as test code.
-    """
-    own = {name.lower() for name in packages}
-
-    def is_package_folder(folder: str) -> bool:
-        parts = folder.split("/")
-        if parts[0] in ("src", "lib", "python") and len(parts) > 1:
-            parts = parts[1:]
-        return parts[0].lower() in own
-
-    roots = tuple(
-        sorted(
-            {
-                folder + "/"
-                for relpath in python_files
-                if relpath.rpartition("/")[2] == "conftest.py"
-                and "/" in relpath
-                and not is_package_folder(folder := relpath.rpartition("/")[0])
-            }
-        )
-    )
-    if not roots:
-        return is_dev
-    return lambda path: is_dev(path) or path.startswith(roots)
-
-
 def known_names(inputs: Iterable[ParsedInput], graph: DependencyGraph) -> set[str]:
     """Return every package name the project declares or locks (PEP 503)."""
     items = list(inputs)
@@ -382,6 +347,7 @@ def scan_usage(scan: Scan, context: RunContext) -> ImportUsage:
         generated_module_names,
         known_provides,
     )
+    from auditor.imports.test_trees import test_tree_matcher
 
     config = context.config
     policy = config.policy_section("imports")
@@ -410,9 +376,7 @@ def scan_usage(scan: Scan, context: RunContext) -> ImportUsage:
         ],
     )
     is_dev = dev_path_matcher([*policy.get("dev_paths", ()), *policy.get("vendored_paths", ())])
-    if policy.get("conftest_folders_are_dev", True):
-        own = {_module_name(i.project_name) for i in scan.inputs if i.project_name}
-        is_dev = conftest_dev_matcher(discovery.python_files, is_dev, own)
+    is_dev = test_tree_matcher(scan, policy, is_dev)
     stdlib = STDLIB | frozenset(str(n) for n in policy.get("stdlib_other_versions", ()))
     around = sibling_names(code_files, packages_too=True)
     packages = {p.rpartition("/")[0] for p in code_files if p.rpartition("/")[2] == "__init__.py"}
@@ -512,7 +476,6 @@ __all__ = [
     "ModuleUsage",
     "ResolvedSite",
     "classify_sites",
-    "conftest_dev_matcher",
     "dev_path_matcher",
     "first_party_names",
     "is_dev_path",
