@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import configparser
 import fnmatch
-import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import tomli
 
 from auditor.model import InputStatus, normalize_name
 
@@ -122,8 +123,8 @@ def _pytest_section(path: Path, name: str) -> Mapping[str, Any] | None:
         return None
     if name == "pyproject.toml":
         try:
-            data = tomllib.loads(text)
-        except (tomllib.TOMLDecodeError, RecursionError):
+            data = tomli.loads(text)
+        except (tomli.TOMLDecodeError, RecursionError):
             return None  # the pyproject source reports the error with its line
         tool = data.get("tool")
         pytest = tool.get("pytest") if isinstance(tool, dict) else None
