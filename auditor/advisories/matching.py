@@ -21,6 +21,7 @@ them; ranges are OR'd. Events whose version is not PEP 440 cannot be ordered and
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -52,9 +53,17 @@ _ORDER = {"fixed": 0, "last_affected": 0, "introduced": 1}
 _ZERO = Version("0")
 
 
+# A release, pre-, post- or dev-release written the way PEP 440 normalises it (no leading
+# zeros, no separators, no epoch or local part): its normal form is the text itself.
+_NORMAL = re.compile(r"(?:0|[1-9]\d*)(?:\.(?:0|[1-9]\d*))*(?:(?:a|b|rc)(?:0|[1-9]\d*))?"
+                     r"(?:\.post(?:0|[1-9]\d*))?(?:\.dev(?:0|[1-9]\d*))?")  # fmt: skip
+
+
 @functools.lru_cache(maxsize=65536)
 def _canonical(text: str) -> str:
     """Return the PEP 440 normalised form of a version (`text` itself when not PEP 440)."""
+    if _NORMAL.fullmatch(text):
+        return text  # most listed versions: no parse needed
     parsed = parse_version(text)
     return str(parsed) if parsed is not None else text
 

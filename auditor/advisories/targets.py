@@ -27,8 +27,22 @@ class PackageTarget:
     locations: tuple[Location, ...] = ()
 
 
+_MEMO_KEY = ("advisories.targets", "package_targets")
+
+
 def package_targets(graph: DependencyGraph) -> list[PackageTarget]:
-    """Collect every package of the graph with its known versions and declared ranges."""
+    """Collect every package of the graph with its known versions and declared ranges.
+
+    Kept in the graph's read-side memo: enrichment and the vulnerability check both ask (the
+    targets are read, never changed, after this).
+    """
+    known: tuple[PackageTarget, ...] | None = graph.memo.get(_MEMO_KEY)
+    if known is None:
+        known = graph.memo[_MEMO_KEY] = tuple(_collect(graph))
+    return list(known)
+
+
+def _collect(graph: DependencyGraph) -> list[PackageTarget]:
     targets: list[PackageTarget] = []
     for node in gq.packages(graph):
         target = PackageTarget(
