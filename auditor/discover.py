@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -253,12 +254,13 @@ def discover(
         fixture = in_fixture_dir(rel_dir, fixture_dirs)
         for name in sorted(filenames):
             rel = f"{rel_dir}/{name}" if rel_dir else name
-            is_input = classify(rel) is not None
-            if fixture and is_input and _wanted(rel, specs, exclude):
+            kind = classify(rel)
+            if fixture and kind is not None and _wanted(rel, specs, exclude):
                 found.fixture_inputs.append(rel)
             _consider_file(
-                found, root, current / name, rel, specs, exclude, max_file_bytes,
-                input_allowed=not fixture,
+                found, root, os.path.join(dirpath, name),  # noqa: PTH118 - one per walked file
+                rel, specs, exclude, max_file_bytes,
+                kind=None if fixture else kind,
             )  # fmt: skip
     found.inputs.sort()
     found.fixture_inputs.sort()
@@ -276,15 +278,19 @@ def _wanted(
 def _consider_file(
     found: Discovery,
     root: Path,
-    path: Path,
+    path: str,
     rel: str,
     specs: list[tuple[str, pathspec.GitIgnoreSpec]],
     exclude: tuple[str, ...],
     max_file_bytes: int,
     *,
-    input_allowed: bool = True,
+    kind: InputKind | None,
 ) -> None:
-    kind = classify(rel) if input_allowed else None
+    """File one walked file: an input of `kind` (None: not one), a Python file or a notebook.
+
+    One ``lstat`` tells a symlink and the size (most files are no links): walking a
+    10,000-file tree paid for a second system call and a path object per file before.
+    """
     is_source = rel.endswith(".py")
     is_notebook = rel.endswith(".ipynb")
     if kind is None and not is_source and not is_notebook:
@@ -293,24 +299,26 @@ def _consider_file(
         return
     if _ignored(specs, rel, is_dir=False):
         return
-    if path.is_symlink():
-        try:
-            path.resolve(strict=True).relative_to(root)
-        except (OSError, ValueError):
-            found.skipped.append((rel, "symlink pointing outside the repository"))
-            return
     try:
-        size = path.stat().st_size
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            try:
+                Path(path).resolve(strict=True).relative_to(root)
+            except (OSError, ValueError):
+                found.skipped.append((rel, "symlink pointing outside the repository"))
+                return
+            info = os.stat(path)  # noqa: PTH116 - the link's target, as a string path
     except OSError as exc:
         found.skipped.append((rel, f"cannot read: {exc.strerror}"))
         return
+    size = info.st_size
     # A lockfile is read whatever its size (50k-package locks exist): padding it must not hide it.
     limit = _LOCKFILE_LIMIT if kind is not None and kind.is_lockfile else max_file_bytes
     if size > max(limit, max_file_bytes):
         found.skipped.append((rel, f"larger than {max(limit, max_file_bytes)} bytes ({size})"))
         return
     if kind is not None:
-        if _looks_binary(path):
+        if _looks_binary(Path(path)):
             found.skipped.append((rel, "binary file"))
             return
         found.inputs.append((rel, kind))
