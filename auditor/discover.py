@@ -10,6 +10,7 @@ files is counted in ``skipped_dirs``. Never follows a symlink out of the reposit
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import re
 import stat
@@ -203,15 +204,23 @@ def in_fixture_dir(rel_dir: str, patterns: tuple[str, ...]) -> bool:
     """
     if not rel_dir or not patterns:
         return False
-    parts = rel_dir.lower().split("/")
-    for pattern in patterns:
-        pieces = pattern.lower().strip("/").split("/")
-        width = len(pieces)
-        for start in range(len(parts) - width + 1):
-            window = parts[start : start + width]
-            if all(fnmatch.fnmatchcase(p, q) for p, q in zip(window, pieces, strict=True)):
-                return True
-    return False
+    return _fixture_regex(patterns).search("/" + rel_dir.lower() + "/") is not None
+
+
+@functools.lru_cache(maxsize=64)
+def _fixture_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex for all patterns: each piece a whole folder name, pieces consecutive."""
+
+    def piece(glob: str) -> str:
+        # fnmatch's translation, held to one folder name (its `*` would cross slashes).
+        body = fnmatch.translate(glob).removeprefix("(?s:").removesuffix(")\\Z")
+        return body.replace(".*", "[^/]*")
+
+    alternatives = [
+        "/" + "/".join(piece(p) for p in pattern.lower().strip("/").split("/")) + "/"
+        for pattern in patterns
+    ]
+    return re.compile("(?=(?:" + "|".join(alternatives) + "))", re.DOTALL)
 
 
 def discover(

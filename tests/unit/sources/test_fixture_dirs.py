@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from pathlib import Path
 
 from conftest import run_cli
+from hypothesis import given
+from hypothesis import strategies as st
 
 from auditor.config import load_policy_defaults
 from auditor.discover import discover, in_fixture_dir
@@ -91,3 +94,27 @@ def test_fixture_dirs_can_be_switched_off(tmp_path: Path) -> None:
     paths = {i["path"] for i in report["inputs"]}
     assert "tests/fixtures/invalid_lock/poetry.lock" in paths
     assert "testdata/requirements.txt" in paths
+
+
+def _by_windows(rel_dir: str, patterns: tuple[str, ...]) -> bool:
+    """The definition: some run of consecutive folder names matches a pattern's pieces."""
+    parts = rel_dir.lower().split("/")
+    for pattern in patterns:
+        pieces = pattern.lower().strip("/").split("/")
+        for start in range(len(parts) - len(pieces) + 1):
+            window = parts[start : start + len(pieces)]
+            if all(fnmatch.fnmatchcase(p, q) for p, q in zip(window, pieces, strict=True)):
+                return True
+    return False
+
+
+_NAMES = st.sampled_from(["fixtures", "tests", "data", "{{cookie}}", "testXdata", "ax", "cx",
+                          "foo.egg-info", "a.b", "aXb", "xqy", "z", "src", "Fixtures"])  # fmt: skip
+_PATTERNS = st.sampled_from(["fixtures", "tests/data", "*{{*}}*", "test?data", "[ab]x",
+                             "*.egg-info", "a.b", "x*y/z"])  # fmt: skip
+
+
+@given(st.lists(_NAMES, min_size=1, max_size=5), st.lists(_PATTERNS, min_size=1, max_size=4))
+def test_one_regex_agrees_with_matching_each_window(names: list[str], patterns: list[str]) -> None:
+    rel_dir, chosen = "/".join(names), tuple(patterns)
+    assert in_fixture_dir(rel_dir, chosen) == _by_windows(rel_dir, chosen)
