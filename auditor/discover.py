@@ -94,6 +94,9 @@ class Discovery:
     fixture_inputs: list[str] = field(default_factory=list)
     # Folders left out that hold Python files, with why: (path, reason).
     skipped_dirs: list[tuple[str, str]] = field(default_factory=list)
+    # The walk's stat of each Python file and notebook: size, mtime_ns, ctime_ns, inode (the
+    # import scan's cache key; it need not stat them again).
+    stats: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
 
     @property
     def skipped_inputs(self) -> list[tuple[str, str]]:
@@ -331,6 +334,8 @@ def _consider_file(
             found.skipped.append((rel, "binary file"))
             return
         found.inputs.append((rel, kind))
+    if is_source or is_notebook:
+        found.stats[rel] = (size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
     if is_source:
         found.python_files.append(rel)
     if is_notebook:

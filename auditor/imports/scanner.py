@@ -28,7 +28,7 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -222,8 +222,15 @@ class _Folder:
 class _Scan:
     """The state of one `scan_files` call (kept apart so each step stays short)."""
 
-    def __init__(self, root: Path, paths: list[str], cache: Cache | None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        paths: list[str],
+        cache: Cache | None,
+        known_stats: Mapping[str, _Stat] | None = None,
+    ) -> None:
         self.base = str(root)
+        self.known_stats = known_stats or {}
         self.paths = paths
         self.cache = cache
         self.result = ScanResult(files=len(paths))
@@ -246,18 +253,21 @@ class _Scan:
         result = self.result
         changed: list[str] = []
         base = self.base
+        known = self.known_stats
         for relpath in self.paths:
             folder_name, _, name = relpath.rpartition("/")
             folder = self.folders[folder_name]
-            try:
-                st = os.stat(os.path.join(base, relpath))  # noqa: PTH116, PTH118 - hot loop
-            except OSError as exc:
-                result.errors.append(
-                    ScanError(path=relpath, line=None, message=f"cannot read: {exc.strerror}")
-                )
-                folder.changed = True
-                continue
-            stat = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+            stat = known.get(relpath)
+            if stat is None:
+                try:
+                    st = os.stat(os.path.join(base, relpath))  # noqa: PTH116, PTH118 - hot loop
+                except OSError as exc:
+                    result.errors.append(
+                        ScanError(path=relpath, line=None, message=f"cannot read: {exc.strerror}")
+                    )
+                    folder.changed = True
+                    continue
+                stat = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
             self.stats[relpath] = stat
             old = folder.stored.get(name)
             if (
@@ -415,14 +425,17 @@ def scan_files(
     notebooks: Sequence[str] = (),
     cache: Cache | None = None,
     workers: int | None = None,
+    stats: Mapping[str, tuple[int, int, int, int]] | None = None,
 ) -> ScanResult:
     """Scan `python_files` and `notebooks` (repo-relative) under `root` for imports.
 
     Files unchanged since the last scan (by stat, or by content) come from `cache`; the rest
     are parsed, in a process pool when there are at least `PARALLEL_THRESHOLD` of them and
     `workers` allows (default: the usable CPUs), and written back to the cache in one batch.
+    `stats` holds what the discovery walk already read of the files (size, mtime_ns, ctime_ns,
+    inode); the others are stat-ed here.
     """
-    scan = _Scan(root, [*python_files, *notebooks], cache)
+    scan = _Scan(root, [*python_files, *notebooks], cache, stats)
     with _gc_paused():
         scan.load()
         changed = scan.match()

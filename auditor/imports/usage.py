@@ -359,6 +359,7 @@ def scan_usage(scan: Scan, context: RunContext) -> ImportUsage:
         notebooks=discovery.notebooks,
         cache=context.cache,
         workers=min(config.max_workers, default_workers()),
+        stats=discovery.stats,
     )
     context.progress.finish("imports")
     code_files = [*discovery.python_files, *discovery.notebooks]
