@@ -24,8 +24,6 @@ is vendored code (``vendored_paths``), whose imports are the vendored project's 
 from __future__ import annotations
 
 import enum
-import fnmatch
-import re
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -33,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from auditor.graph import query
+from auditor.imports.dev_paths import dev_path_matcher, is_dev_path
 from auditor.imports.mapping import (
     DistributionMapper,
     ModuleMapping,
@@ -243,20 +242,6 @@ def sibling_names(
         for depth in range(len(parts)):
             found["/".join(parts[:depth])].add(parts[depth])
     return {k: frozenset(v) for k, v in found.items() if packages_too or k not in packages}
-
-
-def dev_path_matcher(patterns: Iterable[str]) -> Callable[[str], bool]:
-    """Return a fast predicate: is a path development code by these globs (one regex)."""
-    globs = [str(p) for p in patterns]
-    if not globs:
-        return lambda _path: False
-    regex = re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs))
-    return lambda path: regex.match(path) is not None
-
-
-def is_dev_path(relpath: str, patterns: Iterable[str]) -> bool:
-    """Whether `relpath` is development code (tests, docs, examples ...) by the policy globs."""
-    return dev_path_matcher(patterns)(relpath)
 
 
 def repository_module_names(python_files: Iterable[str]) -> frozenset[str]:
