@@ -140,14 +140,29 @@ def main() -> int:
 
         hook_plain = hook("cd src && ls -la | grep py && git status")
         hook_install = hook("pip install " + " ".join(names10) + " && pytest -q")
+        # The same names in another order each time: no remembered answer, but the index,
+        # OSV and resolution answers are all cached (a new install line of known packages).
+        turns = iter(range(1, 1000))
+
+        def fresh_line() -> None:
+            k = next(turns) % len(names10)
+            line = "pip install " + " ".join(names10[k:] + names10[:k])
+            event = json.dumps({"tool_name": "Bash", "tool_input": {"command": line}})
+            cmd = [sys.executable, "-m", "auditor", "guard", "--hook"]
+            subprocess.run(cmd, input=event, capture_output=True, text=True, check=False)
+
+        hook_fresh = _time(fresh_line, args.runs)
         print("agent hook, warm (subprocess, as the agent runs it):")
         print(f"  no install in the line    {hook_plain:7.3f} s")
         print(f"  10 names, 60 packages     {hook_install:7.3f} s")
+        print(f"  same, answer not kept     {hook_fresh:7.3f} s (index, OSV, resolution cached)")
     missed = []
     if vet_warm > VET_TARGET:
         missed.append(f"vet warm {vet_warm:.2f} s > {VET_TARGET} s")
     if hook_install > HOOK_TARGET:
         missed.append(f"hook warm {hook_install:.2f} s > {HOOK_TARGET} s")
+    if hook_fresh > HOOK_TARGET:
+        missed.append(f"hook, answer not kept, {hook_fresh:.2f} s > {HOOK_TARGET} s")
     for line in missed:
         print(f"target missed: {line}")
     return 1 if missed else 0
