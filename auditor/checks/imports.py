@@ -34,14 +34,14 @@ from __future__ import annotations
 
 import fnmatch
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 
 from auditor.checks.base import CheckContext, Note, Outcome, incomplete
 from auditor.checks.compiled import compiled_paths, compiled_transitive
+from auditor.checks.imports_declared import Declared, site_locations
+from auditor.checks.imports_misplaced import MISPLACED, misplaced_findings
 from auditor.checks.imports_missing import lazily, missing_fix, site_evidence, soft_site
 from auditor.checks.integration_modules import integration_modules
-from auditor.checks.runtime_through import brought_by, describe
 from auditor.graph import query
 from auditor.imports.groups import GroupPolicy, extra_name, group_policy
 from auditor.imports.mapping import KNOWING_SOURCES
@@ -64,37 +64,18 @@ from auditor.model import (
 MISSING = "AUD501"
 UNUSED = "AUD502"
 TRANSITIVE = "AUD503"
-MISPLACED = "AUD504"
 RULES = (MISSING, UNUSED, TRANSITIVE, MISPLACED)
 
 
-@dataclass(slots=True)
-class _Declared:
-    name: str
-    display: str
-    groups: set[str] = field(default_factory=set)
-    locations: dict[str, list[Location]] = field(default_factory=dict)
-
-    def add(self, group: str, location: Location | None) -> None:
-        self.groups.add(group)
-        places = self.locations.setdefault(group, [])
-        if location is not None and location not in places:
-            places.append(location)
-
-    def runtime(self, groups: GroupPolicy) -> bool:
-        """Declared for run time: main dependencies, a runtime extra or a non-dev group."""
-        return any(groups.is_runtime(g) for g in self.groups)
-
-
-def _only_in(entry: _Declared, paths: frozenset[str]) -> bool:
+def _only_in(entry: Declared, paths: frozenset[str]) -> bool:
     """Whether every place that declares `entry` is one of `paths`."""
     places = [loc for locs in entry.locations.values() for loc in locs]
     return bool(places) and all(loc.path in paths for loc in places)
 
 
-def _declared(ctx: CheckContext, *, skip_compiled_transitive: bool = False) -> dict[str, _Declared]:
+def _declared(ctx: CheckContext, *, skip_compiled_transitive: bool = False) -> dict[str, Declared]:
     """Return every declared name; optionally without pins a compiled file has only for others."""
-    declared: dict[str, _Declared] = {}
+    declared: dict[str, Declared] = {}
     skipped: set[str] = set()
     transitive = compiled_transitive(ctx.root, ctx.inputs) if skip_compiled_transitive else set()
     for item in ctx.inputs:
@@ -106,12 +87,12 @@ def _declared(ctx: CheckContext, *, skip_compiled_transitive: bool = False) -> d
             if req.location in transitive:
                 skipped.add(req.name)
                 continue
-            entry = declared.setdefault(req.name, _Declared(req.name, req.raw_name))
+            entry = declared.setdefault(req.name, Declared(req.name, req.raw_name))
             entry.add(req.group, req.location)
     # Lockfiles that record the project's own dependencies (root packages) declare too.
     for node in query.direct_packages(ctx.graph):
         if node.name not in declared and node.name not in skipped:
-            entry = declared.setdefault(node.name, _Declared(node.name, node.display_name))
+            entry = declared.setdefault(node.name, Declared(node.name, node.display_name))
             for group in node.groups or (MAIN_GROUP,):
                 entry.add(group, node.locations[0] if node.locations else None)
     return declared
@@ -144,10 +125,6 @@ def _hedged(unreadable: list[Location], packages: list[str]) -> Outcome:
 
 def _project_names(ctx: CheckContext) -> set[str]:
     return {normalize_name(i.project_name) for i in ctx.inputs if i.project_name}
-
-
-def _locations(items: Iterable[ResolvedSite]) -> list[Location]:
-    return sorted({Location(path=i.site.path, line=i.site.line) for i in items})
 
 
 def _severity_from_policy(value: object, default: Severity) -> Severity:
@@ -205,13 +182,13 @@ class ImportsCheck:
             }
             yield from self._unused(ctx, usage, declared_here, groups)
         if ctx.enabled(MISPLACED):
-            yield from self._misplaced(ctx, usage, direct, groups)
+            yield from misplaced_findings(ctx, usage, direct, groups)
 
     def _missing_and_transitive(
         self,
         ctx: CheckContext,
         usage: ImportUsage,
-        declared: dict[str, _Declared],
+        declared: dict[str, Declared],
         compiled_only: set[str],
     ) -> Iterator[Outcome]:
         policy = ctx.config.policy_section("imports")
@@ -281,7 +258,7 @@ class ImportsCheck:
                     + (" (only optional, type-only or development imports)" if soft else "")
                     + (lazily(items, lambda _item: False) if lazy else ""),
                     package=dist,
-                    locations=_locations(items),
+                    locations=site_locations(items),
                     evidence={**evidence, "soft_imports_only": soft, "lazy_imports_only": lazy},
                     fix=f"add {dist} to the project's dependencies",
                     key=module,
@@ -346,7 +323,7 @@ class ImportsCheck:
                 MISSING,
                 message=message,
                 package=named,
-                locations=_locations(items),
+                locations=site_locations(items),
                 evidence={
                     **evidence,
                     "dev_only": dev_only,
@@ -378,7 +355,7 @@ class ImportsCheck:
         self,
         ctx: CheckContext,
         usage: ImportUsage,
-        declared: dict[str, _Declared],
+        declared: dict[str, Declared],
         groups: GroupPolicy,
     ) -> Iterator[Finding]:
         policy = ctx.config.policy_section("imports")
@@ -406,7 +383,7 @@ class ImportsCheck:
     def _unused_finding(
         ctx: CheckContext,
         usage: ImportUsage,
-        entry: _Declared,
+        entry: Declared,
         runtime: list[str],
         places: list[Location],
         tools: tuple[str, ...],
@@ -445,64 +422,6 @@ class ImportsCheck:
             fix=fix,
             key="unused",
         )
-
-    def _misplaced(
-        self,
-        ctx: CheckContext,
-        usage: ImportUsage,
-        declared: dict[str, _Declared],
-        groups: GroupPolicy,
-    ) -> Iterator[Finding]:
-        by_dist: dict[str, list[ResolvedSite]] = defaultdict(list)
-        dev_only: dict[tuple[str, ...], str | None] = {}  # distributions -> the dev-only one
-        for item in usage.resolved:
-            if item.dev or item.site.type_only or item.site.optional:
-                continue
-            dists = item.mapping.distributions
-            if dists not in dev_only:  # sites share few mappings: judge each once
-                hits = [declared[d] for d in dists if d in declared]
-                runtime = not hits or any(h.runtime(groups) for h in hits)
-                dev_only[dists] = None if runtime else hits[0].name
-            if (name := dev_only[dists]) is not None:
-                by_dist[name].append(item)
-        if not by_dist:
-            return
-        modules = integration_modules(
-            ctx.config.policy_section("imports"),
-            ((site.path, site.top) for module in usage.modules.values() for site in module.sites),
-        )
-        for name, items in sorted(by_dist.items()):
-            entry = declared[name]
-            found = sorted(entry.groups)
-            optional = all(modules.holds(i.site.path, i.site.top) for i in items)
-            where = "optional integration code" if optional else "production code"
-            via = brought_by(name, inputs=ctx.inputs, groups=groups, index=ctx.facts.index)
-            yield ctx.finding(
-                MISPLACED,
-                message=f"{entry.display} is declared only for development ({', '.join(found)}) "
-                f"but {where} imports '{items[0].site.top}'"
-                + (f"; at run time it comes with {describe(via)}" if via else ""),
-                severity=Severity.LOW if optional or via else None,
-                package=entry.display,
-                locations=_locations(items),
-                evidence={
-                    "groups": found,
-                    "module": items[0].site.top,
-                    "mapping_source": items[0].mapping.source,
-                    "integration_only": optional,
-                    "brought_by": [b.requirement for b in via],
-                    "declared_at": [
-                        loc.to_json() for locs in entry.locations.values() for loc in locs
-                    ],
-                },
-                fix=f"declare {entry.display} beside {describe(via)} if the code relies on it "
-                "directly"
-                if via
-                else f"declare {entry.display} in an extra for that integration"
-                if optional
-                else f"move {entry.display} to the main dependencies",
-                key="misplaced",
-            )
 
 
 CHECK = ImportsCheck()
