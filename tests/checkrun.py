@@ -7,15 +7,39 @@ of the check, since checks are pure and only read facts.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from auditor.checks.base import Check, CheckContext, Note
+from auditor.config import Config
 from auditor.context import GitHistoryFactory, IndexLookup, RunContext
 from auditor.enrich import enrich, needs_of
 from auditor.facts import Facts
 from auditor.model import DataSource, Finding, Incomplete
 from auditor.pipeline import merge_incomplete
 from auditor.scanning import Scan
+
+# Every network source at a closed loopback port, one immediate retry: a check test that
+# builds its Config directly (not through the environment the shared fixture sets) is refused
+# at once instead of sleeping through backoffs towards addresses the test run blocks.
+_DEAD = "http://127.0.0.1:9"
+
+
+def loopback_config(root: Path, policy: Mapping[str, Mapping[str, Any]], **changes: Any) -> Config:
+    """A Config for check tests: `policy`, every source at a dead loopback address."""
+    return Config(
+        root=root,
+        policy=policy,
+        osv_url=_DEAD,
+        osv_bulk_url=f"{_DEAD}/all.zip",
+        index_url=f"{_DEAD}/simple",
+        index_json_url=f"{_DEAD}/pypi",
+        top_packages_url=f"{_DEAD}/top.json",
+        retries=1,
+        **changes,
+    )
 
 
 @dataclass(slots=True)

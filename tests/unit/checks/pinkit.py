@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from checkrun import CheckRun, run_check
+from checkrun import CheckRun, loopback_config, run_check
 from packaging.specifiers import SpecifierSet
 
 from auditor.checks.base import CheckContext
-from auditor.config import Config, load_policy_defaults
+from auditor.config import load_policy_defaults
 from auditor.discover import Discovery
 from auditor.graph.build import build_graph
 from auditor.model import (
@@ -108,7 +108,7 @@ def context(root: Path, *inputs: ParsedInput, policy: dict[str, Any] | None = No
     """A CheckContext over `inputs` with the packaged policy (plus `policy` overrides)."""
     merged = load_policy_defaults()
     merged["pins"] = {**merged.get("pins", {}), **(policy or {})}
-    config = Config(root=root, policy=merged)
+    config = loopback_config(root, merged)
     return CheckContext(
         config=config,
         root=root,

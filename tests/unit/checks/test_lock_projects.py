@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from checkrun import loopback_config
 from pinkit import RULES
 
 from auditor.checks.base import CheckContext, load_check
@@ -67,7 +68,7 @@ def _write(root: Path, rel: str, text: str) -> None:
 
 
 def _findings(root: Path, *modules: str) -> list[Finding]:
-    config = Config(root=root, policy=load_policy_defaults())
+    config = loopback_config(root, load_policy_defaults())
     scan = scan_inputs(config)
     ctx = CheckContext(
         config=config,
