@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from checkrun import findings_of
@@ -18,6 +19,9 @@ from auditor.imports.test_trees import (
     read_pytest_config,
     shipped_packages,
 )
+
+if TYPE_CHECKING:
+    from auditor.imports.test_trees import TestTrees
 from auditor.imports.usage import dev_path_matcher
 from auditor.model import Finding, Severity
 
@@ -77,15 +81,20 @@ def test_celery_like_suite_in_t_is_test_code(tmp_path: Path) -> None:
     assert not [f for f in found if f.severity is not Severity.LOW]
 
 
-def test_the_trees_found_in_the_celery_like_suite(tmp_path: Path) -> None:
+def _celery_like_trees(tmp_path: Path, manifests: list[str], *, conftest: bool = True) -> TestTrees:
+    """The test trees of the celery-like suite, with the pytest configs of `manifests`."""
     write_tree(tmp_path, CELERY_LIKE)
-    files = [p for p in CELERY_LIKE if p.endswith(".py")]
-    trees = find_test_trees(
-        files,
+    return find_test_trees(
+        [p for p in CELERY_LIKE if p.endswith(".py")],
         is_dev=IS_DEV,
         shipped=frozenset({"mylib"}),
-        configs=pytest_configs(tmp_path, ["pyproject.toml"]),
+        configs=pytest_configs(tmp_path, manifests),
+        conftest=conftest,
     )
+
+
+def test_the_trees_found_in_the_celery_like_suite(tmp_path: Path) -> None:
+    trees = _celery_like_trees(tmp_path, ["pyproject.toml"])
     assert trees.roots == {"t": "test helpers around t/integration, t/unit"}
     is_test = trees.matcher(IS_DEV)
     assert is_test("t/skip.py")
@@ -94,15 +103,7 @@ def test_the_trees_found_in_the_celery_like_suite(tmp_path: Path) -> None:
 
 
 def test_without_the_conftest_signal_testpaths_alone_marks_its_folder(tmp_path: Path) -> None:
-    write_tree(tmp_path, CELERY_LIKE)
-    files = [p for p in CELERY_LIKE if p.endswith(".py")]
-    trees = find_test_trees(
-        files,
-        is_dev=IS_DEV,
-        shipped=frozenset({"mylib"}),
-        configs=pytest_configs(tmp_path, []),
-        conftest=False,
-    )
+    trees = _celery_like_trees(tmp_path, [], conftest=False)
     # t/unit is mostly test modules, and so is t around it
     assert set(trees.roots) == {"t"}
 
