@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
-import platformdirs
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +47,8 @@ STALE_TEMP_SECONDS = 3600.0
 
 def default_cache_dir() -> Path:
     """Return the per-user cache folder (``platformdirs.user_cache_dir('auditor')``)."""
+    import platformdirs  # only when no cache folder is configured
+
     return Path(platformdirs.user_cache_dir("auditor", appauthor=False))
 
 

@@ -7,7 +7,6 @@ CLI with `Config.with_overrides`).
 
 from __future__ import annotations
 
-import configparser
 import dataclasses
 import datetime as dt
 import os
@@ -185,6 +184,10 @@ def pip_index_url() -> str:
         return url.rstrip("/")
     found = ""
     for path in _pip_config_files():
+        if not path.is_file():
+            continue  # ConfigParser.read skips it too; this skips importing configparser
+        import configparser
+
         parser = configparser.ConfigParser()
         try:
             parser.read(path, encoding="utf-8")

@@ -14,7 +14,6 @@ instead of clean.
 from __future__ import annotations
 
 import datetime as dt
-import html.parser
 import json
 import logging
 from collections.abc import Iterable, Mapping
@@ -341,20 +340,6 @@ def parse_simple_status(document: Any) -> tuple[str, str | None] | None:
     return (value, _text(status.get("reason"))) if value else None
 
 
-class _MetaParser(html.parser.HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.meta: dict[str, str] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag != "meta":
-            return
-        values = dict(attrs)
-        name, content = values.get("name"), values.get("content")
-        if name and content is not None:
-            self.meta.setdefault(name.lower(), content)
-
-
 def parse_simple_html_status(text: str) -> tuple[str, str | None] | None:
     """Return (status, reason) from ``<meta name="pypi:project-status[-reason]">`` tags.
 
@@ -362,16 +347,16 @@ def parse_simple_html_status(text: str) -> tuple[str, str | None] | None:
         IndexError_: the page is HTML the standard parser gives up on (it asserts on some
             malformed declarations such as ``<![{``).
     """
-    parser = _MetaParser()
+    from auditor.index.meta_tags import meta_tags  # html.parser: only for HTML pages
+
     try:
-        parser.feed(text)
-        parser.close()
+        meta = meta_tags(text)
     except AssertionError:
         raise IndexError_("index", "the simple API sent HTML that cannot be parsed") from None
-    status = parser.meta.get("pypi:project-status")
+    status = meta.get("pypi:project-status")
     if not status:
         return None
-    return status, parser.meta.get("pypi:project-status-reason") or None
+    return status, meta.get("pypi:project-status-reason") or None
 
 
 def _with_status(info: ProjectInfo, status: str, reason: str | None) -> ProjectInfo:
