@@ -99,6 +99,9 @@ def sqlite_header_problem(path: Path) -> str | None:
     return None
 
 
+PRUNE_EVERY_SECONDS = 86400.0
+
+
 class _WrongSchemaError(Exception):
     pass
 
@@ -142,6 +145,7 @@ class Cache:
             except sqlite3.DatabaseError as exc:
                 problem = f"unreadable ({exc})"
             else:
+                self._prune_daily()
                 return
         self._warn_once("rebuild", f"cache {self.path} is damaged ({problem}); rebuilding it")
         self.close()
@@ -161,6 +165,29 @@ class Cache:
         conn.execute(
             "SELECT namespace, key, value, stored, expires FROM entries LIMIT 1"
         ).fetchall()
+
+    def _prune_daily(self) -> None:
+        """Delete the expired entries, at most once a day (a stamp file's mtime says when).
+
+        Entries keyed by something that changes (an environment fingerprint, a store version)
+        are never read again once it has: without this they would stay in the file forever.
+        """
+        stamp = self.path.with_name(self.path.name + ".pruned")
+        try:
+            if time.time() - stamp.stat().st_mtime < PRUNE_EVERY_SECONDS:
+                return
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return
+        now = self._clock()
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM entries WHERE expires IS NOT NULL AND expires < ?", (now,))
+
+        self._guard("prune", None, work)
+        with contextlib.suppress(OSError):
+            stamp.touch()
 
     def _set_aside(self) -> None:
         """Move the damaged file to ``.corrupt`` (replacing an older one) and drop its logs."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from auditor.cache import Cache, default_cache_dir
+from auditor.cache import CACHE_FILE, Cache, default_cache_dir
 
 
 class Clock:
@@ -101,3 +103,24 @@ def test_default_directory_is_the_user_cache(
     assert cache.path == tmp_path / "xdg" / "auditor" / "cache.sqlite3"
     cache.set("ns", "k", True)
     assert cache.path.is_file()
+
+
+def test_expired_entries_are_deleted_once_a_day(tmp_path: Path) -> None:
+    now = [1_000_000.0]
+    cache = Cache(tmp_path, clock=lambda: now[0])
+    cache.set("ns", "old", 1, ttl=10)
+    cache.set("ns", "kept", 2, ttl=10_000)
+    cache.set("ns", "forever", 3)
+    cache.close()
+    now[0] += 100  # "old" has expired
+
+    def rows() -> set[str]:
+        with sqlite3.connect(tmp_path / CACHE_FILE) as conn:
+            return {key for (key,) in conn.execute("SELECT key FROM entries")}
+
+    Cache(tmp_path, clock=lambda: now[0]).close()  # pruned already today (at creation)
+    assert rows() == {"old", "kept", "forever"}
+    stamp = tmp_path / (CACHE_FILE + ".pruned")
+    os.utime(stamp, (0, 0))  # a day and more ago
+    Cache(tmp_path, clock=lambda: now[0]).close()
+    assert rows() == {"kept", "forever"}
