@@ -16,11 +16,11 @@ def safe_load(text: str) -> Any:
     return yaml.load(text, Loader=_LOADER)  # noqa: S506 - the loader is SafeLoader or CSafeLoader
 
 
-def load_listing(path: Path, key: str) -> list[Any]:
-    """Read a rules data file: a mapping with ``schema: 1`` holding a list under `key`.
+def load_mapping(path: Path) -> dict[str, Any]:
+    """Read a rules data file: a YAML mapping with ``schema: 1``.
 
     Raises:
-        ConfigError: the file cannot be read, is not YAML, or has another shape (named).
+        ConfigError: the file cannot be read, is not YAML, or is not such a mapping (named).
     """
     from auditor.errors import ConfigError
 
@@ -32,10 +32,21 @@ def load_listing(path: Path, key: str) -> list[Any]:
         raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
     if not isinstance(data, dict) or data.get("schema") != 1:
         raise ConfigError(f"{path}: expected a mapping with schema: 1")
-    entries = data.get(key)
+    return data
+
+
+def load_listing(path: Path, key: str) -> list[Any]:
+    """Read a rules data file: a mapping with ``schema: 1`` holding a list under `key`.
+
+    Raises:
+        ConfigError: the file cannot be read, is not YAML, or has another shape (named).
+    """
+    from auditor.errors import ConfigError
+
+    entries = load_mapping(path).get(key)
     if not isinstance(entries, list):
         raise ConfigError(f"{path}: /{key}: expected a list")
     return entries
 
 
-__all__ = ["load_listing", "safe_load"]
+__all__ = ["load_listing", "load_mapping", "safe_load"]

@@ -28,12 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from auditor.errors import ConfigError
 from auditor.model import normalize_name
 from auditor.reputation.popular import PopularList, PopularPackage
-from auditor.yamlio import safe_load
+from auditor.yamlio import load_mapping
 
 # Techniques in the order a match is explained (earlier = more specific).
 TECHNIQUES = ("separator", "homoglyph", "affix", "swap", "double", "omit", "keyboard",
@@ -129,14 +127,7 @@ def load_allowlist(path: Path) -> AllowList:
     Raises:
         ConfigError: naming the file and entry that is malformed.
     """
-    try:
-        data = safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
-    if not isinstance(data, dict) or data.get("schema") != 1:
-        raise ConfigError(f"{path}: expected a mapping with schema: 1")
+    data = load_mapping(path)
     groups: list[frozenset[str]] = []
     for index, entry in enumerate(data.get("groups") or []):
         names = entry.get("names") if isinstance(entry, dict) else None
