@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
+
 from auditor.model import normalize_name
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
@@ -298,6 +300,14 @@ def serve_wheelhouse(house: Wheelhouse) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextlib.contextmanager
+def house_as_index(house: Wheelhouse, environ: pytest.MonkeyPatch) -> Iterator[str]:
+    """Serve `house` and make it Auditor's index (``AUDITOR_INDEX_URL``); yield the simple URL."""
+    with serve_wheelhouse(house) as url:
+        environ.setenv("AUDITOR_INDEX_URL", f"{url}/simple")
+        yield f"{url}/simple"
 
 
 def sample_house() -> Wheelhouse:

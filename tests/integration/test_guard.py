@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import shared_data
 from fakes import FakeOsv, LoopbackServer
-from wheelhouse import Wheelhouse, sample_house, serve_wheelhouse
+from wheelhouse import Wheelhouse, house_as_index, sample_house
 
 from auditor.resolve.uv import find_uv
 
@@ -38,9 +38,8 @@ def house() -> Wheelhouse:
 @pytest.fixture(autouse=True)
 def index(house: Wheelhouse, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("AUDITOR_TODAY", "2021-06-01")
-    with serve_wheelhouse(house) as url:
-        monkeypatch.setenv("AUDITOR_INDEX_URL", f"{url}/simple")
-        yield f"{url}/simple"
+    with house_as_index(house, monkeypatch) as simple:
+        yield simple
 
 
 @pytest.fixture(autouse=True)

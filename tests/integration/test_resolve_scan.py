@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from conftest import run_cli
 from fakes import FakeOsv, LoopbackServer
-from wheelhouse import Wheelhouse, sample_house, serve_wheelhouse
+from wheelhouse import Wheelhouse, house_as_index, sample_house
 
 from auditor.resolve.uv import find_uv
 
@@ -37,9 +37,8 @@ def house() -> Wheelhouse:
 
 @pytest.fixture
 def index(house: Wheelhouse, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    with serve_wheelhouse(house) as url:
-        monkeypatch.setenv("AUDITOR_INDEX_URL", f"{url}/simple")
-        yield f"{url}/simple"
+    with house_as_index(house, monkeypatch) as simple:
+        yield simple
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from conftest import run_cli, shared_data
 from fakes import FakeOsv, LoopbackServer
-from wheelhouse import Wheelhouse, sample_house, serve_wheelhouse
+from wheelhouse import Wheelhouse, house_as_index, sample_house
 
 from auditor.guard.vet import VetPolicy
 from auditor.resolve.uv import find_uv
@@ -43,9 +43,8 @@ def house() -> Wheelhouse:
 @pytest.fixture(autouse=True)
 def index(house: Wheelhouse, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("AUDITOR_TODAY", "2021-06-01")
-    with serve_wheelhouse(house) as url:
-        monkeypatch.setenv("AUDITOR_INDEX_URL", f"{url}/simple")
-        yield f"{url}/simple"
+    with house_as_index(house, monkeypatch) as simple:
+        yield simple
 
 
 @pytest.fixture(autouse=True)
