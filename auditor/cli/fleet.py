@@ -255,7 +255,9 @@ def _audit(args: argparse.Namespace, streams: Streams, state: Path, cache: Path)
         chosen = values[key]
         values[key] = list(chosen) if isinstance(chosen, list) and chosen else None
     resolver = ScanConfigResolver(tuple(sorted(values.items())), client_environment())
-    workers = args.workers or max(1, len(os.sched_getaffinity(0)))
+    from auditor.imports.scanner import default_workers  # the usable CPUs, on every platform
+
+    workers = args.workers or default_workers()
     options = FleetOptions(
         state_dir=state,
         work_dir=(args.work_dir or state / "checkouts").resolve(),
