@@ -90,12 +90,15 @@ class PackageLicense:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Verification:
-    """What the verifier proved about a drafted replacement."""
+    """What the verifier proved about a drafted replacement (``auditor.replace.verifier``).
+
+    `details` holds the summary and the mismatch examples, JSON-ready.
+    """
 
     inputs_tried: int
     mismatches: int
     verified: bool | None
-    details: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON form of a replacement's ``verification``."""

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from auditor.replace.sandbox import (
 )
 from auditor.replace.slicer import SymbolInfo
 from auditor.replace.source import PackageSource
+from auditor.result import Verification
 
 _HARNESS = Path(__file__).with_name("_harness.py")
 _MARKER = "@@AUDITOR-RESULT@@"
@@ -55,25 +56,6 @@ class SideRun:
     error: str | None
     lines: frozenset[tuple[str, int]]
     netns: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Verification:
-    """The verifier's verdict (the ``verification`` object of ``auditor replace``)."""
-
-    inputs_tried: int
-    mismatches: int
-    verified: bool
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the JSON form of DESIGN.md's contract."""
-        return {
-            "inputs_tried": self.inputs_tried,
-            "mismatches": self.mismatches,
-            "verified": self.verified,
-            "details": self.details,
-        }
 
 
 def _parse_side(stdout: str, stderr: str, timed_out: bool, code: int | None) -> SideRun:

@@ -176,7 +176,7 @@ def make_result(**changes: Any) -> AuditResult:
                 patch="--- a\n+++ b\n" + HOSTILE,
                 drafted_by="slicer",
                 verification=Verification(
-                    inputs_tried=40, mismatches=0, verified=True, details=HOSTILE
+                    inputs_tried=40, mismatches=0, verified=True, details={"summary": HOSTILE}
                 ),
             ),
         ),
