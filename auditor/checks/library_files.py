@@ -37,6 +37,16 @@ def pyproject_declares_package(data: Mapping[str, Any]) -> bool:
     )
 
 
+def read_setup_cfg(path: Path) -> configparser.ConfigParser | None:
+    """Read a setup.cfg as data (no interpolation); None when it cannot be read or parsed."""
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return None
+    return parser
+
+
 def _has_classifiers(project: Mapping[str, Any]) -> bool:
     classifiers = project.get("classifiers")
     return isinstance(classifiers, list) and any(isinstance(c, str) for c in classifiers)
@@ -52,12 +62,10 @@ def publishes(root: Path, item: ParsedInput, toml: Mapping[str, Any] | None) -> 
         project = toml.get("project") if toml is not None else None
         return isinstance(project, dict) and _has_classifiers(project)
     if item.kind is InputKind.SETUP_CFG:
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            parser.read(root / item.path, encoding="utf-8")
-        except (configparser.Error, OSError, UnicodeDecodeError):
-            return False
-        return bool(parser.get("metadata", "classifiers", fallback="").strip())
+        parser = read_setup_cfg(root / item.path)
+        return parser is not None and bool(
+            parser.get("metadata", "classifiers", fallback="").strip()
+        )
     if item.kind is InputKind.SETUP_PY:
         try:
             text = (root / item.path).read_text(encoding="utf-8", errors="replace")
@@ -115,4 +123,4 @@ def library_side_files(
     return mirrors, frozenset(tooling)
 
 
-__all__ = ["library_side_files", "publishes", "pyproject_declares_package"]
+__all__ = ["library_side_files", "publishes", "pyproject_declares_package", "read_setup_cfg"]

@@ -24,7 +24,6 @@ judged by ``library_require`` and they need no lockfile.
 
 from __future__ import annotations
 
-import configparser
 import functools
 import posixpath
 from collections.abc import Iterable, Mapping
@@ -40,6 +39,7 @@ from auditor.checks.library_files import (
     library_side_files,
     publishes,
     pyproject_declares_package,
+    read_setup_cfg,
 )
 from auditor.checks.lock_envs import ALL, Envs, lock_environments
 from auditor.checks.pin_policy import POLICY, PinPolicy, _normalize
@@ -370,12 +370,10 @@ def _is_library_metadata(root: Path, item: ParsedInput) -> bool:
     if item.kind is InputKind.SETUP_PY:
         return True
     if item.kind is InputKind.SETUP_CFG:
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            parser.read(root / item.path, encoding="utf-8")
-        except (configparser.Error, OSError, UnicodeDecodeError):
-            return False
-        return parser.has_section("options") or parser.has_section("metadata")
+        parser = read_setup_cfg(root / item.path)
+        return parser is not None and (
+            parser.has_section("options") or parser.has_section("metadata")
+        )
     if item.kind is InputKind.PYPROJECT:
         data = _read_toml(root / item.path)
         return data is not None and pyproject_declares_package(data)
