@@ -27,6 +27,9 @@ TOP = {"rows": [{"project": n, "download_count": 10**9 - i}
 
 # The popular list shipped with Auditor switched off: the "no popular list" path.
 NO_BUNDLED = {".auditor.toml": "[policy.reputation]\nbundled_popular = false\n"}
+# The declared distributions' module lists are not asked of the index (the test run's index is
+# dead): the answer must not depend on whether they happen to be installed here.
+NO_WHEEL_METADATA = {".auditor.toml": "[policy.imports]\nwheel_metadata = false\n"}
 
 
 def _import_top(ctx: Any, tmp_path: Path) -> None:
@@ -324,6 +327,7 @@ def test_imported_module_without_distribution(tmp_path: Path) -> None:
         "app.py": "import os\nimport flask\nimport fastapi_magic_router\nimport helpers\n"
         "try:\n    import optional_thing\nexcept ImportError:\n    pass\n",
         "helpers.py": "X = 1\n",
+        **NO_WHEEL_METADATA,
     }
     ctx = make_ctx(tmp_path, files, today=TODAY)
     lookup = FakeLookup({"flask": info("flask", OLD)})
@@ -334,6 +338,21 @@ def test_imported_module_without_distribution(tmp_path: Path) -> None:
     assert "os" not in lookup.asked
     assert "helpers" not in lookup.asked
     assert "optional-thing" not in lookup.asked
+
+
+def test_unreadable_module_lists_lower_an_unknown_import_and_say_so(tmp_path: Path) -> None:
+    # A declared distribution whose module list cannot be read (the index is dead) might be the
+    # one that provides the import: the finding is hedged to low and names it.
+    files = {
+        "requirements.txt": "weird-dist-not-installed\n",
+        "app.py": "import fastapi_magic_router\n",
+    }
+    ctx = make_ctx(tmp_path, files, today=TODAY)
+    found = findings_of(ReputationCheck(), ctx, lookup=FakeLookup())
+    hits = [f for f in found if f.rule_id == "AUD401" and f.package == "fastapi-magic-router"]
+    assert [f.severity for f in hits] == [Severity.LOW]
+    assert hits[0].evidence["unmapped"] == ["weird-dist-not-installed"]
+    assert "could not be read" in hits[0].message
 
 
 def test_unknown_import_only_in_tests_is_not_reported_by_default(tmp_path: Path) -> None:
@@ -370,6 +389,7 @@ def test_private_module_import_is_never_asked_about(tmp_path: Path) -> None:
     files = {
         "requirements.txt": "flask\n",
         "app.py": "import flask\nimport _build_generated_version\nimport sklearn_extra_utils\n",
+        **NO_WHEEL_METADATA,
     }
     ctx = make_ctx(tmp_path, files, today=TODAY)
     lookup = FakeLookup({"flask": info("flask", OLD)})
